@@ -1,0 +1,3 @@
+from shouldtune.cli import main
+
+main()

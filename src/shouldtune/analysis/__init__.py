@@ -1,0 +1,1 @@
+"""Analysis of rung results: intervals, paired tests and the evidence behind a verdict."""

@@ -1,0 +1,81 @@
+"""The Python API: `shouldtune.run(...)` and `shouldtune.check(...)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shouldtune.cache import CallCache
+from shouldtune.spec import TaskSpec, load_spec, merge, spec_from_dict
+
+if TYPE_CHECKING:
+    from shouldtune.ladder import Prepared, Reporter, RunResult
+    from shouldtune.models.base import Model
+
+
+def _as_spec(task: TaskSpec | Path | str | dict[str, Any], overrides: dict[str, Any]) -> TaskSpec:
+    if isinstance(task, TaskSpec):
+        if not overrides:
+            return task
+        return spec_from_dict(merge(task.model_dump(), overrides))
+    if isinstance(task, dict):
+        return spec_from_dict({**task, **overrides})
+    path = Path(task)
+    if path.suffix in (".yaml", ".yml"):
+        return load_spec(path, overrides)
+    return spec_from_dict({"data": str(path), **overrides})
+
+
+def run(
+    task: TaskSpec | Path | str | dict[str, Any],
+    *,
+    cache_dir: Path | None = None,
+    runs_dir: Path | None = Path("runs"),
+    allow_python: bool = False,
+    model: Model | None = None,
+    reporter: Reporter | None = None,
+    **overrides: Any,
+) -> RunResult:
+    """Climb the ladder on a task (a TaskSpec, a YAML spec, or a data file plus overrides).
+
+    >>> result = shouldtune.run("examples.jsonl", expected="label")  # doctest: +SKIP
+    >>> result.verdict.kind  # doctest: +SKIP
+    'PROMPT'
+    """
+    from shouldtune.ladder import run_ladder
+
+    spec = _as_spec(task, overrides)
+    cache = CallCache(cache_dir)
+    try:
+        return run_ladder(
+            spec,
+            cache=cache,
+            runs_dir=runs_dir,
+            allow_python=allow_python,
+            model=model,
+            reporter=reporter,
+        )
+    finally:
+        cache.close()
+
+
+def check(
+    task: TaskSpec | Path | str | dict[str, Any],
+    *,
+    cache_dir: Path | None = None,
+    model: Model | None = None,
+    **overrides: Any,
+) -> Prepared:
+    """The pre-check alone: load, validate, de-duplicate, count tokens and split."""
+    from shouldtune.ladder import prepare
+    from shouldtune.models.registry import load_model
+
+    spec = _as_spec(task, overrides)
+    cache = CallCache(cache_dir)
+    loaded = model or load_model(spec.model, cache, context_length=spec.context_length)
+    try:
+        return prepare(spec, loaded)
+    finally:
+        if model is None:
+            loaded.close()
+        cache.close()

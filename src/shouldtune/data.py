@@ -1,0 +1,564 @@
+"""Load the user's examples (.jsonl, .json, .csv, .parquet) and validate every record.
+
+Every problem is collected with its file, line and field and raised once as a DataError, so the
+user fixes the whole file in one pass instead of meeting one error per run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+import string
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shouldtune.records import Example
+from shouldtune.spec import TaskSpec
+
+MAX_ISSUES = 200
+SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    """One problem in the examples file; `line` is the row for Parquet."""
+
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where] if self.field is None else [where, self.field]
+        return ": ".join([*parts, self.message])
+
+
+class DataError(Exception):
+    """The examples file has problems; `issues` lists all of them (capped at MAX_ISSUES)."""
+
+    def __init__(self, issues: list[DataIssue]) -> None:
+        super().__init__("\n".join(str(issue) for issue in issues))
+        self.issues = issues
+
+
+class _Issues:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.kept: list[DataIssue] = []
+        self.dropped = 0
+
+    def add(self, line: int | None, field: str | None, message: str) -> None:
+        if len(self.kept) < MAX_ISSUES:
+            self.kept.append(DataIssue(self.file, line, field, message))
+        else:
+            self.dropped += 1
+
+    def __len__(self) -> int:
+        return len(self.kept) + self.dropped
+
+    def all(self) -> list[DataIssue]:
+        if not self.dropped:
+            return list(self.kept)
+        more = DataIssue(self.file, None, None, f"... and {self.dropped} more problems")
+        return [*self.kept, more]
+
+
+@dataclass
+class _Source:
+    """Records as (line, size in bytes, parsed value), plus the columns of tabular files."""
+
+    records: Iterable[tuple[int, int, object]]
+    columns: list[str] | None = None
+    header_line: int | None = None
+
+
+@dataclass
+class _Plan:
+    """What each record must provide, worked out once from the spec."""
+
+    input: str
+    input_fields: list[str]
+    template: bool
+    expected: str
+    id_field: str | None
+    labels: list[str] | None
+    needs: dict[str, str] = field(default_factory=dict)  # field -> why records need it
+    reported_missing: set[str] = field(default_factory=set)
+
+
+class _TemplateFormatter(string.Formatter):
+    # Without a format spec, values render like the expected field does (JSON-style for
+    # bools, lists and objects); with one ("{score:.2f}") Python's own formatting applies.
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if not format_spec:
+            return to_text(value)
+        return super().format_field(value, format_spec)
+
+
+def load_examples(
+    spec: TaskSpec, *, max_record_bytes: int = 1_000_000, max_records: int = 1_000_000
+) -> list[Example]:
+    """Read and validate `spec.data`; raise DataError listing every problem found."""
+    path = spec.data
+    issues = _Issues(str(path))
+    plan = _plan(spec, issues)
+    source = _open(path, issues) if plan is not None else None
+    if plan is None or source is None:
+        raise DataError(issues.all())
+    if source.columns is not None:
+        _check_columns(source, plan, issues)
+    examples: list[Example] = []
+    first_line_of_id: dict[str, int] = {}
+    n_records = 0
+    with _csv_field_limit(max_record_bytes):
+        for line, size, record in source.records:
+            n_records += 1
+            if n_records > max_records:
+                issues.add(line, None, f"more than {max_records:,} records (max_records)")
+                break
+            if size > max_record_bytes:
+                issues.add(
+                    line,
+                    None,
+                    f"record is {size:,} bytes, over the {max_record_bytes:,}-byte limit "
+                    "(max_record_bytes)",
+                )
+                continue
+            example = _example(line, record, plan, issues, first_line_of_id)
+            if example is not None:
+                examples.append(example)
+    if n_records == 0 and not issues:
+        issues.add(None, None, "no records found (the file holds no examples)")
+    if issues:
+        raise DataError(issues.all())
+    return examples
+
+
+def to_text(value: object) -> str:
+    """A field value as text: strings as they are, JSON for bools, null, lists and objects."""
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def content_id(input_text: str, expected: str) -> str:
+    """Id from content alone, so it survives the file being reordered."""
+    digest = hashlib.sha256(f"{input_text}\x1f{expected}".encode()).hexdigest()
+    return digest[:12]
+
+
+# --- the spec's fields -------------------------------------------------------------------
+
+
+def template_fields(template: str) -> list[str]:
+    """Field names a '{title}: {body}' template uses; [] when it is a plain field name."""
+    names: list[str] = []
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name is None:
+            continue
+        # "{meta[lang]}" and "{meta.lang}" read the field "meta".
+        base = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if base not in names:
+            names.append(base)
+    return names
+
+
+def _plan(spec: TaskSpec, issues: _Issues) -> _Plan | None:
+    try:
+        names = template_fields(spec.input)
+    except ValueError as error:
+        issues.add(None, None, f"the input template '{spec.input}' is not valid: {error}")
+        return None
+    if any(not name or name.isdigit() for name in names):
+        issues.add(
+            None,
+            None,
+            f"the input template '{spec.input}' needs field names, like '{{title}}', not '{{}}'",
+        )
+        return None
+    if names:
+        needs = dict.fromkeys(names, "the input template uses it")
+    else:
+        needs = {spec.input: f"records need the input field '{spec.input}'"}
+    needs.setdefault(spec.expected, f"records need the expected field '{spec.expected}'")
+    if spec.id_field is not None:
+        needs.setdefault(spec.id_field, f"id_field is '{spec.id_field}': every record needs an id")
+    return _Plan(
+        input=spec.input,
+        input_fields=names or [spec.input],
+        template=bool(names),
+        expected=spec.expected,
+        id_field=spec.id_field,
+        labels=spec.labels,
+        needs=needs,
+    )
+
+
+def _check_columns(source: _Source, plan: _Plan, issues: _Issues) -> None:
+    # A missing column is one problem, not one per row.
+    columns = source.columns or []
+    for name, why in plan.needs.items():
+        if name not in columns and name not in plan.reported_missing:
+            plan.reported_missing.add(name)
+            issues.add(
+                source.header_line, name, f"no such column ({why}; columns: {_names(columns)})"
+            )
+
+
+# --- reading each format -----------------------------------------------------------------
+
+
+def _open(path: Path, issues: _Issues) -> _Source | None:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        issues.add(
+            None,
+            None,
+            f"unknown file type '{suffix or '(none)'}': use one of {', '.join(SUFFIXES)}",
+        )
+        return None
+    if not path.exists():
+        where = path if path.is_absolute() else f"{path} in {Path.cwd()}"
+        issues.add(None, None, f"no such file (looked for {where})")
+        return None
+    if not path.is_file():
+        issues.add(None, None, "not a file")
+        return None
+    if suffix == ".parquet":
+        return _parquet_source(path, issues)
+    text = _read_text(path, issues)
+    if text is None:
+        return None
+    if not text.strip():
+        issues.add(None, None, "empty file: no records")
+        return None
+    if suffix == ".jsonl":
+        return _Source(_jsonl_records(text, issues))
+    if suffix == ".json":
+        return _Source(_json_records(text, issues))
+    return _csv_source(text, issues)
+
+
+def _read_text(path: Path, issues: _Issues) -> str | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        issues.add(None, None, f"cannot read: {error.strerror or error}")
+        return None
+    # Spreadsheet exports often start with a byte order mark; it is not part of the data.
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - raw.rfind(b"\n", 0, error.start)
+        issues.add(
+            line,
+            None,
+            f"not UTF-8 text: byte 0x{raw[error.start]:02x} at column {column} cannot be decoded "
+            "(save the file as UTF-8)",
+        )
+        return None
+
+
+def _jsonl_records(text: str, issues: _Issues) -> Iterator[tuple[int, int, object]]:
+    # Split on "\n" only: str.splitlines would also split on U+2028, which JSON strings may hold.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            hint = " (a JSON array? name the file .json)" if line.strip() == "[" else ""
+            issues.add(number, None, f"invalid JSON: {error.msg} (column {error.colno}){hint}")
+            continue
+        yield number, len(line.encode()), value
+
+
+def _json_records(text: str, issues: _Issues) -> Iterator[tuple[int, int, object]]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        issues.add(error.lineno, None, f"invalid JSON: {error.msg} (column {error.colno})")
+        return
+    decoder = json.JSONDecoder()
+    if isinstance(document, list):
+        start = _skip(text, 0)
+    elif isinstance(document, dict):
+        lists = [key for key, value in document.items() if isinstance(value, list)]
+        if len(lists) != 1:
+            issues.add(
+                1,
+                None,
+                "expected an array of records, or an object holding one list of records "
+                f"(this object holds {len(lists)} lists: {_names(lists)})",
+            )
+            return
+        start = _member_start(text, lists[0], decoder)
+    else:
+        issues.add(1, None, f"expected an array of records, found a JSON {_kind(document)}")
+        return
+    yield from _array_elements(text, start, decoder)
+
+
+def _skip(text: str, pos: int) -> int:
+    match = _WHITESPACE.match(text, pos)
+    return match.end() if match else pos
+
+
+def _member_start(text: str, key: str, decoder: json.JSONDecoder) -> int:
+    """Offset of the value of `key` in the top-level object (the text is known to be valid)."""
+    pos = _skip(text, 0) + 1
+    found = -1
+    while True:
+        name, pos = decoder.raw_decode(text, _skip(text, pos))
+        pos = _skip(text, _skip(text, pos) + 1)
+        if name == key:
+            found = pos  # later duplicates win, as in json.loads
+        _, pos = decoder.raw_decode(text, pos)
+        pos = _skip(text, pos)
+        if text[pos] == "}":
+            return found
+        pos += 1
+
+
+def _array_elements(
+    text: str, start: int, decoder: json.JSONDecoder
+) -> Iterator[tuple[int, int, object]]:
+    """Each element of the array at `start` with the line it starts on."""
+    pos = start + 1
+    line = text.count("\n", 0, pos) + 1
+    counted = pos
+    while True:
+        pos = _skip(text, pos)
+        if text[pos] == "]":
+            return
+        line += text.count("\n", counted, pos)
+        counted = pos
+        value, end = decoder.raw_decode(text, pos)
+        yield line, len(text[pos:end].encode()), value
+        pos = _skip(text, end)
+        if text[pos] == ",":
+            pos += 1
+
+
+def _csv_source(text: str, issues: _Issues) -> _Source | None:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next((row for row in reader if not _blank_row(row)), None)
+    except csv.Error as error:
+        issues.add(reader.line_num, None, f"invalid CSV: {error}")
+        return None
+    if header is None:
+        issues.add(None, None, "empty file: no records")
+        return None
+    header_line = reader.line_num
+    for name in sorted({name for name in header if header.count(name) > 1}):
+        issues.add(header_line, name, "column appears more than once in the header")
+    return _Source(_csv_rows(reader, header, issues), header, header_line)
+
+
+def _csv_rows(reader: Any, header: list[str], issues: _Issues) -> Iterator[tuple[int, int, object]]:
+    previous = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            # The reader's position is unreliable after an error, so stop here.
+            issues.add(reader.line_num, None, f"invalid CSV: {error}")
+            return
+        # line_num counts physical lines, so a quoted value spanning lines still gets its start.
+        line, previous = previous + 1, reader.line_num
+        if _blank_row(row):
+            continue
+        if len(row) != len(header):
+            issues.add(
+                line,
+                None,
+                f"row has {_count(len(row), 'value')} but the header has {len(header)} columns",
+            )
+            continue
+        yield line, len(",".join(row).encode()), dict(zip(header, row, strict=True))
+
+
+def _blank_row(row: Sequence[str]) -> bool:
+    # Spreadsheets export empty rows as ",,,"; they are not records.
+    return all(not value.strip() for value in row)
+
+
+@contextmanager
+def _csv_field_limit(max_record_bytes: int) -> Iterator[None]:
+    # csv refuses fields over 128 KiB by default; the record size limit is the one that applies.
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, max_record_bytes + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _parquet_source(path: Path, issues: _Issues) -> _Source | None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowException) as error:
+        issues.add(None, None, f"cannot read as Parquet: {error}")
+        return None
+    if table.num_rows == 0:
+        issues.add(None, None, "empty file: no records")
+        return None
+    return _Source(_parquet_rows(table), list(table.column_names), None)
+
+
+def _parquet_rows(table: Any) -> Iterator[tuple[int, int, object]]:
+    row_number = 0
+    for batch in table.to_batches():
+        for record in batch.to_pylist():
+            row_number += 1
+            size = len(json.dumps(record, ensure_ascii=False, default=str).encode())
+            yield row_number, size, record
+
+
+# --- one record --------------------------------------------------------------------------
+
+
+def _example(
+    line: int,
+    record: object,
+    plan: _Plan,
+    issues: _Issues,
+    first_line_of_id: dict[str, int],
+) -> Example | None:
+    if not isinstance(record, dict):
+        issues.add(line, None, f"record is a JSON {_kind(record)}, not an object with fields")
+        return None
+    before = len(issues)
+    input_text = _input(line, record, plan, issues)
+    expected = _expected(line, record, plan, issues)
+    example_id = _id(line, record, plan, issues, first_line_of_id)
+    if len(issues) > before or input_text is None or expected is None:
+        return None
+    return Example(
+        id=example_id or content_id(input_text, expected),
+        input=input_text,
+        expected=expected,
+        line=line,
+        fields=record,
+    )
+
+
+def _input(line: int, record: dict[str, Any], plan: _Plan, issues: _Issues) -> str | None:
+    ok = True
+    for name in plan.input_fields:
+        if _absent(line, record, name, plan, issues):
+            ok = False
+        elif record[name] is None:
+            ok = False
+            issues.add(line, name, f"null ({plan.needs[name]})")
+    if not ok:
+        return None
+    if not plan.template:
+        text = to_text(record[plan.input_fields[0]]).strip()
+        if not text:
+            issues.add(line, plan.input_fields[0], "blank (the input is empty)")
+        return text
+    try:
+        text = _TemplateFormatter().vformat(plan.input, (), record).strip()
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+        issues.add(line, None, f"cannot fill the input template: {error!r}")
+        return None
+    if not text:
+        issues.add(line, None, "blank input (the input template renders to nothing)")
+    return text
+
+
+def _expected(line: int, record: dict[str, Any], plan: _Plan, issues: _Issues) -> str | None:
+    name = plan.expected
+    if _absent(line, record, name, plan, issues):
+        return None
+    value = record[name]
+    if value is None:
+        issues.add(line, name, "null (every record needs an expected output)")
+        return None
+    text = to_text(value).strip()
+    if not text:
+        issues.add(line, name, "blank (every record needs an expected output)")
+        return None
+    if plan.labels is not None and text not in plan.labels:
+        issues.add(line, name, f"'{text}' is not one of the labels ({_names(plan.labels)})")
+    return text
+
+
+def _id(
+    line: int,
+    record: dict[str, Any],
+    plan: _Plan,
+    issues: _Issues,
+    first_line_of_id: dict[str, int],
+) -> str | None:
+    name = plan.id_field
+    if name is None or _absent(line, record, name, plan, issues):
+        return None
+    value = record[name]
+    text = "" if value is None else to_text(value).strip()
+    if not text:
+        issues.add(line, name, f"blank id ({plan.needs[name]})")
+        return None
+    first = first_line_of_id.setdefault(text, line)
+    if first != line:
+        issues.add(line, name, f"duplicate id '{text}' (first used on line {first})")
+    return text
+
+
+def _absent(line: int, record: dict[str, Any], name: str, plan: _Plan, issues: _Issues) -> bool:
+    """Whether the record lacks the field; reported unless its whole column already was."""
+    if name in record:
+        return False
+    if name not in plan.reported_missing:
+        why = plan.needs[name]
+        issues.add(line, name, f"missing ({why}; fields present: {_names(record)})")
+    return True
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return "number" if math.isfinite(value) else "non-finite number"
+    return type(value).__name__
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _names(names: Iterable[str], limit: int = 12) -> str:
+    listed = list(names)
+    if not listed:
+        return "(none)"
+    shown = ", ".join(str(name) for name in listed[:limit])
+    return shown if len(listed) <= limit else f"{shown}, ... ({len(listed)} in all)"

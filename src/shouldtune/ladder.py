@@ -1,0 +1,247 @@
+"""The pipeline: data -> pre-check -> split -> rungs (cheapest first) -> verdict -> run dir."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from itertools import combinations
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from shouldtune import __version__
+from shouldtune.analysis.stats import mcnemar, paired_bootstrap
+from shouldtune.cache import CallCache
+from shouldtune.data import DataError, DataIssue, load_examples
+from shouldtune.decide import Verdict, decide
+from shouldtune.evaluate import EvalContext
+from shouldtune.models.base import Model, ModelInfo
+from shouldtune.models.registry import load_model
+from shouldtune.precheck import PrecheckReport, near_duplicate_groups, run_precheck
+from shouldtune.records import Example, Prediction, RungResult
+from shouldtune.rundir import RunDir
+from shouldtune.rungs import REGISTRY
+from shouldtune.scoring import build_scorer, infer_label_task
+from shouldtune.spec import TaskSpec
+from shouldtune.split import Split, make_split
+
+
+class Reporter(Protocol):
+    """Where progress goes: the terminal in the CLI, nowhere in the library."""
+
+    def stage(self, message: str) -> None: ...
+
+    def rung_started(self, rung: str, total: int) -> None: ...
+
+    def advance(self, done: int, total: int) -> None: ...
+
+    def rung_finished(self, result: RungResult) -> None: ...
+
+
+class SilentReporter:
+    def stage(self, message: str) -> None:
+        pass
+
+    def rung_started(self, rung: str, total: int) -> None:
+        pass
+
+    def advance(self, done: int, total: int) -> None:
+        pass
+
+    def rung_finished(self, result: RungResult) -> None:
+        pass
+
+
+class Comparison(BaseModel):
+    """Rung b against rung a on the same test examples."""
+
+    a: str
+    b: str
+    method: str
+    n: int
+    diff: float = Field(description="b minus a, mean score")
+    low: float | None = None
+    high: float | None = None
+    p_value: float | None = None
+    a_only: int | None = Field(None, description="examples a passes and b fails")
+    b_only: int | None = None
+
+
+class SplitSummary(BaseModel):
+    n_train: int
+    n_test: int
+    seed: int
+    stratified: bool
+    test_ids: list[str]
+    train_ids: list[str]
+
+
+class RunResult(BaseModel):
+    """Everything a run measured and concluded; results.json is this model."""
+
+    schema_version: int = 1
+    shouldtune_version: str = __version__
+    task: str
+    run_dir: str | None
+    model: ModelInfo
+    scorer: str
+    labels: list[str] | None
+    bar: float
+    prompt_fraction: float
+    precheck: PrecheckReport
+    split: SplitSummary
+    rungs: list[RungResult]
+    comparisons: list[Comparison]
+    verdict: Verdict
+    wall_s: float
+
+
+@dataclasses.dataclass
+class Prepared:
+    """The task ready to climb: examples validated, pre-checked and split."""
+
+    spec: TaskSpec
+    scorer_name: str
+    labels: list[str] | None
+    precheck: PrecheckReport
+    split: Split
+
+
+def resolve_labels(spec: TaskSpec, examples: Sequence[Example]) -> tuple[str, list[str] | None]:
+    """The scorer to use and, for label tasks, the closed label set."""
+    expected = [e.expected for e in examples]
+    scorer = spec.scorer
+    if scorer == "auto":
+        scorer = "label" if spec.labels or infer_label_task(expected) else "exact"
+    if scorer != "label":
+        return scorer, None
+    labels = list(spec.labels) if spec.labels else sorted(set(expected))
+    outside = [e for e in examples if e.expected not in labels]
+    if outside:
+        issues = [
+            DataIssue(
+                str(spec.data),
+                e.line,
+                spec.expected,
+                f"{e.expected!r} is not one of the labels ({', '.join(labels)})",
+            )
+            for e in outside
+        ]
+        raise DataError(issues)
+    return scorer, labels
+
+
+def prepare(spec: TaskSpec, model: Model) -> Prepared:
+    examples = load_examples(spec)
+    scorer_name, labels = resolve_labels(spec, examples)
+    report, usable = run_precheck(
+        examples,
+        spec,
+        count_tokens=model.count_tokens,
+        context_length=model.info.context_length,
+        label_task=labels is not None,
+    )
+    split = make_split(
+        usable,
+        spec.split,
+        label_task=labels is not None,
+        groups=near_duplicate_groups(usable),
+    )
+    return Prepared(spec, scorer_name, labels, report, split)
+
+
+def compare(
+    a: str, b: str, pa: Sequence[Prediction], pb: Sequence[Prediction], binary: bool
+) -> Comparison:
+    by_id = {p.example_id: p for p in pb}
+    pairs = [(p, by_id[p.example_id]) for p in pa if p.example_id in by_id]
+    if binary:
+        test = mcnemar([x.passed for x, _ in pairs], [y.passed for _, y in pairs])
+    else:
+        test = paired_bootstrap([x.score for x, _ in pairs], [y.score for _, y in pairs])
+    fields = {k: v for k, v in test.model_dump().items() if k in Comparison.model_fields}
+    fields.update(a=a, b=b, n=len(pairs))
+    return Comparison.model_validate(fields)
+
+
+def run_ladder(
+    spec: TaskSpec,
+    *,
+    cache: CallCache,
+    runs_dir: Path | None = Path("runs"),
+    allow_python: bool = False,
+    model: Model | None = None,
+    reporter: Reporter | None = None,
+) -> RunResult:
+    started = time.perf_counter()
+    say = reporter or SilentReporter()
+    say.stage(f"loading model {spec.model}")
+    owned = model is None
+    loaded = model or load_model(spec.model, cache, context_length=spec.context_length)
+    try:
+        say.stage(f"reading {spec.data}")
+        prepared = prepare(spec, loaded)
+        scorer = build_scorer(
+            spec.model_copy(update={"scorer": prepared.scorer_name}),
+            labels=prepared.labels,
+            allow_python=allow_python,
+        )
+        run_dir = RunDir.create(runs_dir, spec.task_name) if runs_dir is not None else None
+        if run_dir is not None:
+            run_dir.write_manifest(spec, loaded.info, prepared.split, status="running")
+        ctx = EvalContext(spec, loaded, cache, scorer, prepared.labels, progress=say.advance)
+        results: list[RungResult] = []
+        predictions: dict[str, list[Prediction]] = {}
+        train, test = prepared.split.train, prepared.split.test
+        for name in spec.rungs:
+            say.rung_started(name, len(test))
+            result, preds = REGISTRY[name].run(ctx, train, test)
+            results.append(result)
+            predictions[name] = preds
+            if run_dir is not None:
+                run_dir.append_predictions(preds)
+            say.rung_finished(result)
+        comparisons = [
+            compare(a, b, predictions[a], predictions[b], scorer.binary)
+            for a, b in combinations(spec.rungs, 2)
+        ]
+        verdict = decide(
+            results,
+            bar=spec.bar,
+            prompt_fraction=spec.prompt_fraction,
+            enough_data=prepared.precheck.enough_data,
+            n_usable=prepared.precheck.n_usable,
+            min_examples=spec.min_examples,
+        )
+        split = prepared.split
+        run_result = RunResult(
+            task=spec.task_name,
+            run_dir=str(run_dir.path) if run_dir is not None else None,
+            model=loaded.info,
+            scorer=prepared.scorer_name,
+            labels=prepared.labels,
+            bar=spec.bar,
+            prompt_fraction=spec.prompt_fraction,
+            precheck=prepared.precheck,
+            split=SplitSummary(
+                n_train=len(split.train),
+                n_test=len(split.test),
+                seed=split.seed,
+                stratified=split.stratified,
+                test_ids=[e.id for e in split.test],
+                train_ids=[e.id for e in split.train],
+            ),
+            rungs=results,
+            comparisons=comparisons,
+            verdict=verdict,
+            wall_s=time.perf_counter() - started,
+        )
+        if run_dir is not None:
+            run_dir.write_results(run_result.model_dump(mode="json"))
+            run_dir.write_manifest(spec, loaded.info, split, status="finished")
+        return run_result
+    finally:
+        if owned:
+            loaded.close()

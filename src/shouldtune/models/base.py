@@ -1,0 +1,88 @@
+"""The one Protocol every backend implements, and the small records it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from pydantic import BaseModel
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+class ModelInfo(BaseModel):
+    """What identifies a model's answers: the cache key and the manifest use it."""
+
+    name: str
+    backend: str
+    path: str
+    file_sha256: str
+    adapter_sha256: str | None = None
+    context_length: int
+    chat_template: bool
+    n_params: int | None = None
+
+
+class ContextOverflow(ValueError):
+    """A prompt longer than the context window the model was loaded with."""
+
+    def __init__(self, needed: int, available: int) -> None:
+        super().__init__(f"prompt needs {needed} tokens; the context holds {available}")
+        self.needed = needed
+        self.available = available
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: Literal["stop", "length"]
+
+
+@dataclass(frozen=True)
+class LogLik:
+    """Log-probability of one continuation given a prompt, summed over its tokens."""
+
+    logprob: float
+    n_tokens: int
+
+
+class Model(Protocol):
+    """A loaded model. Prompts are rendered text; the model owns its chat template."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def render(self, messages: Sequence[Message]) -> str:
+        """The prompt text for these messages, ending where the answer starts."""
+        ...
+
+    def answer_suffix(self, messages: Sequence[Message], answer: str) -> str:
+        """The text that follows the rendered prompt when the model gives `answer`.
+
+        Includes the end-of-turn marker, so that a label that is a prefix of another
+        label ("card" vs "card_arrival") is scored as a complete answer.
+        """
+        ...
+
+    def stop_strings(self) -> list[str]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def generate(
+        self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+    ) -> Generation: ...
+
+    def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik] | None:
+        """Log-likelihood of each continuation, or None when the backend cannot tell."""
+        ...
+
+    def close(self) -> None: ...

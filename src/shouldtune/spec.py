@@ -1,0 +1,231 @@
+"""The task spec: the one source for the YAML file, the CLI flags and the docs.
+
+Every field carries its description here; the CLI reads its help text from these
+descriptions and `shouldtune spec-docs` renders the README's reference table from them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ScorerName = Literal["auto", "exact", "label", "json", "regex", "contains", "f1", "python"]
+RungName = Literal["zero_shot", "few_shot"]
+ALL_PROMPT_RUNGS: tuple[RungName, ...] = ("zero_shot", "few_shot")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SplitSpec(_Strict):
+    test_fraction: float = Field(
+        0.3, gt=0.0, lt=1.0, description="Share of usable examples held out as the test set."
+    )
+    seed: int = Field(0, description="Seed for the train/test split and demonstration sampling.")
+    max_test: int | None = Field(
+        None, ge=1, description="Cap on the number of test examples (keeps runs short)."
+    )
+
+
+class FewShotSpec(_Strict):
+    k: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "Demonstrations in the few-shot prompt. Default: one per label for label tasks "
+            "(8 to 32), else 8. Trimmed to fit the model's context."
+        ),
+    )
+    selection: Literal["balanced", "random"] = Field(
+        "balanced",
+        description="balanced: round-robin over labels (label tasks), random: uniform from train.",
+    )
+
+
+class ScorerOptions(_Strict):
+    pattern: str | None = Field(
+        None, description="regex scorer: the pattern an output must fully match."
+    )
+    json_schema: Path | None = Field(
+        None, description="json scorer: a JSON Schema file outputs must validate against."
+    )
+    function: str | None = Field(
+        None,
+        description="python scorer: 'path/to/file.py:function' taking (output, expected) -> float.",
+    )
+    max_chars: int | None = Field(
+        None, ge=1, description="Outputs longer than this fail (a length constraint)."
+    )
+
+
+class TaskSpec(_Strict):
+    """What to measure: the examples, how to prompt for them and how to score the answers."""
+
+    name: str | None = Field(None, description="Task name, used for the run directory.")
+    data: Path = Field(description="Examples file: .jsonl, .json, .csv or .parquet.")
+    input: str = Field(
+        "input",
+        description="Input field name, or a template over fields such as '{title}: {body}'.",
+    )
+    expected: str = Field("expected", description="Field holding the expected output.")
+    id_field: str | None = Field(
+        None, description="Field holding a stable example id (default: a hash of the content)."
+    )
+    instructions: str | None = Field(
+        None, description="Task instructions placed in the system prompt of every rung."
+    )
+    labels: list[str] | None = Field(
+        None, description="The closed label set (default: inferred for the label scorer)."
+    )
+    scorer: ScorerName = Field(
+        "auto",
+        description=(
+            "How outputs are scored. auto: label when expected values form a small closed set, "
+            "else exact."
+        ),
+    )
+    scorer_options: ScorerOptions = Field(
+        default_factory=ScorerOptions, description="Options of the chosen scorer."
+    )
+    bar: float = Field(0.8, gt=0.0, le=1.0, description="The score the task needs (0-1).")
+    prompt_fraction: float = Field(
+        0.8,
+        gt=0.0,
+        le=1.0,
+        description="A prompt rung reaching this share of the bar means PROMPT (iterate).",
+    )
+    model: str = Field(
+        "smollm2-135m",
+        description="Model: a built-in name (shouldtune models), a .gguf path or an HF directory.",
+    )
+    split: SplitSpec = Field(default_factory=SplitSpec, description="Train/test split.")
+    few_shot: FewShotSpec = Field(default_factory=FewShotSpec, description="Few-shot rung.")
+    rungs: list[RungName] = Field(
+        default_factory=lambda: list(ALL_PROMPT_RUNGS), description="Rungs to climb, in order."
+    )
+    min_examples: int = Field(
+        50, ge=1, description="Fewer usable, distinct examples than this: NOT_ENOUGH_DATA."
+    )
+    max_new_tokens: int = Field(
+        64, ge=1, le=4096, description="Generation budget per answer (generated tasks)."
+    )
+    context_length: int | None = Field(
+        None, ge=256, description="Context window to use (default: the model's, up to 4096)."
+    )
+
+    @field_validator("input", "expected")
+    @classmethod
+    def _non_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _distinct_labels(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        if len(value) < 2:
+            raise ValueError("a label set needs at least two labels")
+        if len(set(value)) != len(value):
+            raise ValueError("labels must be distinct")
+        return value
+
+    @model_validator(mode="after")
+    def _scorer_needs(self) -> TaskSpec:
+        opts = self.scorer_options
+        if self.scorer == "regex" and opts.pattern is None:
+            pass  # the expected value is then the pattern
+        if self.scorer == "python" and not opts.function:
+            raise ValueError("scorer 'python' needs scorer_options.function ('file.py:func')")
+        return self
+
+    @property
+    def task_name(self) -> str:
+        return self.name or self.data.stem
+
+
+class SpecError(Exception):
+    """A task spec that cannot be used; the message names the file and the key."""
+
+
+def _format_validation(source: str, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        lines.append(f"{source}: {key}: {message}")
+    return "\n".join(lines)
+
+
+def spec_from_dict(raw: dict[str, Any], source: str = "task spec") -> TaskSpec:
+    try:
+        return TaskSpec.model_validate(raw)
+    except ValidationError as error:
+        raise SpecError(_format_validation(source, error)) from None
+
+
+def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
+    """Read a YAML task spec; relative paths in it are taken from the spec's folder."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(f"{path}: cannot read: {error}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise SpecError(f"{where}: invalid YAML: {getattr(error, 'problem', error)}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path}: the task spec must be a mapping of keys to values")
+    raw = merge(raw, overrides or {})
+    for key in ("data",):
+        if key in raw and raw[key] is not None and not Path(str(raw[key])).is_absolute():
+            raw[key] = str(path.parent / str(raw[key]))
+    opts = raw.get("scorer_options")
+    if isinstance(opts, dict):
+        for key in ("json_schema", "function"):
+            value = opts.get(key)
+            if isinstance(value, str) and value and not Path(value).is_absolute():
+                opts[key] = str(path.parent / value)
+    return spec_from_dict(raw, source=str(path))
+
+
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def spec_reference() -> str:
+    """The task spec reference as a Markdown table, rendered from the models above."""
+    rows = ["| key | default | what it means |", "| --- | --- | --- |"]
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                rows.append(f"| `{prefix}{name}` | | {field.description or ''} |")
+                walk(annotation, f"{prefix}{name}.")
+                continue
+            if field.is_required():
+                default = "required"
+            elif field.default_factory is not None:
+                default = f"`{field.default_factory()}`"  # type: ignore[call-arg]
+            else:
+                default = f"`{field.default}`"
+            rows.append(f"| `{prefix}{name}` | {default} | {field.description or ''} |")
+
+    walk(TaskSpec, "")
+    return "\n".join(rows)

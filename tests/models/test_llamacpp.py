@@ -1,0 +1,97 @@
+"""The llama.cpp backend on the real embedded model (SmolLM2-135M, 98 MB GGUF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from shouldtune.models.base import ContextOverflow, Message
+from shouldtune.models.llamacpp import LlamaCppModel, _log_softmax
+
+LABELS = ["billing", "technical", "account", "shipping", "bill"]
+
+
+def _messages(text: str) -> list[Message]:
+    return [
+        Message("system", "Route the email. Answer with one of: " + ", ".join(LABELS)),
+        Message("user", text),
+    ]
+
+
+def _sequential_loglik(model: LlamaCppModel, prompt: str, cont: str) -> float:
+    """Reference: extend sequence 0 one token at a time and read each next-token logit."""
+    prompt_tokens = model._tokenize(prompt)
+    full = model._tokenize(prompt + cont)
+    total = 0.0
+    for i in range(len(prompt_tokens), len(full)):
+        logits = model._extend_seq0(full[:i])
+        total += float(_log_softmax(logits)[full[i]])
+    return total
+
+
+def test_info_and_template(smollm: Any) -> None:
+    assert smollm.info.backend == "llama.cpp"
+    assert smollm.info.chat_template is True
+    assert len(smollm.info.file_sha256) == 64
+    prompt = smollm.render(_messages("hi"))
+    assert prompt.rstrip().endswith("<|im_start|>assistant")
+    assert smollm.answer_suffix(_messages("hi"), "bill").startswith("bill<|im_end|>")
+
+
+def test_batched_label_scores_match_token_by_token_reference(smollm: Any) -> None:
+    msgs = _messages("I was charged twice for order 4411, please refund one payment.")
+    prompt = smollm.render(msgs)
+    conts = [smollm.answer_suffix(msgs, label) for label in LABELS]
+    batched = [s.logprob for s in smollm.loglik(prompt, conts)]
+    reference = [_sequential_loglik(smollm, prompt, c) for c in conts]
+    np.testing.assert_allclose(batched, reference, atol=0.05)
+    # a label that is a prefix of another ("bill" / "billing") is still a distinct answer
+    assert batched[0] != batched[4]
+
+
+def test_prefix_reuse_does_not_change_scores(smollm: Any) -> None:
+    a = _messages("My parcel never arrived and tracking is stuck.")
+    b = _messages("The app crashes when I open the cart.")
+    pa, pb = smollm.render(a), smollm.render(b)
+    ca = [smollm.answer_suffix(a, label) for label in LABELS]
+    first = [s.logprob for s in smollm.loglik(pa, ca)]
+    smollm.loglik(pb, [smollm.answer_suffix(b, label) for label in LABELS])
+    again = [s.logprob for s in smollm.loglik(pa, ca)]
+    np.testing.assert_allclose(first, again, atol=1e-3)
+
+
+def test_many_labels_are_chunked(smollm: Any) -> None:
+    msgs = _messages("hello")
+    prompt = smollm.render(msgs)
+    labels = [f"label_{i}" for i in range(70)]
+    scores = smollm.loglik(prompt, [smollm.answer_suffix(msgs, x) for x in labels])
+    assert len(scores) == 70
+    assert all(s.logprob < 0 for s in scores)
+
+
+def test_greedy_generation_is_deterministic_and_stops(smollm: Any) -> None:
+    prompt = smollm.render([Message("user", "What is 2+2?")])
+    one = smollm.generate(prompt, max_tokens=24)
+    two = smollm.generate(prompt, max_tokens=24)
+    assert one == two
+    assert "4" in one.text
+    assert one.finish_reason == "stop"  # the end-of-turn token ended it
+    assert "<|im_end|>" not in one.text
+    assert 0 < one.completion_tokens < 24
+    capped = smollm.generate(prompt, max_tokens=3)
+    assert capped.finish_reason == "length" and capped.completion_tokens == 3
+
+
+def test_sampling_is_seeded(smollm: Any) -> None:
+    prompt = smollm.render([Message("user", "Write one word about the sea.")])
+    a = smollm.generate(prompt, max_tokens=8, temperature=1.0, seed=1)
+    b = smollm.generate(prompt, max_tokens=8, temperature=1.0, seed=1)
+    assert a == b
+
+
+def test_prompt_over_context_is_a_clear_error(smollm: Any) -> None:
+    prompt = smollm.render([Message("user", "word " * 3000)])
+    with pytest.raises(ContextOverflow, match="context holds 2048"):
+        smollm.generate(prompt, max_tokens=4)

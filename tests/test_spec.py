@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shouldtune.spec import SpecError, TaskSpec, load_spec, spec_from_dict, spec_reference
+
+
+def test_cli_style_spec_needs_only_data() -> None:
+    spec = spec_from_dict({"data": "examples.jsonl", "expected": "label"})
+    assert spec.expected == "label"
+    assert spec.rungs == ["zero_shot", "few_shot"]
+    assert spec.task_name == "examples"
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "task.yaml"
+    path.write_text("data: d.jsonl\nbarr: 0.9\nsplit:\n  seeed: 3\n")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    message = str(info.value)
+    assert f"{path}: barr: unknown key" in message
+    assert f"{path}: split.seeed: unknown key" in message
+
+
+def test_bad_values_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "task.yaml"
+    path.write_text("data: d.jsonl\nbar: 1.5\nrungs: [zero_shot, magic]\n")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert f"{path}: bar:" in str(info.value)
+    assert f"{path}: rungs.1:" in str(info.value)
+
+
+def test_invalid_yaml_gives_line(tmp_path: Path) -> None:
+    path = tmp_path / "task.yaml"
+    path.write_text("data: d.jsonl\nbar: [0.9\n")
+    with pytest.raises(SpecError, match=r"task\.yaml:\d+: invalid YAML"):
+        load_spec(path)
+
+
+def test_yaml_paths_are_relative_to_the_spec(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "task.yaml"
+    path.write_text("data: data.jsonl\n")
+    assert load_spec(path).data == tmp_path / "sub" / "data.jsonl"
+
+
+def test_overrides_merge_into_nested_sections(tmp_path: Path) -> None:
+    path = tmp_path / "task.yaml"
+    path.write_text("data: d.jsonl\nsplit:\n  seed: 3\n  test_fraction: 0.5\n")
+    spec = load_spec(path, {"split": {"seed": 9}, "bar": 0.7})
+    assert spec.split.seed == 9
+    assert spec.split.test_fraction == 0.5
+    assert spec.bar == 0.7
+
+
+def test_labels_must_be_distinct() -> None:
+    with pytest.raises(SpecError, match="labels"):
+        spec_from_dict({"data": "d.jsonl", "labels": ["a", "a"]})
+
+
+def test_python_scorer_needs_a_function() -> None:
+    with pytest.raises(SpecError, match=r"scorer_options\.function"):
+        spec_from_dict({"data": "d.jsonl", "scorer": "python"})
+
+
+def test_reference_lists_every_field() -> None:
+    table = spec_reference()
+    for name in TaskSpec.model_fields:
+        assert f"`{name}`" in table
+    assert "`split.test_fraction`" in table
+    assert "`few_shot.k`" in table
+
+
+def test_readme_reference_is_current() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert spec_reference() in readme, "README spec table is stale: run shouldtune spec-docs"
