@@ -1,0 +1,1 @@
+"""Rendering results for people: terminal now; JSON, HTML and Markdown next."""
