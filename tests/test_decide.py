@@ -93,3 +93,72 @@ def test_tie_goes_to_the_cheaper_rung() -> None:
 def test_no_rungs_is_inconclusive() -> None:
     v = verdict()
     assert v.kind == "INCONCLUSIVE"
+
+
+# --- question 3: the LoRA rung -----------------------------------------------------------
+
+
+def _cmp(a: str, b: str, diff: float, p: float, a_only: int, b_only: int, n: int = 50) -> object:
+    from shouldtune.ladder import Comparison
+
+    return Comparison(
+        a=a, b=b, method="mcnemar", n=n, diff=diff, p_value=p, a_only=a_only, b_only=b_only
+    )
+
+
+def _with_lora(lora: RungResult, comparison: object, bar: float = 0.8) -> object:
+    prompts = [rung("zero_shot", 0.2, 0.1, 0.3), rung("few_shot", 0.4, 0.3, 0.5)]
+    lora.settings["forgetting"] = {"summary": "KL 0.050 nats/token"}
+    return decide(
+        [*prompts, lora],
+        bar=bar,
+        prompt_fraction=0.8,
+        enough_data=True,
+        n_usable=200,
+        min_examples=50,
+        comparisons=[comparison],  # type: ignore[list-item]
+    )
+
+
+def test_fine_tune_when_lora_clears_bar_and_beats_prompts() -> None:
+    v = _with_lora(rung("lora", 0.94, 0.84, 0.98), _cmp("few_shot", "lora", 0.54, 1e-6, 1, 28))
+    assert v.kind == "FINE_TUNE"
+    assert v.best_rung == "lora"
+    assert v.question == "3. specific failure"
+    assert "KL 0.050" in v.answer
+
+
+def test_lora_clearing_bar_without_a_significant_gain_is_inconclusive() -> None:
+    v = _with_lora(rung("lora", 0.9, 0.81, 0.95), _cmp("few_shot", "lora", 0.04, 0.5, 3, 5))
+    assert v.kind == "INCONCLUSIVE"
+    assert "not shown better" in v.headline
+    assert v.examples_needed is not None and v.examples_needed > 0
+
+
+def test_nothing_reaches_the_bar_names_closest_rung_and_gap() -> None:
+    v = _with_lora(rung("lora", 0.6, 0.5, 0.7), _cmp("few_shot", "lora", 0.2, 0.01, 2, 12))
+    assert v.kind == "INCONCLUSIVE"
+    assert "no rung reaches the bar" in v.headline
+    assert v.best_rung == "lora"
+    assert "20% short" in v.headline
+    assert "helps, but not enough" in v.answer
+
+
+def test_lora_straddling_the_bar_is_inconclusive_with_examples_needed() -> None:
+    v = _with_lora(rung("lora", 0.82, 0.7, 0.9), _cmp("few_shot", "lora", 0.4, 1e-4, 1, 20))
+    assert v.kind == "INCONCLUSIVE"
+    assert "straddles" in v.headline
+    assert v.examples_needed is not None
+
+
+def test_prompt_within_reach_wins_over_a_better_lora() -> None:
+    prompts = [rung("few_shot", 0.75, 0.67, 0.82)]
+    v = decide(
+        [*prompts, rung("lora", 0.95, 0.9, 0.98)],
+        bar=0.8,
+        prompt_fraction=0.8,
+        enough_data=True,
+        n_usable=200,
+        min_examples=50,
+    )
+    assert v.kind == "PROMPT"

@@ -28,7 +28,17 @@ def _results(runs: Path) -> dict[str, object]:
 
 def test_cli_run_on_bundled_example_then_rerun_from_cache(tmp_path: Path) -> None:
     task = EXAMPLES / "support-triage" / "task.yaml"
-    args = ["run", str(task), "--max-test", "12", "--runs-dir", str(tmp_path / "runs")]
+    args = [
+        "run",
+        str(task),
+        "--max-test",
+        "12",
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        "--rungs",
+        "zero_shot,few_shot",
+        "--all-rungs",
+    ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     for text in ("zero_shot", "few_shot", "95% CI"):

@@ -23,7 +23,14 @@ def write_task(tmp_path: Path, n: int = 60) -> TaskSpec:
         for i in range(n)
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    return TaskSpec(data=path, input="text", expected="label", bar=0.8)
+    return TaskSpec(
+        data=path,
+        input="text",
+        expected="label",
+        bar=0.8,
+        rungs=["zero_shot", "few_shot"],
+        all_rungs=True,
+    )
 
 
 def oracle(prompt: str) -> str:
@@ -45,6 +52,28 @@ def test_scripted_oracle_gives_prompt_verdict(tmp_path: Path, cache: CallCache) 
     assert sorted(manifest["split"]["test_ids"]) == sorted(result.split.test_ids)
     assert results["rungs"][1]["score"]["low"] <= results["rungs"][1]["score"]["point"]
     assert len(preds) == 2 * result.split.n_test
+
+
+def test_ladder_stops_at_the_first_rung_that_is_good_enough(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    spec = write_task(tmp_path).model_copy(
+        update={"rungs": ["zero_shot", "few_shot", "lora"], "all_rungs": False}
+    )
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(oracle))
+    assert [r.rung for r in result.rungs] == ["zero_shot"]
+    assert set(result.skipped) == {"few_shot", "lora"}
+    assert "good enough" in result.skipped["lora"]
+    assert result.verdict.kind == "PROMPT"
+
+
+def test_lora_is_skipped_without_enough_data(tmp_path: Path, cache: CallCache) -> None:
+    spec = write_task(tmp_path, n=30).model_copy(
+        update={"rungs": ["zero_shot", "lora"], "all_rungs": True}
+    )
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(lambda p: "odd"))
+    assert "fewer than min_examples" in result.skipped["lora"]
+    assert result.verdict.kind == "NOT_ENOUGH_DATA"
 
 
 def test_demonstrations_come_from_train_only(tmp_path: Path, cache: CallCache) -> None:

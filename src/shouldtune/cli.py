@@ -61,9 +61,28 @@ KOpt = Annotated[int | None, typer.Option("--k", help=_help("k", FewShotSpec))]
 RungsOpt = Annotated[str | None, typer.Option("--rungs", help=_help("rungs") + " Comma-separated.")]
 MinExamplesOpt = Annotated[int | None, typer.Option("--min-examples", help=_help("min_examples"))]
 MaxTokensOpt = Annotated[int | None, typer.Option("--max-new-tokens", help=_help("max_new_tokens"))]
+DocsOpt = Annotated[Path | None, typer.Option("--docs", help=_help("docs"), show_default=False)]
 CacheOpt = Annotated[
     Path | None,
     typer.Option("--cache-dir", help="Cache folder (default: $SHOULDTUNE_CACHE_DIR or ~/.cache)."),
+]
+FailUnderOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-under",
+        min=0.0,
+        max=1.0,
+        help="CI gate: exit 3 unless some rung's whole 95% interval is at or above this score "
+        "(its low end, not its point estimate).",
+    ),
+]
+FailUnlessOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-unless",
+        help="CI gate: exit 3 unless the verdict is one of these (comma-separated, e.g. "
+        "PROMPT,RAG).",
+    ),
 ]
 
 
@@ -99,7 +118,7 @@ def _build_spec(task: Path, overrides: dict[str, Any]) -> TaskSpec:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -108,17 +127,21 @@ def _guarded(action: Any) -> Any:
     from shouldtune.data import DataError
     from shouldtune.models.base import ContextOverflow
     from shouldtune.models.registry import ModelError
+    from shouldtune.rag import RagError
+    from shouldtune.report.load import ReportError
     from shouldtune.scoring import ScorerError
     from shouldtune.spec import SpecError
 
     try:
         return action()
+    except ReportError as error:
+        raise _fail(str(error)) from None
     except DataError as error:
         for issue in error.issues:
-            errors.print(str(issue), highlight=False, markup=False)
+            errors.print(str(issue), highlight=False, markup=False, soft_wrap=True)
         raise _fail(f"{len(error.issues)} problem(s) in the data; nothing was run") from None
-    except (SpecError, ModelError, ScorerError) as error:
-        errors.print(str(error), highlight=False, markup=False)
+    except (SpecError, ModelError, ScorerError, RagError) as error:
+        errors.print(str(error), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except ContextOverflow as error:
         raise _fail(
@@ -150,8 +173,12 @@ def run(
     max_test: MaxTestOpt = None,
     k: KOpt = None,
     rungs: RungsOpt = None,
+    all_rungs: Annotated[
+        bool | None, typer.Option("--all-rungs", help=_help("all_rungs"), show_default=False)
+    ] = None,
     min_examples: MinExamplesOpt = None,
     max_new_tokens: MaxTokensOpt = None,
+    docs: DocsOpt = None,
     allow_python: Annotated[
         bool,
         typer.Option("--allow-python", help="Allow the python scorer to run your function."),
@@ -163,8 +190,11 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print results.json to stdout instead of tables.")
     ] = False,
+    fail_under: FailUnderOpt = None,
+    fail_unless: FailUnlessOpt = None,
 ) -> None:
     """Climb the ladder (zero-shot, few-shot, ...) on held-out examples and give a verdict."""
+    verdicts = _verdicts(fail_unless)
     overrides = _overrides(
         input=input,
         expected=expected,
@@ -181,8 +211,11 @@ def run(
         max_test=max_test,
         k=k,
         rungs=rungs,
+        all_rungs=all_rungs,
         min_examples=min_examples,
         max_new_tokens=max_new_tokens,
+        # Absolute: a relative --docs means the current folder, not the YAML file's.
+        docs=str(docs.absolute()) if docs is not None else None,
     )
 
     def action() -> None:
@@ -202,6 +235,7 @@ def run(
             sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
         else:
             render_result(console, result)
+        _gate(result, fail_under, verdicts)
 
     _guarded(action)
 
@@ -218,9 +252,10 @@ def check(
     test_fraction: TestFractionOpt = None,
     seed: SeedOpt = None,
     min_examples: MinExamplesOpt = None,
+    docs: DocsOpt = None,
     cache_dir: CacheOpt = None,
 ) -> None:
-    """The pre-check alone: validate the examples, find duplicates, count tokens, split."""
+    """The pre-check alone: validate the examples (and the docs folder), count tokens, split."""
     overrides = _overrides(
         input=input,
         expected=expected,
@@ -231,20 +266,119 @@ def check(
         test_fraction=test_fraction,
         seed=seed,
         min_examples=min_examples,
+        docs=str(docs.absolute()) if docs is not None else None,
     )
 
     def action() -> None:
         from shouldtune.api import check as check_api
         from shouldtune.report.terminal import render_check
 
-        prepared = check_api(_build_spec(task, overrides), cache_dir=cache_dir)
+        spec = _build_spec(task, overrides)
+        prepared = check_api(spec, cache_dir=cache_dir)
         render_check(console, prepared)
+        if spec.docs is not None:
+            _check_docs(spec)
         if not prepared.precheck.enough_data:
             console.print(
                 f"[yellow]NOT_ENOUGH_DATA[/yellow]: {prepared.precheck.n_usable} usable "
                 f"examples, {prepared.precheck.min_examples} needed to consider fine-tuning. "
                 "The prompt rungs can still be measured."
             )
+
+    _guarded(action)
+
+
+def _check_docs(spec: TaskSpec) -> None:
+    """Read the docs folder as the rag rung would (no embedding) and list what it skips."""
+    from rich.markup import escape
+
+    from shouldtune.rag.documents import read_documents
+
+    found = read_documents(
+        spec.docs or Path("."),
+        max_file_bytes=spec.rag.max_file_bytes,
+        max_total_bytes=spec.rag.max_total_bytes,
+    )
+    console.print(
+        f"docs: {len(found.documents)} document(s), {found.total_bytes} bytes read from "
+        f"{found.root}; {len(found.skipped)} skipped"
+    )
+    for skipped in found.skipped:
+        console.print(f"[yellow]! {escape(skipped.path)}: {escape(skipped.reason)}[/yellow]")
+
+
+def _verdicts(fail_unless: str | None) -> list[str] | None:
+    from shouldtune.report.gate import parse_verdicts
+
+    if fail_unless is None:
+        return None
+    try:
+        return parse_verdicts(fail_unless)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+
+
+def _gate(result: Any, fail_under: float | None, verdicts: list[str] | None) -> None:
+    from shouldtune.report.gate import GATE_EXIT_CODE, gate_failures
+
+    failures = gate_failures(result, fail_under=fail_under, fail_unless=verdicts)
+    for failure in failures:
+        errors.print(f"[red]gate failed:[/red] {failure}", highlight=False, soft_wrap=True)
+    if failures:
+        raise typer.Exit(GATE_EXIT_CODE)
+
+
+RunDirArg = Annotated[
+    Path, typer.Argument(help="A run directory (runs/<task>-<timestamp>).", show_default=False)
+]
+
+
+@app.command()
+def report(
+    run_dir: RunDirArg,
+    fail_under: FailUnderOpt = None,
+    fail_unless: FailUnlessOpt = None,
+) -> None:
+    """Re-render report.json, report.html and report.md from a saved run directory."""
+    verdicts = _verdicts(fail_unless)
+
+    def action() -> None:
+        from shouldtune.report.load import load_run
+        from shouldtune.report.terminal import render_result
+        from shouldtune.report.write import write_reports
+
+        written = write_reports(run_dir)
+        result = load_run(run_dir).result
+        render_result(console, result)
+        for path in written:
+            console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+        _gate(result, fail_under, verdicts)
+
+    _guarded(action)
+
+
+@app.command()
+def compare(
+    run_a: RunDirArg,
+    run_b: RunDirArg,
+    as_md: Annotated[bool, typer.Option("--md", help="Print Markdown instead of tables.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Two runs side by side (another model, prompt or dataset version), paired where the
+    test examples are the same."""
+
+    def action() -> None:
+        from shouldtune.report.compare import compare_runs
+        from shouldtune.report.compare_view import comparison_markdown, render_comparison
+        from shouldtune.report.load import load_run
+
+        comparison = compare_runs(load_run(run_a), load_run(run_b))
+        if as_json:
+            sys.stdout.write(comparison.model_dump_json(indent=2) + "\n")
+        elif as_md:
+            sys.stdout.write(comparison_markdown(comparison))
+        else:
+            render_comparison(console, comparison)
 
     _guarded(action)
 

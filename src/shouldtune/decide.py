@@ -8,16 +8,37 @@ the whole interval is below, and anything in between is reported as uncertain.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from shouldtune.analysis.stats import examples_needed
+from shouldtune.analysis.stats import examples_needed, examples_needed_paired
 from shouldtune.records import RungResult
 
 VerdictKind = Literal["PROMPT", "RAG", "FINE_TUNE", "NOT_ENOUGH_DATA", "INCONCLUSIVE"]
 PROMPT_RUNGS = ("zero_shot", "few_shot")
 _RUNG_COST_ORDER = {"zero_shot": 0, "few_shot": 1, "rag": 2, "lora": 3}
+
+
+class Paired(Protocol):
+    """Rung b against rung a on the same examples (ladder.Comparison); diff is b minus a."""
+
+    @property
+    def a(self) -> str: ...
+    @property
+    def b(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def n(self) -> int: ...
+    @property
+    def diff(self) -> float: ...
+    @property
+    def p_value(self) -> float | None: ...
+    @property
+    def a_only(self) -> int | None: ...
+    @property
+    def b_only(self) -> int | None: ...
 
 
 class Verdict(BaseModel):
@@ -52,6 +73,7 @@ def decide(
     enough_data: bool,
     n_usable: int,
     min_examples: int,
+    comparisons: Sequence[Paired] = (),
 ) -> Verdict:
     prompt_results = [r for r in results if r.rung in PROMPT_RUNGS]
     best = _best(prompt_results)
@@ -131,10 +153,21 @@ def decide(
             best_rung=best.rung,
             gap=s.point - bar,
         )
+    rag = next((r for r in results if r.rung == "rag"), None)
+    rag_reasons: list[str] = []
+    if rag is not None:
+        decided = _rag_verdict(
+            rag, best, comparisons, bar=bar, prompt_fraction=prompt_fraction, table=table
+        )
+        if decided is not None:
+            return decided
+        rag_reasons = _rag_shortfall(rag, within)
+    lora = next((r for r in results if r.rung == "lora"), None)
+    if lora is not None:
+        cheaper = [r for r in results if r.rung != "lora"]
+        return _lora_verdict(lora, cheaper, comparisons, bar=bar, table=table, extra=rag_reasons)
     if s.high < within:
         gap = within - s.point
-        later = [r for r in results if r.rung not in PROMPT_RUNGS]
-        not_run = "" if later else " The RAG and fine-tune rungs were not run."
         return Verdict(
             kind="INCONCLUSIVE",
             headline=f"prompt rungs fall short by {_pct(gap)}: best {best.rung} {s.fmt()}",
@@ -142,14 +175,14 @@ def decide(
             reasons=[
                 f"the best prompt rung ({best.rung}) has its whole 95% interval below "
                 f"{_pct(within)} ({_pct(prompt_fraction)} of the bar {_pct(bar)})",
+                *rag_reasons,
                 *table,
             ],
             answer=(
                 f"Prompting alone is not enough: the best prompt rung, {best.rung}, scores "
                 f"{s.fmt()} on {best.n} held-out examples, {_pct(gap)} short of "
-                f"{_pct(within)} ({_pct(prompt_fraction)} of your bar).{not_run} Whether "
-                "retrieval or fine-tuning closes the gap has not been measured yet, so no "
-                "verdict is given."
+                f"{_pct(within)} ({_pct(prompt_fraction)} of your bar)."
+                + _not_measured(results, rag_reasons)
             ),
             best_rung=best.rung,
             gap=s.point - within,
@@ -169,6 +202,7 @@ def decide(
         reasons=[
             f"{best.rung}'s 95% interval contains {_pct(within)}: the data cannot tell "
             "whether a prompt is within reach",
+            *rag_reasons,
             *table,
         ],
         answer=(
@@ -186,4 +220,348 @@ def _rung_words(rung: str) -> str:
     return {
         "zero_shot": "The instructions alone (zero-shot)",
         "few_shot": "The prompt with examples (few-shot)",
+        "rag": "The prompt with retrieved passages (RAG)",
+        "lora": "The fine-tuned model (LoRA)",
     }.get(rung, rung)
+
+
+# --- question 2: knowledge (the RAG rung) -------------------------------------------------------
+
+_SIGNIFICANT = 0.05
+
+
+def _rag_verdict(
+    rag: RungResult,
+    best: RungResult,
+    comparisons: Sequence[Paired],
+    *,
+    bar: float,
+    prompt_fraction: float,
+    table: list[str],
+) -> Verdict | None:
+    """RAG when its interval clears the threshold and it beats the best prompt rung (paired).
+
+    None when RAG settles nothing the prompt branches would not say better (it falls short,
+    or is uncertain while no better than the prompt).
+    """
+    within = prompt_fraction * bar
+    r = rag.score
+    paired = next((c for c in comparisons if {c.a, c.b} == {best.rung, "rag"}), None)
+    gain = (paired.diff if paired.b == "rag" else -paired.diff) if paired is not None else 0.0
+    p_value = paired.p_value if paired is not None else None
+    beats = paired is not None and gain > 0 and p_value is not None and p_value < _SIGNIFICANT
+    test_text = (
+        f"{paired.method} p={p_value:.3g}, {gain:+.0%} on the same {paired.n} test examples"
+        if paired is not None and p_value is not None
+        else "no paired comparison"
+    )
+    diagnosis = _rag_diagnosis(rag, failing=not (r.low >= within and beats))
+    if r.low >= within and beats:
+        meets = r.low >= bar
+        threshold = (
+            f"the bar {_pct(bar)}"
+            if meets
+            else f"{_pct(within)} ({_pct(prompt_fraction)} of the bar {_pct(bar)})"
+        )
+        answer = (
+            f"Use retrieval (RAG). The model does not know your data: with passages retrieved "
+            f"from your documents it scores {r.fmt()} on {rag.n} held-out examples, against "
+            f"{best.score.fmt()} for the best prompt ({best.rung}), a difference the paired "
+            f"test confirms ({test_text})."
+        )
+        if meets:
+            answer += (
+                f" Even the low end of the interval clears your bar of {_pct(bar)}. "
+                "No training was needed to get there, and facts trained into a model would "
+                "have to be trained again whenever the documents change."
+            )
+        else:
+            answer += (
+                f" It is at least {_pct(prompt_fraction)} of your bar of {_pct(bar)}, not yet "
+                "the bar itself: iterate on retrieval (chunking, top_k, the embedder) and the "
+                "prompt, which is nearly free, before paying for fine-tuning."
+            )
+        return Verdict(
+            kind="RAG",
+            headline=(
+                f"rag {'meets the bar' if meets else 'is within reach of the bar'}: {r.fmt()}, "
+                f"beating {best.rung} {best.score.fmt()} ({test_text})"
+            ),
+            question="2. knowledge",
+            reasons=[
+                f"rag's whole 95% interval is at or above {threshold}",
+                f"rag beats the best prompt rung, {best.rung}: {test_text}",
+                *([diagnosis] if diagnosis else []),
+                *table,
+            ],
+            answer=answer,
+            best_rung="rag",
+            gap=r.point - bar,
+        )
+    if r.low >= within:
+        more = _paired_more(paired)
+        more_text = (
+            f" About {more} more test examples would settle it if the shares hold."
+            if more
+            else " More test examples would tell whether retrieval really beats the prompt."
+        )
+        return Verdict(
+            kind="INCONCLUSIVE",
+            headline=(
+                f"rag {r.fmt()} clears {_pct(within)} but is not shown better than {best.rung}"
+            ),
+            question="2. knowledge",
+            reasons=[
+                f"rag's whole 95% interval is at or above {_pct(within)} "
+                f"({_pct(prompt_fraction)} of the bar)",
+                f"rag is not shown better than {best.rung} ({test_text}; significance needs "
+                f"p < {_SIGNIFICANT})",
+                *table,
+            ],
+            answer=(
+                f"Not settled. Retrieval scores {r.fmt()} on {rag.n} held-out examples, but the "
+                f"paired test does not show it beats the best prompt ({best.rung}, "
+                f"{best.score.fmt()}): {test_text}.{more_text}"
+            ),
+            best_rung="rag",
+            gap=r.point - within,
+            examples_needed=more,
+        )
+    if r.high >= within and r.point > best.score.point:
+        more = examples_needed(r.point, within, rag.n)
+        more_text = (
+            f" About {more} more test examples would settle it if the score holds." if more else ""
+        )
+        return Verdict(
+            kind="INCONCLUSIVE",
+            headline=f"rag {r.fmt()} straddles {_pct(within)} ({_pct(prompt_fraction)} of the bar)",
+            question="2. knowledge",
+            reasons=[
+                f"rag's 95% interval contains {_pct(within)}: the data cannot tell whether "
+                "retrieval is enough",
+                f"rag against {best.rung}: {test_text}",
+                *([diagnosis] if diagnosis else []),
+                *table,
+            ],
+            answer=(
+                f"Not settled. Retrieval scores {r.fmt()} on {rag.n} held-out examples, ahead "
+                f"of the best prompt ({best.rung}, {best.score.fmt()}), but its interval "
+                f"contains {_pct(within)}, the share of your bar that would make RAG the "
+                f"answer.{more_text}"
+            ),
+            best_rung="rag",
+            gap=r.point - within,
+            examples_needed=more,
+        )
+    return None
+
+
+def _rag_shortfall(rag: RungResult, within: float) -> list[str]:
+    """Why RAG did not decide it: its score, and retrieval or reading as the cause."""
+    lines = [f"rag scores {rag.score.fmt()}, its interval not clear of {_pct(within)}"]
+    diagnosis = _rag_diagnosis(rag)
+    if diagnosis:
+        lines.append(diagnosis)
+    return lines
+
+
+def _rag_diagnosis(rag: RungResult, *, failing: bool = True) -> str | None:
+    """Retrieval failure (the answer was not in the passages) or reading failure (it was).
+
+    For a RAG rung that passes, a plain account of where its remaining errors come from.
+    """
+    retrieval = rag.settings.get("retrieval")
+    if not isinstance(retrieval, dict) or "answer_in_context" not in retrieval:
+        return None
+    share = float(retrieval["answer_in_context"])
+    failures = retrieval.get("failures") or {}
+    missed, misread = int(failures.get("retrieval", 0)), int(failures.get("reading", 0))
+    recall = retrieval.get("recall_at_k")
+    recall_text = (
+        f"; recall@{retrieval.get('top_k')} of the gold source {recall:.0%}"
+        if isinstance(recall, (int, float))
+        else ""
+    )
+    wrong = missed + misread
+    if not failing and wrong:
+        return (
+            f"the expected answer was in the retrieved passages for {_pct(share)} of the test "
+            f"examples{recall_text}; of the {wrong} wrong answers, {missed} lacked it (retrieval) "
+            f"and {misread} had it (reading)"
+        )
+    if wrong == 0:
+        return (
+            f"the expected answer was in the retrieved passages for {_pct(share)} of the test "
+            f"examples{recall_text}"
+        )
+    if missed >= misread:
+        return (
+            f"mostly a retrieval failure: the expected answer was in the retrieved passages "
+            f"for only {_pct(share)} of the test examples, and {missed} of the {wrong} wrong "
+            f"answers never had it in context{recall_text}. Check that the documents hold "
+            "these answers, then try a larger top_k, other chunk sizes or another embedder"
+        )
+    return (
+        f"mostly a reading failure: the expected answer was in the retrieved passages for "
+        f"{_pct(share)} of the test examples, and {misread} of the {wrong} wrong answers had "
+        f"it in context and still missed it{recall_text}. The model does not use what it is "
+        "given: a stronger model, or fine-tuning it to answer from context, is what to "
+        "measure next"
+    )
+
+
+def _not_measured(results: Sequence[RungResult], rag_reasons: list[str]) -> str:
+    ran = {r.rung for r in results}
+    parts = []
+    if rag_reasons:
+        parts.append(
+            " Retrieval was measured and does not close it: " + "; ".join(rag_reasons) + "."
+        )
+    missing = [
+        words for rung, words in (("rag", "retrieval"), ("lora", "fine-tuning")) if rung not in ran
+    ]
+    if len(missing) == 2:
+        parts.append(" The RAG and fine-tune rungs were not run.")
+    if missing:
+        parts.append(
+            f" Whether {' or '.join(missing)} closes the gap has not been measured yet, so no "
+            "verdict is given."
+        )
+    return "".join(parts)
+
+
+def _paired_more(paired: Paired | None) -> int | None:
+    if paired is None or paired.a_only is None or paired.b_only is None:
+        return None
+    same = max(0, paired.n - paired.a_only - paired.b_only)
+    a = [True] * paired.a_only + [False] * paired.b_only + [True] * same
+    b = [False] * paired.a_only + [True] * paired.b_only + [True] * same
+    return examples_needed_paired(a, b)
+
+
+# --- question 3: a specific, reproducible failure (the LoRA rung) ---------------------------
+
+
+def _paired_lists(c: Paired, lora_is_b: bool) -> tuple[list[bool], list[bool]]:
+    """Pass/fail lists (cheaper, lora) rebuilt from a comparison's discordant counts."""
+    a_only, b_only = c.a_only or 0, c.b_only or 0
+    cheaper_only, lora_only = (a_only, b_only) if lora_is_b else (b_only, a_only)
+    same = max(0, c.n - a_only - b_only)
+    cheaper = [True] * cheaper_only + [False] * lora_only + [True] * same
+    lora = [False] * cheaper_only + [True] * lora_only + [True] * same
+    return cheaper, lora
+
+
+def _lora_verdict(
+    lora: RungResult,
+    cheaper: Sequence[RungResult],
+    comparisons: Sequence[Paired],
+    *,
+    bar: float,
+    table: list[str],
+    extra: list[str],
+) -> Verdict:
+    best = _best(list(cheaper))
+    score = lora.score
+    forgetting = lora.settings.get("forgetting") or {}
+    training = lora.settings.get("training") or {}
+    cost_words = ""
+    if training.get("wall_s"):
+        cost_words = f" Training took {training['wall_s'] / 60:.1f} minutes here."
+    forget_words = f" General capability: {forgetting['summary']}." if forgetting else ""
+    paired = None
+    if best is not None:
+        paired = next((c for c in comparisons if {c.a, c.b} == {best.rung, "lora"}), None)
+    gain = 0.0
+    p_value = None
+    if paired is not None:
+        gain = paired.diff if paired.b == "lora" else -paired.diff
+        p_value = paired.p_value
+    beats = paired is not None and gain > 0 and p_value is not None and p_value < _SIGNIFICANT
+    versus = (
+        f"{gain:+.0%} over {best.rung} ({paired.method} p={p_value:.3g}, n={paired.n})"
+        if best is not None and paired is not None and p_value is not None
+        else "no paired comparison with a cheaper rung"
+    )
+    reasons = [f"lora: {score.fmt()}; {versus}", *extra, *table]
+    if forgetting:
+        reasons.append(f"forgetting: {forgetting['summary']}")
+    if score.low >= bar and beats:
+        assert best is not None
+        return Verdict(
+            kind="FINE_TUNE",
+            headline=f"lora meets the bar: {score.fmt()} >= {_pct(bar)}, {versus}",
+            question="3. specific failure",
+            reasons=[f"lora's whole 95% interval is at or above the bar {_pct(bar)}", *reasons],
+            answer=(
+                f"Fine-tune. Prompting falls short (best: {best.rung}, {best.score.fmt()}), and a "
+                f"LoRA adapter trained on your examples scores {score.fmt()} on the same "
+                f"{lora.n} held-out examples, clearing your bar of {_pct(bar)}; the paired test "
+                f"says the gain is real ({versus}).{cost_words}{forget_words}"
+            ),
+            best_rung="lora",
+            gap=score.point - bar,
+        )
+    if score.low >= bar:
+        more = None
+        if paired is not None:
+            a, b = _paired_lists(paired, paired.b == "lora")
+            more = examples_needed_paired(a, b)
+        closest = f"{best.rung} ({best.score.fmt()})" if best is not None else "a cheaper rung"
+        return Verdict(
+            kind="INCONCLUSIVE",
+            headline=f"lora clears the bar ({score.fmt()}) but is not shown better than {closest}",
+            question="3. specific failure",
+            reasons=reasons,
+            answer=(
+                f"Not settled. The fine-tuned model clears your bar ({score.fmt()}), but on these "
+                f"{lora.n} test examples it cannot be told apart from {closest} ({versus})."
+                + (f" About {more} more test examples would separate them." if more else "")
+            ),
+            best_rung="lora",
+            gap=score.point - bar,
+            examples_needed=more,
+        )
+    overall = _best([*cheaper, lora])
+    assert overall is not None
+    if score.high < bar:
+        gap = bar - overall.score.point
+        helps = " Fine-tuning helps, but not enough." if beats else ""
+        return Verdict(
+            kind="INCONCLUSIVE",
+            headline=(
+                f"no rung reaches the bar {_pct(bar)}: closest {overall.rung} "
+                f"{overall.score.fmt()}, {_pct(gap)} short"
+            ),
+            question="3. specific failure",
+            reasons=[f"every rung's whole 95% interval is below the bar {_pct(bar)}", *reasons],
+            answer=(
+                f"Nothing measured here reaches your bar of {_pct(bar)}. The closest is "
+                f"{_rung_words(overall.rung)} at {overall.score.fmt()}, {_pct(gap)} short.{helps} "
+                "Next steps worth trying: more (and more varied) training examples, a larger "
+                "student model, or more epochs; check the failures for label noise first."
+                f"{forget_words}"
+            ),
+            best_rung=overall.rung,
+            gap=overall.score.point - bar,
+        )
+    more = examples_needed(score.point, bar, lora.n)
+    return Verdict(
+        kind="INCONCLUSIVE",
+        headline=f"lora {score.fmt()} straddles the bar {_pct(bar)}",
+        question="3. specific failure",
+        reasons=[f"lora's 95% interval contains the bar {_pct(bar)}", *reasons],
+        answer=(
+            f"Not settled. The fine-tuned model scores {score.fmt()} on {lora.n} held-out "
+            f"examples, an interval that contains your bar of {_pct(bar)} ({versus})."
+            + (
+                f" About {more} more test examples would settle it if the score holds."
+                if more
+                else ""
+            )
+            + forget_words
+        ),
+        best_rung="lora",
+        gap=score.point - bar,
+        examples_needed=more,
+    )

@@ -11,11 +11,13 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from shouldtune.analysis.stats import score_interval
 from shouldtune.cache import CallCache, call_key
 from shouldtune.models.base import Message, Model
+from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.scoring import Scorer
 from shouldtune.spec import TaskSpec
@@ -33,6 +35,10 @@ class EvalContext:
     scorer: Scorer
     labels: list[str] | None
     progress: Progress = field(default=lambda done, total: None)
+    say: Callable[[str], None] = field(default=lambda message: None)
+    run_dir: Path | None = None  # where rungs may write artifacts (adapters, indexes)
+    # None: the rungs that embed text load spec.rag.embedder themselves (tests pass a fake).
+    embedder: Embedder | None = None
 
 
 def _key_base(model: Model) -> dict[str, Any]:

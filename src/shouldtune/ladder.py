@@ -20,6 +20,7 @@ from shouldtune.evaluate import EvalContext
 from shouldtune.models.base import Model, ModelInfo
 from shouldtune.models.registry import load_model
 from shouldtune.precheck import PrecheckReport, near_duplicate_groups, run_precheck
+from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.rundir import RunDir
 from shouldtune.rungs import REGISTRY
@@ -93,6 +94,9 @@ class RunResult(BaseModel):
     precheck: PrecheckReport
     split: SplitSummary
     rungs: list[RungResult]
+    skipped: dict[str, str] = Field(
+        default_factory=dict, description="Rungs not climbed, with the reason."
+    )
     comparisons: list[Comparison]
     verdict: Verdict
     wall_s: float
@@ -166,6 +170,41 @@ def compare(
     return Comparison.model_validate(fields)
 
 
+def skip_reason(
+    name: str,
+    spec: TaskSpec,
+    prepared: Prepared,
+    results: Sequence[RungResult],
+    predictions: dict[str, list[Prediction]],
+    binary: bool,
+) -> str | None:
+    """Why a rung is not climbed, or None. Cheapest first: stop once one is good enough."""
+    if name == "rag" and spec.docs is None:
+        return "no documents given (docs: or --docs)"
+    if name == "lora" and not prepared.precheck.enough_data:
+        return (
+            f"{prepared.precheck.n_usable} usable examples, fewer than min_examples "
+            f"({spec.min_examples}): nothing to fine-tune on"
+        )
+    if spec.all_rungs or not results:
+        return None
+    names = [r.rung for r in results]
+    so_far = decide(
+        results,
+        bar=spec.bar,
+        prompt_fraction=spec.prompt_fraction,
+        enough_data=prepared.precheck.enough_data,
+        n_usable=prepared.precheck.n_usable,
+        min_examples=spec.min_examples,
+        comparisons=[
+            compare(a, b, predictions[a], predictions[b], binary) for a, b in combinations(names, 2)
+        ],
+    )
+    if so_far.kind in ("PROMPT", "RAG"):
+        return f"a cheaper rung is good enough ({so_far.kind}: {so_far.headline})"
+    return None
+
+
 def run_ladder(
     spec: TaskSpec,
     *,
@@ -174,6 +213,7 @@ def run_ladder(
     allow_python: bool = False,
     model: Model | None = None,
     reporter: Reporter | None = None,
+    embedder: Embedder | None = None,
 ) -> RunResult:
     started = time.perf_counter()
     say = reporter or SilentReporter()
@@ -191,11 +231,27 @@ def run_ladder(
         run_dir = RunDir.create(runs_dir, spec.task_name) if runs_dir is not None else None
         if run_dir is not None:
             run_dir.write_manifest(spec, loaded.info, prepared.split, status="running")
-        ctx = EvalContext(spec, loaded, cache, scorer, prepared.labels, progress=say.advance)
+        ctx = EvalContext(
+            spec,
+            loaded,
+            cache,
+            scorer,
+            prepared.labels,
+            progress=say.advance,
+            say=say.stage,
+            run_dir=run_dir.path if run_dir is not None else None,
+            embedder=embedder,
+        )
         results: list[RungResult] = []
         predictions: dict[str, list[Prediction]] = {}
+        skipped: dict[str, str] = {}
         train, test = prepared.split.train, prepared.split.test
         for name in spec.rungs:
+            reason = skip_reason(name, spec, prepared, results, predictions, scorer.binary)
+            if reason is not None:
+                skipped[name] = reason
+                say.stage(f"{name} skipped: {reason}")
+                continue
             say.rung_started(name, len(test))
             result, preds = REGISTRY[name].run(ctx, train, test)
             results.append(result)
@@ -205,7 +261,7 @@ def run_ladder(
             say.rung_finished(result)
         comparisons = [
             compare(a, b, predictions[a], predictions[b], scorer.binary)
-            for a, b in combinations(spec.rungs, 2)
+            for a, b in combinations([r.rung for r in results], 2)
         ]
         verdict = decide(
             results,
@@ -214,6 +270,7 @@ def run_ladder(
             enough_data=prepared.precheck.enough_data,
             n_usable=prepared.precheck.n_usable,
             min_examples=spec.min_examples,
+            comparisons=comparisons,
         )
         split = prepared.split
         run_result = RunResult(
@@ -234,6 +291,7 @@ def run_ladder(
                 train_ids=[e.id for e in split.train],
             ),
             rungs=results,
+            skipped=skipped,
             comparisons=comparisons,
             verdict=verdict,
             wall_s=time.perf_counter() - started,
@@ -241,6 +299,10 @@ def run_ladder(
         if run_dir is not None:
             run_dir.write_results(run_result.model_dump(mode="json"))
             run_dir.write_manifest(spec, loaded.info, split, status="finished")
+            # Imported here: the report package reads RunResult from this module.
+            from shouldtune.report.write import write_reports
+
+            write_reports(run_dir.path)
         return run_result
     finally:
         if owned:

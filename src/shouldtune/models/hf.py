@@ -41,8 +41,15 @@ class HFModel:
         name: str,
         file_sha256: str,
         context_length: int | None = None,
+        adapter_dir: Path | None = None,
+        adapter_sha256: str | None = None,
     ) -> None:
         self._model, self._tok = load_hf(path)
+        if adapter_dir is not None:
+            from peft import PeftModel
+
+            self._model = PeftModel.from_pretrained(self._model, str(adapter_dir))
+            self._model.train(False)
         template = getattr(self._tok, "chat_template", None)
         eos = self._tok.eos_token or ""
         self._format = ChatFormat(template, bos_token=self._tok.bos_token or "", eos_token=eos)
@@ -53,6 +60,7 @@ class HFModel:
             backend="transformers",
             path=str(path),
             file_sha256=file_sha256,
+            adapter_sha256=adapter_sha256,
             context_length=self._ctx,
             chat_template=template is not None,
             n_params=int(sum(p.numel() for p in self._model.parameters())),
@@ -98,10 +106,12 @@ class HFModel:
                 pad_token_id=self._tok.pad_token_id or self._tok.eos_token_id,
             )
         new = out[0, ids.shape[1] :].tolist()
-        text = self._tok.decode(new, skip_special_tokens=True)
         finish: Literal["stop", "length"] = "length"
-        if len(new) < max_tokens:
+        eos = self._tok.eos_token_id
+        if eos in new:
+            new = new[: new.index(eos)]
             finish = "stop"
+        text = self._tok.decode(new, skip_special_tokens=True)
         for stop in self.stop_strings():
             if stop and stop in text:
                 text = text[: text.index(stop)]

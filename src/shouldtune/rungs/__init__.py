@@ -7,7 +7,7 @@ from typing import Protocol
 
 from shouldtune.evaluate import EvalContext
 from shouldtune.records import Example, Prediction, RungResult
-from shouldtune.rungs import few_shot, zero_shot
+from shouldtune.rungs import few_shot, lora, rag, zero_shot
 
 
 class Rung(Protocol):
@@ -23,4 +23,6 @@ class Rung(Protocol):
 REGISTRY: dict[str, Rung] = {
     zero_shot.NAME: zero_shot,
     few_shot.NAME: few_shot,
+    rag.NAME: rag,
+    lora.NAME: lora,
 }

@@ -1,0 +1,107 @@
+"""Report sections that exist only when a run measured them: cost, forgetting, and later more.
+
+They read the raw results.json rather than the typed RunResult, so a run directory written by
+a newer shouldtune (or a rung this reader does not know) still renders. Each section is one
+function `(raw results) -> Extra | None` in EXTRAS; adding a section is adding a function.
+
+The fields read (until the cost model and the LoRA rung fix their own shapes):
+- `cost`: an object; its numbers are listed, and `cost.break_even` with `upfront_usd` and
+  `monthly_savings_usd` draws the break-even chart.
+- `forgetting` (top level) or `rungs[].settings.forgetting`: objects whose numbers are listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from shouldtune.report.charts import break_even_chart
+
+
+@dataclass(frozen=True)
+class Extra:
+    id: str
+    title: str
+    intro: str
+    rows: list[tuple[str, str]]
+    chart: Markup | None = None
+
+
+def fmt_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        if key.endswith("_usd"):
+            return f"${value:,.2f}"
+        if key.endswith("_s"):
+            return f"{value:,.3g} s"
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.4g}"
+    return str(value)
+
+
+def flatten(value: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Scalar fields as (dotted key, shown value), nested objects included, lists left out."""
+    rows: list[tuple[str, str]] = []
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, Mapping):
+            rows.extend(flatten(item, name + "."))
+        elif item is not None and not isinstance(item, list):
+            rows.append((name, fmt_value(str(key), item)))
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else None
+
+
+def cost(raw: Mapping[str, Any]) -> Extra | None:
+    found = raw.get("cost")
+    if not isinstance(found, Mapping) or not found:
+        return None
+    chart = None
+    even = found.get("break_even")
+    if isinstance(even, Mapping):
+        upfront = _number(even.get("upfront_usd"))
+        monthly = _number(even.get("monthly_savings_usd"))
+        if upfront is not None and monthly is not None and upfront >= 0:
+            months = 12 if monthly <= 0 else max(6, min(36, int(2 * upfront / monthly) + 1))
+            chart = break_even_chart(upfront, monthly, months)
+    return Extra(
+        "cost",
+        "Cost and break-even",
+        "What each option costs, and when a one-off fine-tune pays for itself.",
+        flatten(found),
+        chart,
+    )
+
+
+def forgetting(raw: Mapping[str, Any]) -> Extra | None:
+    rows: list[tuple[str, str]] = []
+    top = raw.get("forgetting")
+    if isinstance(top, Mapping):
+        rows.extend(flatten(top))
+    for rung in raw.get("rungs") or []:
+        settings = rung.get("settings") if isinstance(rung, Mapping) else None
+        measured = settings.get("forgetting") if isinstance(settings, Mapping) else None
+        if isinstance(measured, Mapping):
+            rows.extend(flatten(measured, f"{rung.get('rung')}."))
+    if not rows:
+        return None
+    return Extra(
+        "forgetting",
+        "Forgetting",
+        "General capability before and after tuning: the price of a second, specialised model.",
+        rows,
+    )
+
+
+EXTRAS: list[Callable[[Mapping[str, Any]], Extra | None]] = [cost, forgetting]
+
+
+def extras(raw: Mapping[str, Any]) -> list[Extra]:
+    return [found for build in EXTRAS if (found := build(raw)) is not None]

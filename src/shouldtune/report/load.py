@@ -1,0 +1,84 @@
+"""Reading a saved run directory back: the one input every report format is rendered from.
+
+Reports are rendered from the files on disk, never from objects in memory, so that
+`shouldtune report RUN_DIR` and the end of `shouldtune run` produce the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from shouldtune.ladder import RunResult
+from shouldtune.records import Prediction
+
+
+class ReportError(Exception):
+    """A run directory that cannot be reported on; the message says why."""
+
+
+@dataclass(frozen=True)
+class RunData:
+    """A run directory's contents: the typed result, the raw JSON and every prediction."""
+
+    path: Path
+    result: RunResult
+    raw: dict[str, Any]
+    """results.json as read, for sections whose fields are newer than this reader's model."""
+    predictions: list[Prediction]
+    manifest: dict[str, Any]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ReportError(f"{path}: not valid JSON ({error})") from None
+
+
+def _status(path: Path) -> str:
+    manifest = path / "manifest.json"
+    if not manifest.exists():
+        return "no manifest.json either: is this a run directory?"
+    status = _read_json(manifest).get("status", "unknown")
+    return f"the run's status is {status!r}: it did not finish"
+
+
+def load_run(path: Path) -> RunData:
+    """Read results.json, predictions.jsonl and manifest.json from a run directory."""
+    if not path.is_dir():
+        raise ReportError(f"{path}: no such run directory")
+    results_path = path / "results.json"
+    if not results_path.exists():
+        raise ReportError(f"{path}: no results.json ({_status(path)})")
+    raw = _read_json(results_path)
+    if not isinstance(raw, dict):
+        raise ReportError(f"{results_path}: expected a JSON object")
+    known = RunResult.model_fields["schema_version"].default
+    version = raw.get("schema_version")
+    if version != known:
+        raise ReportError(
+            f"{results_path}: schema_version {version!r}; this shouldtune reads version {known}"
+        )
+    try:
+        result = RunResult.model_validate(raw)
+    except ValidationError as error:
+        raise ReportError(f"{results_path}: does not match the results schema:\n{error}") from None
+    predictions: list[Prediction] = []
+    predictions_path = path / "predictions.jsonl"
+    if predictions_path.exists():
+        with predictions_path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    predictions.append(Prediction.model_validate_json(line))
+                except ValidationError as error:
+                    raise ReportError(f"{predictions_path}:{number}: {error}") from None
+    manifest_path = path / "manifest.json"
+    manifest = _read_json(manifest_path) if manifest_path.exists() else {}
+    return RunData(path, result, raw, predictions, manifest if isinstance(manifest, dict) else {})

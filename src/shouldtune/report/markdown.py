@@ -1,0 +1,85 @@
+"""report.md: a short summary to paste into a pull request or an issue.
+
+Link-free and self-contained: the verdict, its headline and answer, the rung table with
+intervals, the paired comparisons and the top failure categories per rung. Text from the
+user's files is escaped so that it cannot open markup, links or table cells.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shouldtune.report.facts import (
+    STATUS_WORDS,
+    failure_categories,
+    rung_status,
+    top_failures,
+)
+from shouldtune.report.load import RunData
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def md(text: str) -> str:
+    """Escape Markdown syntax and fold newlines, so user text stays plain text in one line."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def code(text: str) -> str:
+    quoted = text.replace("`", "'")
+    return f"`{quoted}`"
+
+
+def render_markdown(run: RunData) -> str:
+    result = run.result
+    verdict = result.verdict
+    within = result.prompt_fraction * result.bar
+    lines = [
+        f"## shouldtune · {md(result.task)}: **{verdict.kind}**",
+        "",
+        f"**{md(verdict.headline)}**",
+        "",
+        md(verdict.answer),
+        "",
+        "| rung | score | 95% interval | status | n | latency | prompt tokens |",
+        "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for rung in result.rungs:
+        s = rung.score
+        status = STATUS_WORDS[rung_status(s, result.bar, within)]
+        lines.append(
+            f"| {code(rung.rung)} | {s.point:.1%} | [{s.low:.1%}, {s.high:.1%}] | {status} "
+            f"| {rung.n} | {rung.mean_latency_s * 1000:,.0f} ms | {rung.mean_prompt_tokens:,.0f} |"
+        )
+    for name, reason in result.skipped.items():
+        lines.append(f"| {code(name)} | | | not climbed: {md(reason)} | | | |")
+    lines += [
+        "",
+        f"Bar {result.bar:.0%}; prompt iteration threshold {within:.0%} "
+        f"(prompt_fraction × bar). Model {md(result.model.name)} ({md(result.model.backend)}), "
+        f"scorer {code(result.scorer)}, {result.split.n_test} test / {result.split.n_train} train "
+        f"examples, split seed {result.split.seed}.",
+    ]
+    compared = [c for c in result.comparisons if c.p_value is not None]
+    if compared:
+        lines += ["", "**Paired comparisons**", ""]
+        for c in compared:
+            lines.append(
+                f"- {code(c.b)} vs {code(c.a)}: {c.diff * 100:+.1f} pts "
+                f"({c.method}, p = {c.p_value:.3g}, n = {c.n})"
+            )
+    names = [r.rung for r in result.rungs]
+    categories = failure_categories(names, run.predictions)
+    if categories:
+        lines += ["", "**Top failure categories**", ""]
+        for name in names:
+            top = top_failures(categories, name)
+            shown = ", ".join(f"{code(category)} {count}" for category, count in top)
+            lines.append(f"- {code(name)}: {shown or 'no failures'}")
+    lines += [
+        "",
+        f"<sub>shouldtune {result.shouldtune_version} · results schema "
+        f"v{result.schema_version}</sub>",
+        "",
+    ]
+    return "\n".join(lines)

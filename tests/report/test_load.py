@@ -1,0 +1,58 @@
+"""Reading run directories back, and the messages when one cannot be read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shouldtune.report.load import ReportError, load_run
+
+
+def test_round_trips_a_finished_run(label_run: Path) -> None:
+    run = load_run(label_run)
+    assert run.result.task == "colors"
+    assert len(run.predictions) == sum(r.n for r in run.result.rungs)
+    assert run.manifest["status"] == "finished"
+    assert run.raw["schema_version"] == 1
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="no such run directory"):
+        load_run(tmp_path / "nope")
+
+
+def test_unfinished_run_says_so(label_run: Path) -> None:
+    (label_run / "results.json").unlink()
+    manifest = json.loads((label_run / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (label_run / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ReportError, match="status is 'running': it did not finish"):
+        load_run(label_run)
+
+
+def test_not_a_run_directory(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match=r"no manifest\.json either"):
+        load_run(tmp_path)
+
+
+def test_other_schema_version_is_refused(label_run: Path) -> None:
+    results = json.loads((label_run / "results.json").read_text())
+    results["schema_version"] = 99
+    (label_run / "results.json").write_text(json.dumps(results))
+    with pytest.raises(ReportError, match="schema_version 99; this shouldtune reads version 1"):
+        load_run(label_run)
+
+
+def test_broken_json_names_the_file(label_run: Path) -> None:
+    (label_run / "results.json").write_text("{not json")
+    with pytest.raises(ReportError, match=r"results\.json: not valid JSON"):
+        load_run(label_run)
+
+
+def test_broken_prediction_names_the_line(label_run: Path) -> None:
+    with (label_run / "predictions.jsonl").open("a") as handle:
+        handle.write('{"rung": "x"}\n')
+    with pytest.raises(ReportError, match=r"predictions.jsonl:\d+:"):
+        load_run(label_run)

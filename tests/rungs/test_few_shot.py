@@ -1,0 +1,103 @@
+"""Few-shot demonstrations: the shared default and the similar-example option."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shouldtune.cache import CallCache
+from shouldtune.data import load_examples
+from shouldtune.ladder import RunResult, run_ladder
+from shouldtune.spec import TaskSpec, spec_from_dict
+from tests.fakes import ScriptedModel
+from tests.rag.fakes import HashEmbedder
+
+FAMILIES = {
+    "bird": "feathers beak wings",
+    "fish": "fins gills scales",
+    "cat": "whiskers purr claws",
+    "tree": "leaves bark roots",
+    "car": "wheels engine brakes",
+    "boat": "hull sail rudder",
+}
+
+
+def write_task(tmp_path: Path, selection: str) -> TaskSpec:
+    rows = [
+        {"text": f"{words} specimen {family[0]}{i}", "kind": family}
+        for family, words in FAMILIES.items()
+        for i in range(10)
+    ]
+    data = tmp_path / "data.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return spec_from_dict(
+        {
+            "data": str(data),
+            "input": "text",
+            "expected": "kind",
+            "scorer": "exact",  # generated answers, so every demonstration shows in the prompt
+            "few_shot": {"k": 3, "selection": selection},
+            "rungs": ["few_shot"],
+        }
+    )
+
+
+def copy_last_demonstration(prompt: str) -> str:
+    """A model that answers like the demonstration right before the question."""
+    return prompt.rsplit("Output:", 2)[-2].split("\n", 1)[0].strip()
+
+
+def climb(spec: TaskSpec, cache: CallCache, tmp_path: Path) -> RunResult:
+    return run_ladder(
+        spec,
+        cache=cache,
+        runs_dir=tmp_path / "runs",
+        model=ScriptedModel(copy_last_demonstration),
+        embedder=HashEmbedder(),
+    )
+
+
+def predictions(result: RunResult) -> list[dict[str, object]]:
+    path = Path(result.run_dir or "") / "predictions.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_similar_selection_puts_the_nearest_train_examples_last(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    result = climb(write_task(tmp_path, "similar"), cache, tmp_path)
+    few = result.rungs[0]
+    assert few.settings["selection"] == "similar"
+    assert few.score.point == 1.0  # the nearest demonstration always shares the family
+    train = set(result.split.train_ids)
+    records = {r["id"]: r for r in _examples(tmp_path)}
+    embedder = HashEmbedder()
+    train_ids = sorted(train)
+    train_vectors = embedder.embed([records[i]["text"] for i in train_ids])
+    for prediction in predictions(result):
+        ids = prediction["detail"]["demonstration_ids"]  # type: ignore[index]
+        assert len(ids) == 3 and set(ids) <= train
+        query = embedder.embed([str(prediction["input"])])[0]
+        score = dict(zip(train_ids, (train_vectors @ query).tolist(), strict=True))
+        best = sorted(score.values(), reverse=True)[:3]
+        # The chosen are the three nearest (ties may pick either), the nearest one last.
+        assert sorted((score[i] for i in ids), reverse=True) == pytest.approx(best)
+        assert score[ids[-1]] == pytest.approx(best[0])
+    assert set(few.settings["demonstration_ids"]) <= train
+
+
+def test_default_selection_is_one_shared_set(tmp_path: Path, cache: CallCache) -> None:
+    result = climb(write_task(tmp_path, "random"), cache, tmp_path)
+    few = result.rungs[0]
+    assert few.settings["selection"] == "random"
+    assert len(few.settings["demonstration_ids"]) == 3
+    assert all("demonstration_ids" not in p["detail"] for p in predictions(result))  # type: ignore[operator]
+    assert few.score.point < 0.6  # one shared set cannot match every family
+
+
+def _examples(tmp_path: Path) -> list[dict[str, str]]:
+    """The task's examples with the ids the loader gives them."""
+    spec = TaskSpec(data=tmp_path / "data.jsonl", input="text", expected="kind")
+    return [{"id": e.id, "text": e.input} for e in load_examples(spec)]
