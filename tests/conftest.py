@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# Idle OpenMP threads (llama.cpp's and torch's runtimes both live in the test process)
+# otherwise spin and steal the other runtime's cores; must be set before either loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,13 +33,27 @@ def cache(tmp_path: Path) -> Iterator[CallCache]:
     store.close()
 
 
+SHARED_MODEL_CACHE = ROOT / ".pytest-artifacts" / "model-cache"
+
+
 @pytest.fixture(scope="session")
-def smollm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def model_cache() -> Iterator[CallCache]:
+    """Model files derived from the embedded model (requantized GGUF, dequantized student).
+
+    They are keyed by content hash and slow to make, so test modules share them; model
+    calls in tests never go through this cache.
+    """
+    store = CallCache(SHARED_MODEL_CACHE)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def smollm(model_cache: CallCache) -> Iterator[object]:
     """The embedded default model, loaded once per test session (llama.cpp)."""
     from shouldtune.models.registry import load_model
 
-    store = CallCache(tmp_path_factory.mktemp("model-cache"))
+    store = model_cache
     model = load_model("smollm2-135m", store, context_length=2048)
     yield model
     model.close()
-    store.close()

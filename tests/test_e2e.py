@@ -148,3 +148,52 @@ def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
     payload = json.loads(rerun.stdout)
     computed = sum(r["computed_calls"] for r in payload["rungs"])
     assert computed == 32 - cached
+
+
+def test_lora_rung_end_to_end(tmp_path: Path, model_cache: object) -> None:
+    from tests.conftest import SHARED_MODEL_CACHE
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    for shared in ("models", "students"):  # reuse the slow-to-make model files, not answers
+        (SHARED_MODEL_CACHE / shared).mkdir(parents=True, exist_ok=True)
+        (cache_dir / shared).symlink_to(SHARED_MODEL_CACHE / shared)
+    spec = tmp_path / "task.yaml"
+    spec.write_text(
+        (EXAMPLES / "sentiment" / "task.yaml")
+        .read_text()
+        .replace("data: data.jsonl", f"data: {EXAMPLES / 'sentiment' / 'data.jsonl'}")
+        + "rungs: [zero_shot, lora]\nall_rungs: true\nsplit:\n  max_test: 12\n"
+        + "lora:\n  max_steps: 8\n  batch_size: 4\n  target_modules: [q_proj, v_proj]\n"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(spec),
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--cache-dir",
+            str(cache_dir),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    lora = next(r for r in payload["rungs"] if r["rung"] == "lora")
+    assert lora["n"] == 12
+    assert 0.0 <= lora["score"]["low"] <= lora["score"]["point"] <= lora["score"]["high"] <= 1.0
+    forgetting = lora["settings"]["forgetting"]
+    assert forgetting["kl_mean"] >= 0.0 and forgetting["n_probe"] > 0
+    assert lora["settings"]["training"]["steps"] == 8
+    assert lora["mean_prompt_tokens"] > 0 and lora["mean_latency_s"] > 0
+    artifacts = Path(payload["run_dir"]) / "artifacts" / "lora"
+    assert (artifacts / "adapter.gguf").exists()
+    assert (artifacts / "adapter" / "adapter_model.safetensors").exists()
+    assert "ADAPTER" in (artifacts / "Modelfile").read_text()
+    preds = [
+        json.loads(line)
+        for line in (Path(payload["run_dir"]) / "predictions.jsonl").read_text().splitlines()
+    ]
+    assert {p["rung"] for p in preds} == {"zero_shot", "lora"}
+    assert payload["verdict"]["kind"] in {"FINE_TUNE", "INCONCLUSIVE", "PROMPT"}

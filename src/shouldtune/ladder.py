@@ -205,6 +205,22 @@ def skip_reason(
     return None
 
 
+def _latency_comparison(results: Sequence[RungResult]) -> None:
+    """The tuned model's latency with its short prompt against each prompted rung's."""
+    tuned = next((r for r in results if r.rung == "lora"), None)
+    if tuned is None or tuned.mean_latency_s <= 0:
+        return
+    tuned.settings["latency_vs"] = {
+        r.rung: {
+            "latency_s": r.mean_latency_s,
+            "prompt_tokens": r.mean_prompt_tokens,
+            "speedup": r.mean_latency_s / tuned.mean_latency_s,
+        }
+        for r in results
+        if r.rung != "lora"
+    }
+
+
 def run_ladder(
     spec: TaskSpec,
     *,
@@ -263,6 +279,7 @@ def run_ladder(
             compare(a, b, predictions[a], predictions[b], scorer.binary)
             for a, b in combinations([r.rung for r in results], 2)
         ]
+        _latency_comparison(results)
         verdict = decide(
             results,
             bar=spec.bar,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,12 +22,10 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def hf_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    store = CallCache(Path(tmp_path_factory.mktemp("hf-cache")))
-    model = load_model("hf:smollm2-135m", store)
+def hf_model(model_cache: CallCache) -> Iterator[Any]:
+    model = load_model("hf:smollm2-135m", model_cache)
     yield model
     model.close()
-    store.close()
 
 
 def test_transformers_agrees_with_llamacpp_on_the_same_weights(hf_model: Any, smollm: Any) -> None:

@@ -141,6 +141,10 @@ def load_model(reference: str, cache: CallCache, *, context_length: int | None =
             raise ModelError(f"{resolved.path}: llama.cpp cannot load it: {error}") from None
     from shouldtune.models.hf import HFModel
 
-    return HFModel(
-        resolved.path, name=resolved.name, file_sha256=digest, context_length=context_length
-    )
+    path = resolved.path
+    if path.is_file():
+        # Dequantizing a GGUF in transformers takes tens of seconds: do it once, cached.
+        from shouldtune.training.student import dequantized_dir
+
+        path = dequantized_dir(path, digest, cache.root)
+    return HFModel(path, name=resolved.name, file_sha256=digest, context_length=context_length)

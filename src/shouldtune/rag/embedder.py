@@ -92,7 +92,7 @@ def _load(path: Path) -> Any:
     from transformers.utils import logging as transformers_logging
 
     # Its "Loading weights" bar would interleave with the ladder's own progress bars.
-    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
     try:
         return SentenceTransformer(str(path), device="cpu")

@@ -142,6 +142,7 @@ def train(
         AutoTokenizer,
         DataCollatorForSeq2Seq,
         EarlyStoppingCallback,
+        PrinterCallback,
         Trainer,
         TrainerCallback,
         TrainingArguments,
@@ -242,6 +243,8 @@ def train(
         data_collator=collator,
         callbacks=callbacks,
     )
+    # Logs go to the train report, not to stdout (which `run --json` keeps for the JSON).
+    trainer.remove_callback(PrinterCallback)
     resume = latest_complete_checkpoint(work)
     if resume is not None:
         tell(f"resuming LoRA training from {resume.name}")

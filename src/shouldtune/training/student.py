@@ -20,15 +20,20 @@ def student_dir(reference: str, cache: CallCache) -> tuple[Path, str]:
     digest = cache.file_hash(resolved.path)
     if resolved.path.is_dir():
         return resolved.path, digest
-    target = cache.root / "students" / digest[:24]
+    return dequantized_dir(resolved.path, digest, cache.root), digest
+
+
+def dequantized_dir(gguf_path: Path, digest: str, cache_root: Path) -> Path:
+    """A GGUF file as a transformers folder (fp32 safetensors), made once and cached."""
+    target = cache_root / "students" / digest[:24]
     if (target / "config.json").exists():
-        return target, digest
+        return target
     from shouldtune.models.hf import load_hf
 
     try:
-        model, tokenizer = load_hf(resolved.path)
+        model, tokenizer = load_hf(gguf_path)
     except Exception as error:  # transformers raises many types for unsupported GGUFs
-        raise ModelError(f"{resolved.path}: transformers cannot load it: {error}") from None
+        raise ModelError(f"{gguf_path}: transformers cannot load it: {error}") from None
     # Dequantized weights are plain fp32 now; transformers still marks the model as GGUF
     # quantized and refuses to save it unless that mark is removed.
     model.hf_quantizer = None
@@ -42,4 +47,4 @@ def student_dir(reference: str, cache: CallCache) -> tuple[Path, str]:
         shutil.rmtree(tmp)
     else:
         tmp.rename(target)  # atomic: a half-written student is never picked up
-    return target, digest
+    return target
