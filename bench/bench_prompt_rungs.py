@@ -78,10 +78,13 @@ def main() -> None:
         import torch
 
         from shouldtune.models.hf import load_hf
+        from shouldtune.training.student import dequantized_dir
 
         start = time.perf_counter()
-        hf_model, tok = load_hf(resolved.path)
-        print(f"transformers load + dequantize: {time.perf_counter() - start:.1f}s (not counted)")
+        # The same GGUF, dequantized once to a transformers folder (cached).
+        folder = dequantized_dir(resolved.path, cache.file_hash(resolved.path), cache.root)
+        hf_model, tok = load_hf(folder)
+        print(f"transformers load: {time.perf_counter() - start:.1f}s (not counted)")
 
         def naive_loop(prompts: list[list[Message]]) -> list[str]:
             out = []

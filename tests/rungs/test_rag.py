@@ -60,12 +60,12 @@ def write_task(tmp_path: Path, *, facts: bool = True, **rag: Any) -> TaskSpec:
 
 
 def reader(prompt: str) -> str:
-    """Answers from the context of the last turn only, like a model that reads well."""
-    last = prompt.rsplit("Input:", 1)[-1]
-    asked = QUESTION.findall(last)
+    """A model that reads well: the passages (system part) answer the last question."""
+    context = prompt.split("Input:", 1)[0]
+    asked = QUESTION.findall(prompt.rsplit("Input:", 1)[-1])
     if not asked:
         return "unknown"
-    found = re.search(rf"The code for project {asked[-1]} is (\w+)\.", last)
+    found = re.search(rf"The code for project {asked[-1]} is (\w+)\.", context)
     return found.group(1) if found else "unknown"
 
 
@@ -97,9 +97,14 @@ def test_docs_add_the_rag_rung_which_beats_the_prompts(tmp_path: Path, cache: Ca
     ]
     rag_predictions = [p for p in predictions if p["rung"] == "rag"]
     assert len(rag_predictions) == rag.n
+    chunks_file = Path(result.run_dir or "") / "rag-chunks.jsonl"
+    chunks = {c["id"]: c for c in map(json.loads, chunks_file.read_text().splitlines())}
+    assert len(chunks) == 60
     for prediction in rag_predictions:
         detail = prediction["detail"]
         assert len(detail["retrieved_ids"]) == 2
+        best = chunks[detail["retrieved_ids"][0]]  # every cited id resolves to its text
+        assert prediction["expected"] in best["text"]
         assert detail["retrieved_sources"][0].startswith("projects-")
         assert detail["answer_in_context"] is True and detail["gold_hit"] is True
 

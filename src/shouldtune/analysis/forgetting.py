@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -126,12 +125,3 @@ def _generate_all(model: Any, tokenizer: Any, prompts: Sequence[str]) -> list[st
             )
         outputs.append(tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True))
     return outputs
-
-
-def load_for_forgetting(student_dir: Path, adapter_dir: Path) -> tuple[Any, Any]:
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(str(student_dir))
-    base = AutoModelForCausalLM.from_pretrained(str(student_dir))
-    return PeftModel.from_pretrained(base, str(adapter_dir)), tokenizer

@@ -14,9 +14,22 @@ from shouldtune.models.base import Generation, LogLik, Message, ModelInfo
 from shouldtune.models.chat import ChatFormat
 
 
+def quiet_transformers() -> None:
+    """No download/loading progress bars or deprecation chatter on the user's terminal."""
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+
+
 def load_hf(path: Path) -> tuple[Any, Any]:
     """(model, tokenizer) in fp32 on the CPU, from a folder or a GGUF file."""
     import torch
+
+    quiet_transformers()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if path.is_file():

@@ -68,6 +68,8 @@ def run(
         report = train_lora(job, ctx.cache.root / "lora", progress=ctx.progress, say=ctx.say)
         adapter = Path(report.adapter_dir)
         tuned, artifacts = _tuned_model(student_ref, ctx, folder, adapter)
+        if options.merge:
+            artifacts["merged"] = str(_merged(folder, adapter))
     finally:
         if own:
             student.close()
@@ -135,14 +137,31 @@ def _tuned_model(
     return model_hf, artifacts
 
 
+def _merged(folder: Path, adapter: Path) -> Path:
+    """Base + adapter folded into one transformers model folder, made once per adapter."""
+    target = adapter.parent / "merged"
+    if (target / "config.json").exists():
+        return target
+    from shouldtune.training.student import load_peft
+
+    model, tokenizer = load_peft(folder, adapter)
+    tmp = adapter.parent / "merged.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.merge_and_unload().save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    tmp.rename(target)
+    return target
+
+
 def _forgetting(folder: Path, adapter: Path, tuned: Model) -> dict[str, Any]:
-    from shouldtune.analysis.forgetting import load_for_forgetting, measure
+    from shouldtune.analysis.forgetting import measure
+    from shouldtune.training.student import load_peft
 
     cached = adapter / "forgetting.json"
     if cached.exists():
         loaded: dict[str, Any] = json.loads(cached.read_text())
         return loaded
-    model, tokenizer = load_for_forgetting(folder, adapter)
+    model, tokenizer = load_peft(folder, adapter)
     figures = measure(model, tokenizer, tuned.render)
     value = {**figures.model_dump(), "ppl_change": figures.ppl_change, "summary": figures.summary()}
     cached.write_text(json.dumps(value, indent=1))

@@ -148,6 +148,9 @@ def train(
         TrainingArguments,
     )
 
+    from shouldtune.models.hf import quiet_transformers
+
+    quiet_transformers()
     work = work_root / job.key()
     adapter_dir = work / "adapter"
     if (adapter_dir / COMPLETE).exists():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from shouldtune.cache import CallCache
 from shouldtune.models.registry import ModelError, resolve
@@ -48,3 +49,16 @@ def dequantized_dir(gguf_path: Path, digest: str, cache_root: Path) -> Path:
     else:
         tmp.rename(target)  # atomic: a half-written student is never picked up
     return target
+
+
+def load_peft(student: Path, adapter: Path) -> tuple[Any, Any]:
+    """(peft model, tokenizer): the student in fp32 with the adapter attached."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from shouldtune.models.hf import quiet_transformers
+
+    quiet_transformers()
+    tokenizer = AutoTokenizer.from_pretrained(str(student))
+    base = AutoModelForCausalLM.from_pretrained(str(student))
+    return PeftModel.from_pretrained(base, str(adapter)), tokenizer
