@@ -188,11 +188,7 @@ def decide(
             gap=s.point - within,
         )
     more = examples_needed(s.point, within, best.n)
-    more_text = (
-        f" About {more} more test examples would settle it if the score holds."
-        if more
-        else " More test examples will not separate them if the score is exactly there."
-    )
+    more_text = _more_text(more, best.n)
     return Verdict(
         kind="INCONCLUSIVE",
         headline=(
@@ -213,6 +209,17 @@ def decide(
         best_rung=best.rung,
         gap=s.point - within,
         examples_needed=more,
+    )
+
+
+def _more_text(more: int | None, n: int) -> str:
+    """How many more test examples would settle it, when that is a practical answer."""
+    if more is not None and more <= max(1000, 20 * n):
+        return f" About {more} more test examples would settle it if the score holds."
+    return (
+        " The score sits almost exactly on the threshold, so more test examples alone will "
+        "not settle it: improve the candidate (more training examples, a better prompt) or "
+        "decide whether a score this close to the bar is good enough."
     )
 
 
@@ -329,9 +336,7 @@ def _rag_verdict(
         )
     if r.high >= within and r.point > best.score.point:
         more = examples_needed(r.point, within, rag.n)
-        more_text = (
-            f" About {more} more test examples would settle it if the score holds." if more else ""
-        )
+        more_text = _more_text(more, rag.n)
         return Verdict(
             kind="INCONCLUSIVE",
             headline=f"rag {r.fmt()} straddles {_pct(within)} ({_pct(prompt_fraction)} of the bar)",
@@ -554,11 +559,7 @@ def _lora_verdict(
         answer=(
             f"Not settled. The fine-tuned model scores {score.fmt()} on {lora.n} held-out "
             f"examples, an interval that contains your bar of {_pct(bar)} ({versus})."
-            + (
-                f" About {more} more test examples would settle it if the score holds."
-                if more
-                else ""
-            )
+            + _more_text(more, lora.n)
             + forget_words
         ),
         best_rung="lora",

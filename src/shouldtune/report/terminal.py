@@ -97,7 +97,7 @@ def rung_table(result: RunResult) -> Table:
     method = "label loglik" if result.scorer == "label" else f"generate, {result.scorer}"
     table = Table(title=f"{result.task}: {result.model.name} ({result.model.backend}, {method})")
     table.add_column("rung", no_wrap=True)
-    for column in ("score", "95% CI", "n", "latency/ex", "prompt tok", "new/cached"):
+    for column in ("score", "95% CI", "n", "ms/ex", "prompt tok", "new/cached"):
         table.add_column(column, justify="right", no_wrap=True)
     for rung in result.rungs:
         table.add_row(
@@ -105,7 +105,7 @@ def rung_table(result: RunResult) -> Table:
             f"{rung.score.point:.1%}",
             f"[{rung.score.low:.1%}, {rung.score.high:.1%}]",
             str(rung.n),
-            f"{rung.mean_latency_s * 1000:.0f} ms",
+            f"{rung.mean_latency_s * 1000:.0f}",
             f"{rung.mean_prompt_tokens:.0f}",
             f"{rung.computed_calls}/{rung.cached_calls}",
         )
