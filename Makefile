@@ -10,7 +10,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-fast lint check bench clean
+.PHONY: setup demo test test-fast lint check bench docs clean
 
 setup: $(STAMP)
 
@@ -30,11 +30,15 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 	$(VENV)/bin/mypy
 
 check: lint test
+
+# The README's spec table and docs/report.schema.json are generated: refresh them.
+docs: $(STAMP)
+	$(PY) scripts/update_docs.py
 
 bench: $(STAMP)
 	$(PY) bench/bench_prompt_rungs.py

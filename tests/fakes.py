@@ -22,8 +22,11 @@ class ScriptedModel:
         name: str = "scripted",
         context_length: int = 4096,
         interrupt_after: int | None = None,
+        sampled: Callable[[str, float, int], str] | None = None,
     ) -> None:
         self.answer = answer
+        # Optional: what it replies at a temperature and seed (default: ignores both).
+        self.sampled = sampled
         self._format = ChatFormat(None)
         self.calls = 0
         self.interrupt_after = interrupt_after
@@ -61,7 +64,7 @@ class ScriptedModel:
         self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation:
         self._tick()
-        text = self.answer(prompt)
+        text = self.sampled(prompt, temperature, seed) if self.sampled else self.answer(prompt)
         return Generation(text, self.count_tokens(prompt), len(text.split()), "stop")
 
     def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik]:

@@ -162,3 +162,79 @@ def test_prompt_within_reach_wins_over_a_better_lora() -> None:
         min_examples=50,
     )
     assert v.kind == "PROMPT"
+
+
+def _evidence(reproducible: int, checked: int) -> tuple[object, object]:
+    from shouldtune.analysis.failures import CategoryCount, Confusion, FailureSummary
+    from shouldtune.analysis.reproduce import Reproducibility
+    from shouldtune.analysis.stats import wilson
+
+    failures = FailureSummary(
+        rung="few_shot",
+        n=50,
+        n_failed=30,
+        categories=[
+            CategoryCount(category="wrong_label", description="", count=30, share=1.0, examples=[])
+        ],
+        dominant="wrong_label",
+        confusions=[Confusion(expected="billing", predicted="account", count=12)],
+    )
+    found = Reproducibility(
+        rung="few_shot",
+        n_failures=30,
+        n_checked=checked,
+        conditions=["seed 1", "seed 2", "reworded instructions 1"],
+        reproducible=reproducible,
+        share=wilson(reproducible, checked),
+        by_category=[],
+        failures=[],
+    )
+    return failures, found
+
+
+def _decide_with(reproducible: int, checked: int, lora: RungResult, comparison: object) -> object:
+    failures, found = _evidence(reproducible, checked)
+    return decide(
+        [rung("zero_shot", 0.2, 0.1, 0.3), rung("few_shot", 0.4, 0.3, 0.5), lora],
+        bar=0.8,
+        prompt_fraction=0.8,
+        enough_data=True,
+        n_usable=200,
+        min_examples=50,
+        comparisons=[comparison],  # type: ignore[list-item]
+        failures=[failures],  # type: ignore[list-item]
+        reproducibility=found,  # type: ignore[arg-type]
+    )
+
+
+def test_fine_tune_answer_names_the_reproducible_pattern() -> None:
+    v = _decide_with(
+        19, 20, rung("lora", 0.94, 0.84, 0.98), _cmp("few_shot", "lora", 0.54, 1e-6, 1, 28)
+    )
+    assert v.kind == "FINE_TUNE"
+    assert "reproducible pattern" in v.answer
+    assert "'billing' answered as 'account'" in v.answer
+    assert any(r.startswith("reproducibility: few_shot: 19 of 20") for r in v.reasons)
+
+
+def test_unclear_reproducibility_is_said_as_such() -> None:
+    v = _decide_with(5, 10, rung("lora", 0.6, 0.5, 0.7), _cmp("few_shot", "lora", 0.2, 0.01, 2, 12))
+    assert v.kind == "INCONCLUSIVE"
+    assert "not clearly reproducible or not" in v.answer
+
+
+def test_prompt_verdict_keeps_its_answer_and_lists_the_failures() -> None:
+    failures, found = _evidence(1, 10)
+    v = decide(
+        [rung("few_shot", 0.9, 0.82, 0.95)],
+        bar=0.8,
+        prompt_fraction=0.8,
+        enough_data=True,
+        n_usable=80,
+        min_examples=50,
+        failures=[failures],  # type: ignore[list-item]
+        reproducibility=found,  # type: ignore[arg-type]
+    )
+    assert v.kind == "PROMPT"
+    assert "reproducible" not in v.answer
+    assert any(r.startswith("failures: few_shot: 30 of 50 failed") for r in v.reasons)

@@ -119,6 +119,9 @@ def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
         str(task),
         "--max-test",
         "16",
+        # The prompt rungs only: resuming is about cached model calls, not training.
+        "--rungs",
+        "zero_shot,few_shot",
         "--runs-dir",
         str(tmp_path / "runs"),
         "--cache-dir",

@@ -149,3 +149,12 @@ def test_generated_task_uses_generation_and_exact_scorer(tmp_path: Path, cache: 
     assert result.labels is None
     assert result.rungs[0].score.point == 1.0
     assert result.rungs[0].score.method == "wilson"
+
+
+def test_a_served_model_without_a_student_skips_lora(tmp_path: Path, cache: CallCache) -> None:
+    spec = write_task(tmp_path).model_copy(
+        update={"model": "openai:gpt-4o-mini", "rungs": ["zero_shot", "lora"]}
+    )
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(oracle))
+    assert [r.rung for r in result.rungs] == ["zero_shot"]
+    assert "set student" in result.skipped["lora"]

@@ -77,3 +77,21 @@ def test_reference_lists_every_field() -> None:
 def test_readme_reference_is_current() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     assert spec_reference() in readme, "README spec table is stale: run shouldtune spec-docs"
+
+
+def test_student_is_local_and_defaults_to_a_local_model() -> None:
+    from shouldtune.spec import SpecError, spec_from_dict
+
+    served = spec_from_dict({"data": "x.jsonl", "model": "openai:gpt-4o-mini"})
+    assert served.student_model is None  # nothing local to fine-tune
+    pair = spec_from_dict({"data": "x.jsonl", "model": "ollama:llama3", "student": "smollm2-135m"})
+    assert pair.student_model == "smollm2-135m"
+    assert spec_from_dict({"data": "x.jsonl"}).student_model == "smollm2-135m"
+    older = spec_from_dict({"data": "x.jsonl", "lora": {"student": "gemma3-270m"}})
+    assert older.student_model == "gemma3-270m"
+    for bad in (
+        {"student": "http://127.0.0.1:8080/v1:m"},
+        {"student": "smollm2-135m", "lora": {"student": "gemma3-270m"}},
+    ):
+        with pytest.raises(SpecError):
+            spec_from_dict({"data": "x.jsonl", **bad})

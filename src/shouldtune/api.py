@@ -72,7 +72,9 @@ def check(
 
     spec = _as_spec(task, overrides)
     cache = CallCache(cache_dir)
-    loaded = model or load_model(spec.model, cache, context_length=spec.context_length)
+    loaded = model or load_model(
+        spec.model, cache, context_length=spec.context_length, api=spec.api
+    )
     try:
         return prepare(spec, loaded)
     finally:

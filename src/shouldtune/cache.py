@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -48,28 +49,34 @@ class CallCache:
         self.root = root or default_cache_dir()
         self.root.mkdir(parents=True, exist_ok=True)
         self.path = self.root / "calls.sqlite"
-        self._db = sqlite3.connect(self.path, timeout=30.0)
+        # One connection shared by the evaluator's worker threads (HTTP backends ask several
+        # examples at once): sqlite3 allows that when every use holds the lock.
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
         self._db.execute("pragma journal_mode=wal")
         self._db.execute("pragma synchronous=normal")
         self._db.executescript(_SCHEMA)
         self._db.commit()
 
     def get(self, key: str) -> dict[str, Any] | None:
-        row = self._db.execute("select value from calls where key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._db.execute("select value from calls where key = ?", (key,)).fetchone()
         if row is None:
             return None
         value: dict[str, Any] = json.loads(row[0])
         return value
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        self._db.execute(
-            "insert or replace into calls (key, value, created) values (?, ?, ?)",
-            (key, json.dumps(value, ensure_ascii=False), time.time()),
-        )
-        self._db.commit()
+        with self._lock:
+            self._db.execute(
+                "insert or replace into calls (key, value, created) values (?, ?, ?)",
+                (key, json.dumps(value, ensure_ascii=False), time.time()),
+            )
+            self._db.commit()
 
     def count(self) -> int:
-        row = self._db.execute("select count(*) from calls").fetchone()
+        with self._lock:
+            row = self._db.execute("select count(*) from calls").fetchone()
         return int(row[0])
 
     def file_hash(self, path: Path) -> str:
@@ -81,6 +88,10 @@ class CallCache:
                 if item.is_file()
             ]
             return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        with self._lock:
+            return self._file_hash(path)
+
+    def _file_hash(self, path: Path) -> str:
         resolved = str(path.resolve())
         stat = path.stat()
         row = self._db.execute(

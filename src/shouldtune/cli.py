@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shouldtune.spec import FewShotSpec, SplitSpec, TaskSpec, spec_reference
+from shouldtune.spec import (
+    ApiSpec,
+    CostSpec,
+    FewShotSpec,
+    SplitSpec,
+    TaskSpec,
+    spec_reference,
+)
 
 app = typer.Typer(
     help="Should I fine-tune, or just use a better prompt? Measured on your own examples.",
@@ -52,6 +60,10 @@ FractionOpt = Annotated[
     float | None, typer.Option("--prompt-fraction", help=_help("prompt_fraction"))
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help=_help("model"))]
+StudentOpt = Annotated[str | None, typer.Option("--student", help=_help("student"))]
+ConcurrencyOpt = Annotated[
+    int | None, typer.Option("--concurrency", help=_help("concurrency", ApiSpec))
+]
 TestFractionOpt = Annotated[
     float | None, typer.Option("--test-fraction", help=_help("test_fraction", SplitSpec))
 ]
@@ -61,6 +73,10 @@ KOpt = Annotated[int | None, typer.Option("--k", help=_help("k", FewShotSpec))]
 RungsOpt = Annotated[str | None, typer.Option("--rungs", help=_help("rungs") + " Comma-separated.")]
 MinExamplesOpt = Annotated[int | None, typer.Option("--min-examples", help=_help("min_examples"))]
 MaxTokensOpt = Annotated[int | None, typer.Option("--max-new-tokens", help=_help("max_new_tokens"))]
+RequestsOpt = Annotated[
+    int | None,
+    typer.Option("--requests-per-month", min=0, help=_help("requests_per_month", CostSpec)),
+]
 DocsOpt = Annotated[Path | None, typer.Option("--docs", help=_help("docs"), show_default=False)]
 CacheOpt = Annotated[
     Path | None,
@@ -95,6 +111,8 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "max_test": ("split", "max_test"),
         "k": ("few_shot", "k"),
         "pattern": ("scorer_options", "pattern"),
+        "concurrency": ("api", "concurrency"),
+        "requests_per_month": ("cost", "requests_per_month"),
     }
     for name, value in flags.items():
         if value is None:
@@ -168,6 +186,8 @@ def run(
     bar: BarOpt = None,
     prompt_fraction: FractionOpt = None,
     model: ModelOpt = None,
+    student: StudentOpt = None,
+    concurrency: ConcurrencyOpt = None,
     test_fraction: TestFractionOpt = None,
     seed: SeedOpt = None,
     max_test: MaxTestOpt = None,
@@ -179,6 +199,7 @@ def run(
     min_examples: MinExamplesOpt = None,
     max_new_tokens: MaxTokensOpt = None,
     docs: DocsOpt = None,
+    requests_per_month: RequestsOpt = None,
     allow_python: Annotated[
         bool,
         typer.Option("--allow-python", help="Allow the python scorer to run your function."),
@@ -206,6 +227,8 @@ def run(
         bar=bar,
         prompt_fraction=prompt_fraction,
         model=model,
+        student=student,
+        concurrency=concurrency,
         test_fraction=test_fraction,
         seed=seed,
         max_test=max_test,
@@ -214,6 +237,7 @@ def run(
         all_rungs=all_rungs,
         min_examples=min_examples,
         max_new_tokens=max_new_tokens,
+        requests_per_month=requests_per_month,
         # Absolute: a relative --docs means the current folder, not the YAML file's.
         docs=str(docs.absolute()) if docs is not None else None,
     )
@@ -399,6 +423,289 @@ def models() -> None:
         "Any .gguf path runs in llama.cpp; a Hugging Face folder (or hf:PATH.gguf) runs in "
         "transformers."
     )
+
+
+class Reply(StrEnum):
+    yes = "yes"
+    no = "no"
+    unsure = "unsure"
+
+
+class TuneMethod(StrEnum):
+    lora = "lora"
+    full = "full"
+
+
+def _question(key: str, flag: str) -> Any:
+    from shouldtune.advise import QUESTIONS
+
+    return typer.Option(
+        flag,
+        help=QUESTIONS[key] + " Asked when missing and stdin is a terminal.",
+        show_default=False,
+    )
+
+
+def _advice_help(field: str) -> str:
+    from shouldtune.advise import AdviceInput
+
+    return _help(field, AdviceInput)
+
+
+def _ask_reply(key: str) -> str:
+    from shouldtune.advise import ANSWERS, QUESTIONS
+
+    while True:
+        reply = str(typer.prompt(f"{QUESTIONS[key]} (yes/no/unsure)", default="unsure"))
+        # y, n and u are enough; anything else is asked again.
+        found = [
+            answer
+            for answer in ANSWERS
+            if reply.strip().lower() and answer.startswith(reply.strip().lower())
+        ]
+        if len(found) == 1:
+            return found[0]
+        errors.print("answer yes, no or unsure")
+
+
+def _ask_count(text: str, default: int) -> int:
+    while True:
+        reply = str(typer.prompt(text, default=str(default))).replace(",", "").strip()
+        if reply.isdigit():
+            return int(reply)
+        errors.print("a whole number, please")
+
+
+@app.command()
+def advise(
+    prompt_works: Annotated[Reply | None, _question("prompt_works", "--prompt-works")] = None,
+    knowledge_gap: Annotated[Reply | None, _question("knowledge_gap", "--knowledge-gap")] = None,
+    pattern: Annotated[Reply | None, _question("pattern", "--pattern")] = None,
+    examples: Annotated[
+        int | None,
+        typer.Option(
+            "--examples",
+            min=0,
+            help="Examples (inputs with expected outputs) you have written so far. Asked when "
+            "missing and stdin is a terminal; else 0.",
+            show_default=False,
+        ),
+    ] = None,
+    requests_per_month: Annotated[
+        int | None,
+        typer.Option(
+            "--requests-per-month",
+            min=0,
+            help=_help("requests_per_month", CostSpec) + " Asked when missing (default 100000).",
+            show_default=False,
+        ),
+    ] = None,
+    prompt_tokens: Annotated[
+        float, typer.Option("--prompt-tokens", min=0, help=_advice_help("prompt_tokens"))
+    ] = 1500,
+    answer_tokens: Annotated[
+        float, typer.Option("--answer-tokens", min=0, help=_advice_help("answer_tokens"))
+    ] = 100,
+    tuned_prompt_tokens: Annotated[
+        float,
+        typer.Option("--tuned-prompt-tokens", min=0, help=_advice_help("tuned_prompt_tokens")),
+    ] = 200,
+    rag_tokens: Annotated[
+        float, typer.Option("--rag-tokens", min=0, help=_advice_help("rag_tokens"))
+    ] = 800,
+    target_params: Annotated[
+        str,
+        typer.Option(
+            "--target-params",
+            help="Size of the model you would fine-tune and serve: 7B, 135M or 7e9.",
+        ),
+    ] = "7B",
+    method: Annotated[
+        TuneMethod, typer.Option("--method", help=_help("method", CostSpec))
+    ] = TuneMethod.lora,
+    epochs: Annotated[
+        float, typer.Option("--epochs", min=0.01, help="Passes over the training examples.")
+    ] = 3.0,
+    train_examples: Annotated[
+        int | None,
+        typer.Option(
+            "--train-examples",
+            min=1,
+            help="Examples it would be trained on (default: --examples when there are enough, "
+            "else 1000).",
+            show_default=False,
+        ),
+    ] = None,
+    min_examples: Annotated[
+        int, typer.Option("--min-examples", min=1, help=_help("min_examples"))
+    ] = 50,
+    gpu: Annotated[
+        str | None, typer.Option("--gpu", help=_help("gpu", CostSpec), show_default=False)
+    ] = None,
+    gpu_usd_per_hour: Annotated[
+        float | None,
+        typer.Option(
+            "--gpu-usd-per-hour",
+            min=0.0001,
+            help=_help("gpu_usd_per_hour", CostSpec),
+            show_default=False,
+        ),
+    ] = None,
+    price_input: Annotated[
+        float | None,
+        typer.Option(
+            "--price-input",
+            min=0,
+            help="USD per million prompt tokens of the prompted API model (default: the price "
+            "table's placeholder).",
+            show_default=False,
+        ),
+    ] = None,
+    price_output: Annotated[
+        float | None,
+        typer.Option(
+            "--price-output",
+            min=0,
+            help="USD per million answer tokens of the prompted API model.",
+            show_default=False,
+        ),
+    ] = None,
+    price_table: Annotated[
+        Path | None,
+        typer.Option(
+            "--price-table",
+            help="YAML or JSON file overriding any field of the dated price table "
+            "(shouldtune.cost.PriceTable).",
+            show_default=False,
+        ),
+    ] = None,
+    interactive: Annotated[
+        bool | None,
+        typer.Option(
+            "--interactive/--no-input",
+            help="--interactive asks every missing answer, even from a pipe; --no-input never "
+            "asks (missing answers count as unsure). Default: ask only in a terminal.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the advice as JSON.")] = False,
+) -> None:
+    """No examples yet? Answer the three questions and get a provisional verdict, with the cost
+    of each option and the fine-tune's break-even."""
+    from shouldtune.advise import AdviceInput, parse_params
+    from shouldtune.advise import advise as advise_api
+    from shouldtune.cost import prices_for
+    from shouldtune.report.advice_view import render_advice
+
+    ask = interactive if interactive is not None else sys.stdin.isatty()
+    replies = {"prompt_works": prompt_works, "knowledge_gap": knowledge_gap, "pattern": pattern}
+    answers: dict[str, str] = {}
+    for key, given in replies.items():
+        if given is not None:
+            answers[key] = given.value
+        elif ask:
+            answers[key] = _ask_reply(key)
+    if examples is None and ask:
+        examples = _ask_count("Examples (inputs with expected outputs) written so far", 0)
+    if requests_per_month is None and ask:
+        requests_per_month = _ask_count("Requests per month", 100_000)
+    unanswered = [key for key in replies if key not in answers]
+
+    def action() -> None:
+        try:
+            params = parse_params(target_params)
+        except ValueError as error:
+            raise _fail(str(error)) from None
+        cost_spec = CostSpec(
+            requests_per_month=requests_per_month if requests_per_month is not None else 100_000,
+            gpu=gpu,
+            gpu_usd_per_hour=gpu_usd_per_hour,
+            price_table=price_table,
+        )
+        prices = prices_for(cost_spec, api_input=price_input, api_output=price_output)
+        given = AdviceInput.model_validate(
+            {
+                **answers,
+                "examples": examples or 0,
+                "min_examples": min_examples,
+                "requests_per_month": cost_spec.requests_per_month,
+                "prompt_tokens": prompt_tokens,
+                "answer_tokens": answer_tokens,
+                "tuned_prompt_tokens": tuned_prompt_tokens,
+                "rag_tokens": rag_tokens,
+                "target_params": params,
+                "method": method.value,
+                "epochs": epochs,
+                "train_examples": train_examples,
+            }
+        )
+        advice = advise_api(given, prices)
+        if as_json:
+            sys.stdout.write(advice.model_dump_json(indent=2) + "\n")
+            return
+        if unanswered:
+            flags = ", ".join("--" + key.replace("_", "-") for key in unanswered)
+            console.print(f"[dim]not answered, taken as unsure: {flags}[/dim]")
+        render_advice(console, advice)
+
+    _guarded(action)
+
+
+@app.command()
+def demo(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="One demo (default: all of them, one per verdict).", show_default=False
+        ),
+    ] = None,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="List the demos and what each shows.")
+    ] = False,
+    max_test: MaxTestOpt = None,
+    cache_dir: CacheOpt = None,
+    runs_dir: Annotated[
+        Path, typer.Option("--runs-dir", help="Where run directories are created.")
+    ] = Path("runs"),
+) -> None:
+    """Run the bundled examples: each lands on a different verdict for the framework's reason."""
+    from shouldtune.demos import DEMOS, DemoError, task_file
+
+    if list_only:
+        for item in DEMOS.values():
+            console.print(f"[bold]{item.name:<17}[/bold] {item.shows:<10} {item.why}")
+        return
+    names = [name] if name else list(DEMOS)
+
+    def action() -> None:
+        from shouldtune.api import run as run_api
+        from shouldtune.report.terminal import TerminalReporter, render_result
+
+        try:
+            tasks = [(n, task_file(n)) for n in names]
+        except DemoError as error:
+            raise _fail(str(error)) from None
+        outcomes: list[tuple[str, str, str, float]] = []
+        for demo_name, path in tasks:
+            console.rule(f"[bold]demo: {demo_name}[/bold] ({DEMOS[demo_name].why})")
+            overrides = _overrides(max_test=max_test)
+            result = run_api(
+                _build_spec(path, overrides),
+                cache_dir=cache_dir,
+                runs_dir=runs_dir,
+                reporter=TerminalReporter(console),
+            )
+            render_result(console, result)
+            outcomes.append((demo_name, DEMOS[demo_name].shows, result.verdict.kind, result.wall_s))
+        if len(outcomes) > 1:
+            table = Table(title="demos")
+            for column in ("demo", "built to show", "verdict", "minutes"):
+                table.add_column(column)
+            for demo_name, shows, kind, wall in outcomes:
+                table.add_row(demo_name, shows, kind, f"{wall / 60:.1f}")
+            console.print(table)
+
+    _guarded(action)
 
 
 @app.command("spec-docs")

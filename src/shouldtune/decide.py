@@ -8,12 +8,16 @@ the whole interval is below, and anything in between is reported as uncertain.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from shouldtune.analysis.stats import examples_needed, examples_needed_paired
 from shouldtune.records import RungResult
+
+if TYPE_CHECKING:
+    from shouldtune.analysis.failures import FailureSummary
+    from shouldtune.analysis.reproduce import Reproducibility
 
 VerdictKind = Literal["PROMPT", "RAG", "FINE_TUNE", "NOT_ENOUGH_DATA", "INCONCLUSIVE"]
 PROMPT_RUNGS = ("zero_shot", "few_shot")
@@ -66,6 +70,69 @@ def _pct(value: float) -> str:
 
 
 def decide(
+    results: Sequence[RungResult],
+    *,
+    bar: float,
+    prompt_fraction: float,
+    enough_data: bool,
+    n_usable: int,
+    min_examples: int,
+    comparisons: Sequence[Paired] = (),
+    failures: Sequence[FailureSummary] = (),
+    reproducibility: Reproducibility | None = None,
+) -> Verdict:
+    verdict = _decide(
+        results,
+        bar=bar,
+        prompt_fraction=prompt_fraction,
+        enough_data=enough_data,
+        n_usable=n_usable,
+        min_examples=min_examples,
+        comparisons=comparisons,
+    )
+    reasons, words = _pattern_evidence(failures, reproducibility)
+    if not reasons:
+        return verdict
+    update: dict[str, object] = {"reasons": [*verdict.reasons, *reasons]}
+    # Question 3 is about the pattern of failures: say it where the verdict turns on it.
+    if words and verdict.kind in ("FINE_TUNE", "INCONCLUSIVE") and verdict.best_rung is not None:
+        update["answer"] = f"{verdict.answer} {words}"
+    return verdict.model_copy(update=update)
+
+
+def _pattern_evidence(
+    failures: Sequence[FailureSummary], found: Reproducibility | None
+) -> tuple[list[str], str]:
+    """Reasons and one sentence on the prompt's failure pattern and whether it recurs."""
+    reasons = [f"failures: {f.describe()}" for f in failures if f.n_failed]
+    if found is None or not found.n_checked:
+        return reasons, ""
+    reasons.append(f"reproducibility: {found.describe()}")
+    summary = next((f for f in failures if f.rung == found.rung), None)
+    pattern = ""
+    if summary is not None and summary.categories:
+        top = summary.categories[0]
+        pattern = f" Most are {top.category.replace('_', ' ')} ({top.count} of {summary.n_failed})"
+        if summary.confusions:
+            c = summary.confusions[0]
+            pattern += f", most often {c.expected!r} answered as {c.predicted!r}"
+        pattern += "."
+    if found.share.low >= 0.5:
+        kind = "a reproducible pattern, the kind a fine-tune can learn away"
+    elif found.share.high < 0.5:
+        kind = "mostly not reproducible: better prompts or voting over samples are cheaper fixes"
+    else:
+        kind = "not clearly reproducible or not"
+    words = (
+        f"Of {found.rung}'s failures, {found.reproducible} of the {found.n_checked} re-run "
+        f"recurred in most of {len(found.conditions)} re-runs (other seeds, reworded "
+        f"instructions, other demonstrations): {_pct(found.share.point)} "
+        f"[{_pct(found.share.low)}, {_pct(found.share.high)}], {kind}.{pattern}"
+    )
+    return reasons, words
+
+
+def _decide(
     results: Sequence[RungResult],
     *,
     bar: float,

@@ -1,25 +1,31 @@
 """Asking the model about test examples, through the cache, and scoring the answers.
 
 Rungs decide *what* to ask (their prompts); this module decides *how*: label log-likelihood
-for closed label sets when the backend can tell, greedy generation otherwise. Every call
-goes through the cache first and is committed as soon as it finishes.
+for closed label sets when the backend can tell, greedy generation otherwise (for a label
+task, the answer is then parsed into a label: "constrained"). Every call goes through the
+cache first and is committed as soon as it finishes. A call that fails (after the backend's
+retries) becomes an error row, scored 0 and never cached, so the next run asks again.
+Backends that serve requests in parallel (HTTP servers) declare `max_concurrency`; their
+examples are asked from a thread pool, the predictions kept in the examples' order.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shouldtune.analysis.stats import score_interval
 from shouldtune.cache import CallCache, call_key
-from shouldtune.models.base import Message, Model
+from shouldtune.models.base import CallFailed, Message, Model
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
-from shouldtune.scoring import Scorer
+from shouldtune.scoring import Scorer, parse_label
 from shouldtune.spec import TaskSpec
 
 Progress = Callable[[int, int], None]
@@ -39,6 +45,8 @@ class EvalContext:
     run_dir: Path | None = None  # where rungs may write artifacts (adapters, indexes)
     # None: the rungs that embed text load spec.rag.embedder themselves (tests pass a fake).
     embedder: Embedder | None = None
+    # The messages each rung sent for each test example: failures are re-run from them.
+    asked: dict[tuple[str, str], list[Message]] = field(default_factory=dict)
 
 
 def _key_base(model: Model) -> dict[str, Any]:
@@ -62,10 +70,17 @@ def label_loglik(
     scores = ctx.model.loglik(prompt, continuations)
     if scores is None:
         raise NotImplementedError("backend cannot score labels")
+    first = scores[0]
     record = {
         "logprobs": [s.logprob for s in scores],
         "label_tokens": [s.n_tokens for s in scores],
-        "prompt_tokens": ctx.model.count_tokens(prompt),
+        "prompt_tokens": (
+            first.prompt_tokens
+            if first.prompt_tokens is not None
+            else ctx.model.count_tokens(prompt)
+        ),
+        "completion_tokens": first.completion_tokens,
+        "method": first.method,
         "latency_s": time.perf_counter() - start,
     }
     ctx.cache.put(key, record)
@@ -96,14 +111,52 @@ def generation(
 
 
 def uses_loglik(ctx: EvalContext) -> bool:
-    return ctx.labels is not None and ctx.scorer.name == "label"
+    # An HTTP backend says `scores_labels = False` once it knows its server gives no logprobs.
+    return (
+        ctx.labels is not None
+        and ctx.scorer.name == "label"
+        and getattr(ctx.model, "scores_labels", True) is not False
+    )
 
 
 def predict(ctx: EvalContext, rung: str, example: Example, messages: list[Message]) -> Prediction:
+    ctx.asked[(rung, example.id)] = list(messages)
+    start = time.perf_counter()
+    try:
+        return _predict(ctx, rung, example, messages)
+    except CallFailed as error:
+        return Prediction(
+            rung=rung,
+            example_id=example.id,
+            input=example.input,
+            expected=example.expected,
+            output="",
+            score=0.0,
+            passed=False,
+            latency_s=time.perf_counter() - start,
+            prompt_tokens=0,
+            completion_tokens=0,
+            cached=False,
+            method="error",
+            detail={"error": str(error), "category": "call_error"},
+        )
+
+
+def _label_record(
+    ctx: EvalContext, messages: list[Message], prompt: str
+) -> tuple[dict[str, Any], bool] | None:
+    try:
+        return label_loglik(ctx, messages, prompt)
+    except NotImplementedError:
+        return None  # the server gives no logprobs: generate and parse instead
+
+
+def _predict(ctx: EvalContext, rung: str, example: Example, messages: list[Message]) -> Prediction:
     prompt = ctx.model.render(messages)
-    if uses_loglik(ctx):
+    scored = _label_record(ctx, messages, prompt) if uses_loglik(ctx) else None
+    if scored is not None:
         assert ctx.labels is not None
-        record, cached = label_loglik(ctx, messages, prompt)
+        record, cached = scored
         logprobs: list[float] = record["logprobs"]
         ranked = sorted(range(len(logprobs)), key=lambda i: -logprobs[i])
         output = ctx.labels[ranked[0]]
@@ -114,18 +167,27 @@ def predict(ctx: EvalContext, rung: str, example: Example, messages: list[Messag
                 for i in ranked[:3]
             ]
         }
-        completion_tokens = 0
-        method = "loglik"
+        completion_tokens = int(record.get("completion_tokens", 0))
+        method = str(record.get("method", "loglik"))
     else:
         record, cached = generation(ctx, prompt)
         output = record["text"]
         detail = {"finish_reason": record["finish_reason"]}
         completion_tokens = int(record["completion_tokens"])
         method = "generate"
+        if ctx.labels is not None and ctx.scorer.name == "label":
+            # Constrained parsing: the one label the answer names; the raw answer is kept.
+            method = "constrained"
+            detail["raw_output"] = output
+            output = parse_label(output, ctx.labels) or output
     score = ctx.scorer.score(output, example.expected)
+    detail.update(score.detail)
     if score.category:
         detail["category"] = score.category
-    detail.update(score.detail)
+        # An answer cut off by the token budget fails for that reason, whatever it looks like.
+        if detail.get("finish_reason") == "length" and score.category != "too_long":
+            detail["category"] = "truncated"
+            detail["scored_as"] = score.category
     return Prediction(
         rung=rung,
         example_id=example.id,
@@ -152,13 +214,103 @@ def evaluate(
     notes: list[str] | None = None,
 ) -> tuple[RungResult, list[Prediction]]:
     start = time.perf_counter()
-    predictions: list[Prediction] = []
-    for done, (example, messages) in enumerate(items):
-        predictions.append(predict(ctx, rung, example, messages))
-        ctx.progress(done + 1, len(items))
-    return summarize(ctx, rung, predictions, time.perf_counter() - start, settings, notes), (
-        predictions
-    )
+    stats = getattr(ctx.model, "call_stats", None)
+    before: dict[str, int] = stats() if stats is not None else {}
+    workers = min(int(getattr(ctx.model, "max_concurrency", 1)), len(items))
+    if workers > 1:
+        predictions = _predict_parallel(ctx, rung, items, workers)
+    else:
+        predictions = []
+        for done, (example, messages) in enumerate(items):
+            predictions.append(predict(ctx, rung, example, messages))
+            ctx.progress(done + 1, len(items))
+    accounting = _accounting(ctx, predictions)
+    if stats is not None:
+        after = stats()
+        accounting["http"] = {k: v - before.get(k, 0) for k, v in after.items()}
+        accounting["http"]["concurrency"] = max(workers, 1)
+    notes = list(notes or [])
+    errors = sum(1 for p in predictions if p.method == "error")
+    if errors:
+        notes.append(
+            f"{errors} call(s) failed after retries: error rows scored 0, not cached "
+            "(run again to retry them)"
+        )
+    wall_s = time.perf_counter() - start
+    merged = {**accounting, **(settings or {})}
+    return summarize(ctx, rung, predictions, wall_s, merged, notes), predictions
+
+
+def _predict_parallel(
+    ctx: EvalContext, rung: str, items: Sequence[tuple[Example, list[Message]]], workers: int
+) -> list[Prediction]:
+    """Ask up to `workers` examples at once; progress is reported from this thread only.
+
+    A fatal fault (a refused key, an unknown model) stops the workers from starting another
+    request, so at most the requests already in flight meet it too, then it is raised.
+    """
+    abort = threading.Event()
+
+    def ask(example: Example, messages: list[Message]) -> Prediction:
+        if abort.is_set():
+            raise _Aborted
+        try:
+            return predict(ctx, rung, example, messages)
+        except BaseException:
+            abort.set()
+            raise
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="shouldtune-ask")
+    try:
+        futures = [pool.submit(ask, example, messages) for example, messages in items]
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            failures = [f.exception() for f in done]
+            fatal = [e for e in failures if e is not None and not isinstance(e, _Aborted)]
+            if fatal:
+                raise fatal[0]
+            ctx.progress(len(futures) - len(pending), len(futures))
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Aborted(Exception):
+    """A request not started because another met a fatal fault."""
+
+
+def _accounting(ctx: EvalContext, predictions: Sequence[Prediction]) -> dict[str, Any]:
+    """Which model answered, the tokens it used and, when prices are known, what it cost.
+
+    Means are over answered requests (error rows used no tokens); the cost model reads them.
+    """
+    info = ctx.model.info
+    answered = [p for p in predictions if p.method != "error"]
+    prompt_tokens = sum(p.prompt_tokens for p in answered)
+    completion_tokens = sum(p.completion_tokens for p in answered)
+    requests = len(answered)
+    out: dict[str, Any] = {
+        "model": {"name": info.name, "backend": info.backend},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "requests": requests,
+            "mean_prompt_tokens": prompt_tokens / requests if requests else 0.0,
+            "mean_completion_tokens": completion_tokens / requests if requests else 0.0,
+            "fresh_prompt_tokens": sum(p.prompt_tokens for p in answered if not p.cached),
+            "fresh_completion_tokens": sum(p.completion_tokens for p in answered if not p.cached),
+            "source": "server" if info.backend == "openai" else "tokenizer",
+        },
+        "methods": sorted({p.method for p in predictions}),
+    }
+    api = ctx.spec.api
+    if info.backend == "openai" and api.price_input is not None and requests:
+        price_out = api.price_output if api.price_output is not None else api.price_input
+        cost = (prompt_tokens * api.price_input + completion_tokens * price_out) / 1e6
+        out["cost_usd"] = cost
+        out["cost_per_request_usd"] = cost / requests
+    return out
 
 
 def summarize(

@@ -12,8 +12,11 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from shouldtune import __version__
+from shouldtune.analysis.failures import FailureSummary, summarize_failures
+from shouldtune.analysis.reproduce import Reproducibility, reproduce_failures
 from shouldtune.analysis.stats import mcnemar, paired_bootstrap
 from shouldtune.cache import CallCache
+from shouldtune.cost import CostReport, run_cost, task_prices
 from shouldtune.data import DataError, DataIssue, load_examples
 from shouldtune.decide import Verdict, decide
 from shouldtune.evaluate import EvalContext
@@ -98,6 +101,15 @@ class RunResult(BaseModel):
         default_factory=dict, description="Rungs not climbed, with the reason."
     )
     comparisons: list[Comparison]
+    failures: list[FailureSummary] = Field(
+        default_factory=list, description="Each rung's failures by category."
+    )
+    reproducibility: Reproducibility | None = Field(
+        None, description="The best prompt rung's failures re-run under seeds and variants."
+    )
+    cost: CostReport | None = Field(
+        None, description="Monthly spend per option, the fine-tune's cost and break-even."
+    )
     verdict: Verdict
     wall_s: float
 
@@ -186,6 +198,11 @@ def skip_reason(
             f"{prepared.precheck.n_usable} usable examples, fewer than min_examples "
             f"({spec.min_examples}): nothing to fine-tune on"
         )
+    if name == "lora" and spec.student_model is None:
+        return (
+            f"model {spec.model!r} is served over HTTP and cannot be fine-tuned here: "
+            "set student to a local model to compare it fine-tuned"
+        )
     if spec.all_rungs or not results:
         return None
     names = [r.rung for r in results]
@@ -205,6 +222,35 @@ def skip_reason(
     return None
 
 
+PROMPTING_RUNGS = ("zero_shot", "few_shot", "rag")
+_MIN_CHECKED = 5  # fewer re-run failures than this say nothing about a pattern
+
+
+def best_prompting(results: Sequence[RungResult]) -> RungResult | None:
+    """The prompt rung question 3 asks about: the best score, ties to the cheaper rung."""
+    prompting = [r for r in results if r.rung in PROMPTING_RUNGS]
+    if not prompting:
+        return None
+    return max(prompting, key=lambda r: (r.score.point, -PROMPTING_RUNGS.index(r.rung)))
+
+
+def not_reproducible_reason(found: Reproducibility | None) -> str | None:
+    """Why fine-tuning is not indicated: the prompt's failures come and go (question 3)."""
+    if found is None or found.n_checked < _MIN_CHECKED or found.share.high >= 0.5:
+        return None
+    return (
+        f"{found.rung}'s failures mostly do not reproduce ({found.reproducible} of "
+        f"{found.n_checked} recur, {found.share.fmt()}): they change with the seed and the "
+        "wording, which prompt work or voting over samples fixes more cheaply "
+        "(all_rungs trains anyway)"
+    )
+
+
+def _mean_tokens(model: Model, texts: Sequence[str]) -> float:
+    """Mean tokens of the expected answers: what a served model writes per request."""
+    return sum(model.count_tokens(t) for t in texts) / len(texts) if texts else 0.0
+
+
 def _latency_comparison(results: Sequence[RungResult]) -> None:
     """The tuned model's latency with its short prompt against each prompted rung's."""
     tuned = next((r for r in results if r.rung == "lora"), None)
@@ -215,6 +261,8 @@ def _latency_comparison(results: Sequence[RungResult]) -> None:
             "latency_s": r.mean_latency_s,
             "prompt_tokens": r.mean_prompt_tokens,
             "speedup": r.mean_latency_s / tuned.mean_latency_s,
+            # The prompted model may be another (a big served one vs the tuned student).
+            "model": r.settings.get("model", {}).get("name"),
         }
         for r in results
         if r.rung != "lora"
@@ -235,10 +283,13 @@ def run_ladder(
     say = reporter or SilentReporter()
     say.stage(f"loading model {spec.model}")
     owned = model is None
-    loaded = model or load_model(spec.model, cache, context_length=spec.context_length)
+    loaded = model or load_model(
+        spec.model, cache, context_length=spec.context_length, api=spec.api
+    )
     try:
         say.stage(f"reading {spec.data}")
         prepared = prepare(spec, loaded)
+        prices = task_prices(spec)  # a bad price table fails here, before any rung runs
         scorer = build_scorer(
             spec.model_copy(update={"scorer": prepared.scorer_name}),
             labels=prepared.labels,
@@ -262,8 +313,31 @@ def run_ladder(
         predictions: dict[str, list[Prediction]] = {}
         skipped: dict[str, str] = {}
         train, test = prepared.split.train, prepared.split.test
+        reproducibility: Reproducibility | None = None
+
+        def reproduce() -> Reproducibility | None:
+            target = best_prompting(results)
+            if not spec.reproduce.enabled or target is None or target.pass_rate >= 1.0:
+                return None
+            failed = sum(1 for p in predictions[target.rung] if not p.passed)
+            say.stage(
+                f"re-running {min(failed, spec.reproduce.max_failures)} failures of "
+                f"{target.rung} under seeds and prompt variants"
+            )
+            return reproduce_failures(
+                ctx,
+                target.rung,
+                predictions[target.rung],
+                lambda example_id: ctx.asked.get((target.rung, example_id)),
+                train,
+                test,
+            )
+
         for name in spec.rungs:
             reason = skip_reason(name, spec, prepared, results, predictions, scorer.binary)
+            if reason is None and name == "lora":
+                reproducibility = reproducibility or reproduce()
+                reason = None if spec.all_rungs else not_reproducible_reason(reproducibility)
             if reason is not None:
                 skipped[name] = reason
                 say.stage(f"{name} skipped: {reason}")
@@ -275,10 +349,13 @@ def run_ladder(
             if run_dir is not None:
                 run_dir.append_predictions(preds)
             say.rung_finished(result)
+        if reproducibility is None:
+            reproducibility = reproduce()
         comparisons = [
             compare(a, b, predictions[a], predictions[b], scorer.binary)
             for a, b in combinations([r.rung for r in results], 2)
         ]
+        failures = [summarize_failures(r.rung, predictions[r.rung]) for r in results]
         _latency_comparison(results)
         verdict = decide(
             results,
@@ -288,8 +365,18 @@ def run_ladder(
             n_usable=prepared.precheck.n_usable,
             min_examples=spec.min_examples,
             comparisons=comparisons,
+            failures=failures,
+            reproducibility=reproducibility,
         )
         split = prepared.split
+        cost = run_cost(
+            spec,
+            prices,
+            results,
+            train_examples=len(split.train),
+            answer_tokens=_mean_tokens(loaded, [e.expected for e in split.test]),
+            local_params=loaded.info.n_params,
+        )
         run_result = RunResult(
             task=spec.task_name,
             run_dir=str(run_dir.path) if run_dir is not None else None,
@@ -310,6 +397,9 @@ def run_ladder(
             rungs=results,
             skipped=skipped,
             comparisons=comparisons,
+            failures=failures,
+            reproducibility=reproducibility,
+            cost=cost,
             verdict=verdict,
             wall_s=time.perf_counter() - started,
         )

@@ -30,6 +30,8 @@ CATEGORIES: dict[str, str] = {
     "empty": "the output is blank",
     "refusal": "the model refused or apologised instead of answering",
     "too_long": "the output is longer than scorer_options.max_chars",
+    "truncated": "the answer was cut off at max_new_tokens before it was complete",
+    "call_error": "the model call failed after retries (an error row, retried next run)",
     "label_outside_set": "the output names no label of the set, or more than one",
     "wrong_label": "the output names a label of the set, but the wrong one",
     "invalid_json": "no JSON object or array could be read from the output",

@@ -60,11 +60,7 @@ class FewShotSpec(_Strict):
 
 class LoraSpec(_Strict):
     student: str | None = Field(
-        None,
-        description=(
-            "Model to fine-tune (a built-in name, .gguf path or HF folder). Default: the "
-            "prompting model."
-        ),
+        None, description="Older spelling of the top-level student (either may be given)."
     )
     rank: int = Field(16, ge=1, le=512, description="LoRA rank r.")
     alpha: float = Field(32.0, gt=0, description="LoRA alpha (scale = alpha / rank).")
@@ -92,6 +88,30 @@ class LoraSpec(_Strict):
     )
     max_steps: int | None = Field(None, ge=1, description="Hard cap on optimizer steps.")
     merge: bool = Field(False, description="Also write the merged model (base + adapter).")
+
+
+class ReproduceSpec(_Strict):
+    enabled: bool = Field(
+        True,
+        description=(
+            "Re-run the best prompt rung's failures under seeds and prompt variants to see "
+            "which recur (the evidence for question 3)."
+        ),
+    )
+    seeds: int = Field(3, ge=0, le=20, description="Re-runs sampled at temperature, one per seed.")
+    temperature: float = Field(0.7, gt=0.0, le=2.0, description="Sampling temperature of re-runs.")
+    variants: int = Field(
+        3,
+        ge=0,
+        le=5,
+        description=(
+            "Greedy re-runs under prompt variants: reworded instructions, reshuffled and "
+            "resampled demonstrations."
+        ),
+    )
+    max_failures: int = Field(
+        20, ge=1, description="Failures re-run at most (a seeded sample when there are more)."
+    )
 
 
 class RagSpec(_Strict):
@@ -159,6 +179,75 @@ class RagSpec(_Strict):
         return self
 
 
+class ApiSpec(_Strict):
+    concurrency: int = Field(
+        4, ge=1, le=64, description="Requests in flight at once to an OpenAI-compatible server."
+    )
+    timeout_s: float = Field(60.0, gt=0, description="Seconds before one request times out.")
+    max_retries: int = Field(
+        5,
+        ge=0,
+        le=20,
+        description=(
+            "Retries of a request that met 429, 5xx, a timeout or a dropped connection "
+            "(jittered exponential backoff, Retry-After honoured). Still failing: an error row."
+        ),
+    )
+    api_key_env: str | None = Field(
+        None,
+        description=(
+            "Environment variable holding the API key. Default: OPENAI_API_KEY for openai: "
+            "models; other servers get a key only when this is set. Never written anywhere."
+        ),
+    )
+    logprobs: bool = Field(
+        True,
+        description=(
+            "Score labels from the server's top token logprobs when it offers them; false: "
+            "generate and parse the answer into a label."
+        ),
+    )
+    price_input: float | None = Field(
+        None, ge=0, description="USD per million prompt tokens (gives the rungs' API cost)."
+    )
+    price_output: float | None = Field(None, ge=0, description="USD per million completion tokens.")
+
+
+class CostSpec(_Strict):
+    requests_per_month: int = Field(
+        100_000,
+        ge=0,
+        description="Requests the task serves per month: prices API spend, serving, break-even.",
+    )
+    target_params: float = Field(
+        7e9,
+        gt=0,
+        description=(
+            "Parameters of the model you would really fine-tune and serve (the local student "
+            "is a stand-in): sizes the training and serving estimates."
+        ),
+    )
+    method: Literal["lora", "full"] = Field(
+        "lora", description="How that model would be fine-tuned: lora or full."
+    )
+    train_examples: int | None = Field(
+        None, ge=1, description="Examples it would be trained on (default: this run's train split)."
+    )
+    gpu: str | None = Field(
+        None, description="Training GPU, a name in the price table (default: H100)."
+    )
+    gpu_usd_per_hour: float | None = Field(
+        None, gt=0, description="Price of one training GPU-hour (default: the price table's)."
+    )
+    price_table: Path | None = Field(
+        None,
+        description=(
+            "YAML or JSON file overriding any field of the dated price table "
+            "(shouldtune.cost.PriceTable); API prices come from api.price_input/price_output."
+        ),
+    )
+
+
 class ScorerOptions(_Strict):
     pattern: str | None = Field(
         None, description="regex scorer: the pattern an output must fully match."
@@ -220,8 +309,21 @@ class TaskSpec(_Strict):
     )
     model: str = Field(
         "smollm2-135m",
-        description="Model: a built-in name (shouldtune models), a .gguf path or an HF directory.",
+        description=(
+            "Model the prompt rungs ask: a built-in name (shouldtune models), a .gguf path, an "
+            "HF directory, or an OpenAI-compatible one (openai:gpt-4o-mini, ollama:NAME, "
+            "http://HOST:PORT/v1:MODEL; see api)."
+        ),
     )
+    student: str | None = Field(
+        None,
+        description=(
+            "Local model the lora rung fine-tunes (built-in name, .gguf path or HF folder). "
+            "Default: model, when it is local. A different student compares the prompted "
+            "model with the fine-tuned small one."
+        ),
+    )
+    api: ApiSpec = Field(default_factory=ApiSpec, description="OpenAI-compatible model settings.")
     split: SplitSpec = Field(default_factory=SplitSpec, description="Train/test split.")
     few_shot: FewShotSpec = Field(default_factory=FewShotSpec, description="Few-shot rung.")
     rag: RagSpec = Field(default_factory=RagSpec, description="RAG rung (needs docs).")
@@ -233,6 +335,13 @@ class TaskSpec(_Strict):
         ),
     )
     lora: LoraSpec = Field(default_factory=LoraSpec, description="Fine-tuning rung (LoRA).")
+    reproduce: ReproduceSpec = Field(
+        default_factory=ReproduceSpec, description="Reproducibility of failures."
+    )
+    cost: CostSpec = Field(
+        default_factory=CostSpec,
+        description="Cost model: volume, the model size you would really tune, prices.",
+    )
     all_rungs: bool = Field(
         False,
         description=(
@@ -295,6 +404,30 @@ class TaskSpec(_Strict):
             raise ValueError("scorer 'python' needs scorer_options.function ('file.py:func')")
         return self
 
+    @model_validator(mode="after")
+    def _local_student(self) -> TaskSpec:
+        from shouldtune.models.remote import is_remote
+
+        if self.student and self.lora.student and self.student != self.lora.student:
+            raise ValueError("student and lora.student name different models; give one")
+        student = self.student or self.lora.student
+        if student and is_remote(student):
+            raise ValueError(
+                f"student {student!r} is served over HTTP; the student is fine-tuned here, so "
+                "it must be a local model (a built-in name, a .gguf path or an HF folder)"
+            )
+        return self
+
+    @property
+    def student_model(self) -> str | None:
+        """The local model the lora rung fine-tunes, or None when there is none to tune."""
+        from shouldtune.models.remote import is_remote
+
+        student = self.student or self.lora.student
+        if student:
+            return student
+        return None if is_remote(self.model) else self.model
+
     @property
     def task_name(self) -> str:
         return self.name or self.data.stem
@@ -356,6 +489,11 @@ def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
             value = opts.get(key)
             if isinstance(value, str) and value and not Path(value).is_absolute():
                 opts[key] = str(path.parent / value)
+    cost = raw.get("cost")
+    if isinstance(cost, dict):
+        table = cost.get("price_table")
+        if isinstance(table, str) and table and not Path(table).is_absolute():
+            cost["price_table"] = str(path.parent / table)
     return spec_from_dict(raw, source=str(path))
 
 

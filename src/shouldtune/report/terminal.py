@@ -10,6 +10,7 @@ from rich.table import Table
 from shouldtune.ladder import Prepared, RunResult
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import RungResult
+from shouldtune.report.cost_view import render_cost
 
 _COLORS = {
     "PROMPT": "green",
@@ -95,13 +96,23 @@ def render_check(console: Console, prepared: Prepared) -> None:
 
 def rung_table(result: RunResult) -> Table:
     method = "label loglik" if result.scorer == "label" else f"generate, {result.scorer}"
+    if result.scorer == "label":
+        # Served models score labels from logprobs or parse answers: name what was used.
+        used = {m for r in result.rungs for m in r.settings.get("methods", []) if m != "error"}
+        method = "label " + ", ".join(sorted(used)) if used else method
     table = Table(title=f"{result.task}: {result.model.name} ({result.model.backend}, {method})")
     table.add_column("rung", no_wrap=True)
+    # A prompted model and a fine-tuned student that differ: say which answered each rung.
+    models = [_rung_model(rung, result.model.name) for rung in result.rungs]
+    show_models = len(set(models)) > 1
+    if show_models:
+        table.add_column("model", no_wrap=True)
     for column in ("score", "95% CI", "n", "ms/ex", "prompt tok", "new/cached"):
         table.add_column(column, justify="right", no_wrap=True)
-    for rung in result.rungs:
+    for rung, model in zip(result.rungs, models, strict=True):
         table.add_row(
             rung.rung,
+            *([model] if show_models else []),
             f"{rung.score.point:.1%}",
             f"[{rung.score.low:.1%}, {rung.score.high:.1%}]",
             str(rung.n),
@@ -110,6 +121,12 @@ def rung_table(result: RunResult) -> Table:
             f"{rung.computed_calls}/{rung.cached_calls}",
         )
     return table
+
+
+def _rung_model(rung: RungResult, default: str) -> str:
+    found = rung.settings.get("model")
+    name = found.get("name") if isinstance(found, dict) else None
+    return str(name or default)
 
 
 def render_result(console: Console, result: RunResult) -> None:
@@ -121,6 +138,8 @@ def render_result(console: Console, result: RunResult) -> None:
             f"[dim]{comparison.b} vs {comparison.a}: {comparison.diff:+.1%} "
             f"({comparison.method}, p={comparison.p_value:.3g}, n={comparison.n})[/dim]"
         )
+    if result.cost is not None:
+        render_cost(console, result.cost)
     verdict = result.verdict
     color = _COLORS[verdict.kind]
     body = f"[bold]{verdict.headline}[/bold]\n\n{verdict.answer}\n\n" + "\n".join(

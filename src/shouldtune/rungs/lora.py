@@ -17,7 +17,7 @@ from typing import Any
 
 from shouldtune.evaluate import EvalContext, evaluate
 from shouldtune.models.base import Model
-from shouldtune.models.registry import load_model, resolve
+from shouldtune.models.registry import ModelError, load_model, resolve
 from shouldtune.prompts import messages_for, system_prompt
 from shouldtune.records import Example, Prediction, RungResult
 
@@ -33,7 +33,10 @@ def run(
 
     spec = ctx.spec
     options = spec.lora
-    student_ref = options.student or spec.model
+    # The student may differ from the prompted model (a big served model vs a small local one).
+    student_ref = spec.student_model
+    if student_ref is None:
+        raise ModelError(f"model {spec.model!r} is served over HTTP: set student to fine-tune")
     folder, digest = student_dir(student_ref, ctx.cache)
     # The prompts must be rendered in the student's own chat format.
     own = student_ref != spec.model
@@ -42,6 +45,7 @@ def run(
     )
     try:
         system = system_prompt(spec, ctx.labels)
+        student_params = student.info.n_params
         examples = [
             TrainExample(
                 student.render(messages_for(system, [], e)),
@@ -79,6 +83,7 @@ def run(
         tuned_ctx = replace(ctx, model=tuned)
         settings: dict[str, Any] = {
             "student": student_ref,
+            "student_params": student_params,
             "train_examples": len(train),
             "training": {k: v for k, v in asdict(report).items() if k != "log"},
             "lora": options.model_dump(mode="json"),

@@ -79,6 +79,9 @@ class TrainReport:
     eta_s: float | None = None
     resumed_from: str | None = None
     reused: bool = False
+    # Where the tokens/s was measured: the cost model calibrates its GPU estimate from it.
+    device: str = ""
+    dtype: str = "float32"
     log: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -270,6 +273,8 @@ def train(
         tokens_per_s=tokens_seen / wall if wall > 0 else 0.0,
         eta_s=eta,
         resumed_from=resume.name if resume else None,
+        device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+        dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
         log=[
             {k: float(v) for k, v in e.items() if isinstance(v, int | float)}
             for e in state.log_history

@@ -1,0 +1,258 @@
+"""Are a rung's failures reproducible? Re-run them under sampling and prompt variations.
+
+Question 3 of the framework asks for "a specific, reproducible pattern that no amount of
+prompting fixes". A failure that disappears when the model samples at a temperature, or when
+the instructions are worded differently or the demonstrations change, is prompt sensitivity:
+better prompting (or self-consistency) is the cheaper fix. A failure that comes back under most
+of those conditions is evidence that the model, not the prompt, is the problem.
+
+Conditions, for each failed example of the analysed rung:
+- `seeds` re-runs of the same prompt sampled at `temperature`. For label tasks scored by
+  log-likelihood, sampling is a draw from the label distribution the model gave (softmax of
+  the label log-likelihoods at that temperature): the same thing as constrained sampling,
+  without new model calls.
+- `variants` re-runs under prompt variants, greedy: the instructions reworded (framed three
+  ways), the demonstrations reshuffled, and a different sample of demonstrations from train.
+A failure is reproducible when it fails in more than half of the re-runs.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from shouldtune.analysis.failures import category_of
+from shouldtune.analysis.stats import wilson
+from shouldtune.evaluate import EvalContext, generation, label_loglik, uses_loglik
+from shouldtune.models.base import CallFailed, ContextOverflow, Message
+from shouldtune.prompts import pick_demonstrations
+from shouldtune.records import Example, Interval, Prediction
+
+# Rewordings of the framing around the user's instructions. They wrap the system message
+# rather than replace it, so that a RAG prompt keeps its passages.
+FRAMINGS: tuple[str, ...] = (
+    "Read the input carefully, then answer.\n{system}",
+    "{system}\nGive the answer only, with no explanation.",
+    "You are a precise and careful assistant.\n{system}",
+)
+
+
+class ReproducedFailure(BaseModel):
+    example_id: str
+    category: str
+    runs: int
+    failed_runs: int
+    passed_under: list[str] = Field(description="Conditions under which it passed.")
+
+    @property
+    def reproducible(self) -> bool:
+        return self.runs > 0 and 2 * self.failed_runs > self.runs
+
+
+class CategoryShare(BaseModel):
+    category: str
+    checked: int
+    reproducible: int
+
+
+class Reproducibility(BaseModel):
+    """How many of one rung's failures recur across seeds and prompt variants."""
+
+    rung: str
+    n_failures: int = Field(description="Failures of the rung on the test set.")
+    n_checked: int = Field(description="Failures re-run (a seeded sample when there are many).")
+    conditions: list[str] = Field(description="The re-run conditions (at most, per example).")
+    reproducible: int
+    share: Interval = Field(description="Share of checked failures that are reproducible.")
+    by_category: list[CategoryShare]
+    failures: list[ReproducedFailure]
+
+    def describe(self) -> str:
+        if not self.n_checked:
+            return f"{self.rung}: no failures to re-run"
+        cats = ", ".join(f"{c.category} {c.reproducible}/{c.checked}" for c in self.by_category)
+        return (
+            f"{self.rung}: {self.reproducible} of {self.n_checked} failures reproducible "
+            f"({self.share.fmt()}) over {len(self.conditions)} re-runs each ({cats})"
+        )
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    messages: list[Message]
+    temperature: float
+    seed: int
+
+
+def _demo_count(messages: Sequence[Message]) -> int:
+    return sum(1 for m in messages[1:-1] if m.role == "assistant")
+
+
+def _with_demos(messages: Sequence[Message], demos: Sequence[tuple[str, str]]) -> list[Message]:
+    out = [messages[0]]
+    for question, answer in demos:
+        out += [Message("user", question), Message("assistant", answer)]
+    out.append(messages[-1])
+    return out
+
+
+def _pairs(messages: Sequence[Message]) -> list[tuple[str, str]]:
+    middle = list(messages[1:-1])
+    return [(middle[i].content, middle[i + 1].content) for i in range(0, len(middle) - 1, 2)]
+
+
+def variants(
+    messages: Sequence[Message],
+    train: Sequence[Example],
+    *,
+    count: int,
+    seed: int,
+    balanced: bool,
+) -> list[tuple[str, list[Message]]]:
+    """Up to `count` prompt variants of `messages`, the most informative first."""
+    if count <= 0 or not messages or messages[0].role != "system":
+        return []
+    system = messages[0].content
+
+    def reworded(i: int) -> tuple[str, list[Message]]:
+        framed = Message("system", FRAMINGS[i].format(system=system))
+        return f"reworded instructions {i + 1}", [framed, *messages[1:]]
+
+    candidates: list[tuple[str, list[Message]]] = [reworded(0)]
+    k = _demo_count(messages)
+    pairs = _pairs(messages)
+    if k >= 2:
+        shuffled = list(pairs)
+        rng = random.Random(seed)
+        for _ in range(5):  # a different order, unless every order is the same
+            rng.shuffle(shuffled)
+            if shuffled != pairs:
+                break
+        candidates.append(("reshuffled demonstrations", _with_demos(messages, shuffled)))
+    if k >= 1:
+        used = {question for question, _ in pairs}
+        pool = [e for e in train if e.input not in used] or list(train)
+        picked = pick_demonstrations(pool, k, seed=seed + 7919, balanced=balanced)
+        fresh = [(e.input, e.expected) for e in picked]
+        candidates.append(("resampled demonstrations", _with_demos(messages, fresh)))
+    candidates += [reworded(i) for i in range(1, len(FRAMINGS))]
+    return candidates[:count]
+
+
+def _softmax_draw(logprobs: Sequence[float], temperature: float, rng: random.Random) -> int:
+    scaled = [v / temperature for v in logprobs]
+    top = max(scaled)
+    weights = [math.exp(v - top) for v in scaled]
+    return rng.choices(range(len(weights)), weights=weights)[0]
+
+
+def _passes(ctx: EvalContext, example: Example, condition: Condition) -> bool:
+    prompt = ctx.model.render(condition.messages)
+    if uses_loglik(ctx):
+        assert ctx.labels is not None
+        record, _ = label_loglik(ctx, condition.messages, prompt)
+        logprobs: list[float] = record["logprobs"]
+        if condition.temperature > 0:
+            rng = random.Random(f"{condition.seed}:{example.id}")
+            index = _softmax_draw(logprobs, condition.temperature, rng)
+        else:
+            index = max(range(len(logprobs)), key=lambda i: logprobs[i])
+        output = ctx.labels[index]
+    else:
+        record, _ = generation(ctx, prompt, temperature=condition.temperature, seed=condition.seed)
+        output = record["text"]
+    return ctx.scorer.score(output, example.expected).passed
+
+
+def reproduce_failures(
+    ctx: EvalContext,
+    rung: str,
+    predictions: Sequence[Prediction],
+    asked: Callable[[str], list[Message] | None],
+    train: Sequence[Example],
+    test: Sequence[Example],
+) -> Reproducibility:
+    """Re-run `rung`'s failures; `asked(example_id)` gives the messages the rung used."""
+    options = ctx.spec.reproduce
+    # Error rows (a call that failed) say nothing about the model: not re-run.
+    failed = sorted(
+        (p for p in predictions if not p.passed and p.method != "error"),
+        key=lambda p: p.example_id,
+    )
+    chosen = failed
+    if len(failed) > options.max_failures:
+        chosen = sorted(
+            random.Random(ctx.spec.split.seed).sample(failed, options.max_failures),
+            key=lambda p: p.example_id,
+        )
+    by_id = {e.id: e for e in test}
+    results: list[ReproducedFailure] = []
+    names: list[str] = []
+    for done, prediction in enumerate(chosen):
+        example = by_id.get(prediction.example_id)
+        messages = asked(prediction.example_id)
+        if example is None or messages is None:
+            continue
+        conditions = [
+            Condition(
+                f"seed {s} at temperature {options.temperature:g}",
+                messages,
+                options.temperature,
+                s,
+            )
+            for s in range(1, options.seeds + 1)
+        ]
+        conditions += [
+            Condition(name, varied, 0.0, 0)
+            for name, varied in variants(
+                messages,
+                train,
+                count=options.variants,
+                seed=ctx.spec.split.seed + 1,
+                balanced=ctx.labels is not None,
+            )
+        ]
+        outcomes: list[tuple[str, bool]] = []
+        for condition in conditions:
+            try:
+                outcomes.append((condition.name, _passes(ctx, example, condition)))
+            except (ContextOverflow, CallFailed):
+                # A resampled prompt too long for the context, or an HTTP call that failed
+                # after its retries: not a re-run.
+                continue
+        if len(outcomes) > len(names):
+            names = [name for name, _ in outcomes]
+        results.append(
+            ReproducedFailure(
+                example_id=example.id,
+                category=category_of(prediction),
+                runs=len(outcomes),
+                failed_runs=sum(1 for _, ok in outcomes if not ok),
+                passed_under=[name for name, ok in outcomes if ok],
+            )
+        )
+        ctx.progress(done + 1, len(chosen))
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for item in results:
+        counts[item.category][0] += 1
+        counts[item.category][1] += int(item.reproducible)
+    reproducible = sum(1 for item in results if item.reproducible)
+    return Reproducibility(
+        rung=rung,
+        n_failures=len(failed),
+        n_checked=len(results),
+        conditions=names,
+        reproducible=reproducible,
+        share=wilson(reproducible, len(results)),
+        by_category=[
+            CategoryShare(category=name, checked=c[0], reproducible=c[1])
+            for name, c in sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))
+        ],
+        failures=results,
+    )

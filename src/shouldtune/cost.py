@@ -1,0 +1,613 @@
+"""What each option costs: a dated price table, a training-time estimate, API spend, break-even.
+
+Pure arithmetic over figures the ladder measured (tokens per request, training throughput,
+forgetting) and a price table the user can override; no model is called here and nothing
+imports torch. The same functions price a measured run (`run_cost`) and the answers of
+`shouldtune advise`, so the two cannot disagree on how money is counted.
+
+The throughput model: training needs `flops_per_token * params * tokens * epochs` floating
+point operations; a GPU delivers `peak * mfu` of them per second (MFU, model FLOPs
+utilisation); a fixed overhead per run covers what is not arithmetic (provisioning, loading
+weights, evaluation, checkpoints, export). LoRA counts 4 FLOPs per parameter and token (the
+forward pass, 2, and the activation gradients, 2: the frozen base gets no weight gradients);
+a full fine-tune counts the usual 6.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shouldtune.records import RungResult
+from shouldtune.spec import CostSpec, SpecError, TaskSpec, merge
+
+Method = Literal["lora", "full"]
+FLOPS_PER_PARAM_TOKEN: dict[str, float] = {"lora": 4.0, "full": 6.0}
+# Calibrating on a small local model would understate what a large one gets out of a GPU
+# (small matrices keep it idle): a measured MFU is applied only from models this large.
+CALIBRATION_MIN_PARAMS = 1e9
+# Forgetting is "material" past either figure: then the general model stays in production.
+MATERIAL_PROBE_DROP = 0.10
+MATERIAL_PPL_RISE = 0.10
+HOURS_PER_MONTH = 730.0
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GpuPrice(_Table):
+    usd_per_hour: float = Field(gt=0, description="On-demand price of one GPU for an hour.")
+    peak_bf16_tflops: float = Field(gt=0, description="Dense bf16 tensor-core peak.")
+    peak_fp32_tflops: float = Field(gt=0, description="Dense fp32 peak (no TF32).")
+    memory_gb: float = Field(gt=0)
+
+
+class PriceTable(_Table):
+    """Prices and throughput assumptions, dated: they go stale, so every report shows the date."""
+
+    as_of: str = "2026-05"
+    source: str = (
+        "shouldtune's seed figures (May 2026): LoRA of a 7B on one H100 about $15-30 for a "
+        "4-hour run, a full fine-tune of a 32B on 4x H100 $300-600, local embedders free. "
+        "GPU list prices are typical on-demand cloud rates; API prices are placeholders. "
+        "Override any of them (cost.price_table)."
+    )
+    gpus: dict[str, GpuPrice] = Field(
+        default_factory=lambda: {
+            "H100": GpuPrice(
+                usd_per_hour=5.0, peak_bf16_tflops=989, peak_fp32_tflops=67, memory_gb=80
+            ),
+            "H200": GpuPrice(
+                usd_per_hour=6.0, peak_bf16_tflops=989, peak_fp32_tflops=67, memory_gb=141
+            ),
+            "A100": GpuPrice(
+                usd_per_hour=2.5, peak_bf16_tflops=312, peak_fp32_tflops=19.5, memory_gb=80
+            ),
+            "L40S": GpuPrice(
+                usd_per_hour=1.5, peak_bf16_tflops=362, peak_fp32_tflops=91.6, memory_gb=48
+            ),
+            "L4": GpuPrice(
+                usd_per_hour=0.8, peak_bf16_tflops=121, peak_fp32_tflops=30.3, memory_gb=24
+            ),
+        }
+    )
+    training_gpu: str = "H100"
+    serving_gpu: str = "L40S"
+    api_model: str = "placeholder: a mid-size hosted model (set your own prices)"
+    api_input_usd_per_mtok: float = Field(0.50, ge=0)
+    api_output_usd_per_mtok: float = Field(2.00, ge=0)
+    # Per-token hosting of a fine-tuned model (serverless LoRA inference at the target size).
+    tuned_input_usd_per_mtok: float = Field(0.20, ge=0)
+    tuned_output_usd_per_mtok: float = Field(0.20, ge=0)
+    mfu: dict[str, float] = Field(
+        # transformers + peft LoRA runs typically reach 10-20% of peak; sharded full fine-tunes
+        # of large models use the GPU better.
+        default_factory=lambda: {"lora": 0.15, "full": 0.35}
+    )
+    serving_mfu: float = Field(0.2, gt=0, le=1)
+    overhead_hours: float = Field(
+        1.5, ge=0, description="Per training run: provisioning, weights, evaluation, export."
+    )
+    bytes_per_param: dict[str, float] = Field(
+        # LoRA: frozen bf16 weights. Full: bf16 weights and gradients, 8-bit Adam states and
+        # activations, sharded across GPUs (FSDP / ZeRO-3).
+        default_factory=lambda: {"lora": 2.0, "full": 8.0}
+    )
+    memory_headroom: float = Field(1.2, ge=1.0, description="Activations and buffers on top.")
+    serving_min_hours_per_month: float = Field(
+        HOURS_PER_MONTH, ge=0, description="A dedicated endpoint is billed while it is up."
+    )
+
+    def gpu(self, name: str) -> GpuPrice:
+        if name not in self.gpus:
+            raise SpecError(f"GPU {name!r} is not in the price table ({', '.join(self.gpus)})")
+        return self.gpus[name]
+
+
+def load_price_table(path: Path | None = None) -> PriceTable:
+    """The built-in table, with a YAML or JSON file's fields (any subset) merged over it."""
+    base = PriceTable().model_dump()
+    if path is None:
+        return PriceTable.model_validate(base)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise SpecError(f"{path}: cannot read the price table: {error}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path}: a price table is a mapping of keys to values")
+    try:
+        return PriceTable.model_validate(merge(base, raw))
+    except ValidationError as error:
+        lines = [
+            f"{path}: {'.'.join(str(p) for p in item['loc'])}: "
+            + ("unknown key" if item["type"] == "extra_forbidden" else item["msg"])
+            for item in error.errors()
+        ]
+        raise SpecError("\n".join(lines)) from None
+
+
+def prices_for(
+    spec: CostSpec, *, api_input: float | None = None, api_output: float | None = None
+) -> PriceTable:
+    """The price table a task uses: the file it names, then its own overrides."""
+    table = load_price_table(spec.price_table)
+    update: dict[str, Any] = {}
+    if api_input is not None:
+        update["api_input_usd_per_mtok"] = api_input
+    if api_output is not None:
+        update["api_output_usd_per_mtok"] = api_output
+    if update:
+        update["api_model"] = "your prices"
+    gpu = spec.gpu or table.training_gpu
+    table.gpu(gpu)  # an unknown name fails here, before anything runs
+    update["training_gpu"] = gpu
+    if spec.gpu_usd_per_hour is not None:
+        gpus = dict(table.gpus)
+        gpus[gpu] = gpus[gpu].model_copy(update={"usd_per_hour": spec.gpu_usd_per_hour})
+        update["gpus"] = gpus
+    return table.model_copy(update=update)
+
+
+def task_prices(spec: TaskSpec) -> PriceTable:
+    """A task's prices: cost.* for training and serving, api.price_* for the prompted model."""
+    return prices_for(spec.cost, api_input=spec.api.price_input, api_output=spec.api.price_output)
+
+
+# --- the figures -----------------------------------------------------------------------------
+
+
+class TokenUse(BaseModel):
+    """Tokens one request spends on an option; where the figures came from."""
+
+    prompt_tokens: float
+    completion_tokens: float
+    source: str = Field(description="measured (this run), usage (the API's count) or assumed")
+
+
+class OptionCost(BaseModel):
+    prompt_tokens: float
+    completion_tokens: float
+    source: str
+    served_by: str
+    usd_per_1k_requests: float
+    monthly_usd: float
+
+
+class Calibration(BaseModel):
+    """What the local LoRA run measured, and whether it moved the MFU."""
+
+    device: str
+    dtype: str
+    params: float
+    tokens_per_s: float
+    achieved_tflops: float
+    measured_mfu: float | None
+    applied: bool
+    note: str
+
+
+class TrainingEstimate(BaseModel):
+    target_params: float
+    method: Method
+    gpu: str
+    gpus: int
+    train_examples: int
+    tokens_per_example: float
+    epochs: float
+    train_tokens: float = Field(description="Tokens processed: examples x tokens x epochs.")
+    flops: float
+    mfu: float
+    mfu_source: str
+    compute_hours: float = Field(description="Wall-clock hours of arithmetic.")
+    overhead_hours: float
+    hours: float = Field(description="Wall-clock hours billed.")
+    gpu_hours: float
+    cost_usd: float
+    calibration: Calibration | None = None
+
+
+class Serving(BaseModel):
+    """The fine-tuned model in production: per-token hosting or a dedicated GPU endpoint."""
+
+    per_token_monthly_usd: float
+    dedicated_monthly_usd: float
+    dedicated_busy_hours: float = Field(description="GPU-hours the traffic keeps busy.")
+    dedicated_gpu: str
+    chosen: Literal["per_token", "dedicated"]
+    monthly_usd: float
+
+
+class TwoModels(BaseModel):
+    material: bool
+    reason: str
+    monthly_usd: float = Field(description="Keeping the general model beside the tuned one.")
+
+
+class BreakEven(BaseModel):
+    baseline: str = Field(description="The prompted option a fine-tune would replace.")
+    upfront_usd: float
+    monthly_savings_usd: float
+    months: float | None = Field(description="upfront / monthly savings; None: it never pays.")
+    basis: str
+
+
+class CostReport(BaseModel):
+    """results.json's `cost`: every option's monthly spend, the fine-tune's cost, break-even."""
+
+    as_of: str
+    price_source: str
+    requests_per_month: int
+    api_model: str
+    api_input_usd_per_mtok: float
+    api_output_usd_per_mtok: float
+    options: dict[str, OptionCost]
+    training: TrainingEstimate
+    serving: Serving
+    two_models: TwoModels | None = None
+    break_even: BreakEven | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+def request_usd(use: TokenUse, input_per_mtok: float, output_per_mtok: float) -> float:
+    return (use.prompt_tokens * input_per_mtok + use.completion_tokens * output_per_mtok) / 1e6
+
+
+def api_option(
+    use: TokenUse, prices: PriceTable, requests: int, *, rag: bool = False
+) -> OptionCost:
+    # Retrieved passages are priced as the prompt tokens they are; the local embedder is free.
+    per = request_usd(use, prices.api_input_usd_per_mtok, prices.api_output_usd_per_mtok)
+    return OptionCost(
+        prompt_tokens=use.prompt_tokens,
+        completion_tokens=use.completion_tokens,
+        source=use.source,
+        served_by="api" + (" + local embedder" if rag else ""),
+        usd_per_1k_requests=per * 1000,
+        monthly_usd=per * requests,
+    )
+
+
+def gpus_needed(params: float, method: Method, gpu: GpuPrice, prices: PriceTable) -> int:
+    need_gb = params * prices.bytes_per_param[method] * prices.memory_headroom / 1e9
+    return max(1, math.ceil(need_gb / gpu.memory_gb))
+
+
+def calibrate(
+    prices: PriceTable,
+    *,
+    device: str,
+    dtype: str,
+    params: float,
+    tokens_per_s: float,
+    method: Method = "lora",
+) -> Calibration:
+    """The local run's achieved FLOP/s as a share of its device's peak, when that is known."""
+    achieved = FLOPS_PER_PARAM_TOKEN[method] * params * tokens_per_s
+    match = next((name for name in prices.gpus if name.lower() in device.lower()), None)
+    size = f"{params / 1e6:,.0f}M-parameter model"
+    measured = f"{tokens_per_s:,.0f} tokens/s for a {size} on {device or 'an unknown device'}"
+    if match is None:
+        return Calibration(
+            device=device,
+            dtype=dtype,
+            params=params,
+            tokens_per_s=tokens_per_s,
+            achieved_tflops=achieved / 1e12,
+            measured_mfu=None,
+            applied=False,
+            note=f"measured {measured}: not a GPU in the price table, so the default MFU is used",
+        )
+    gpu = prices.gpus[match]
+    peak = gpu.peak_fp32_tflops if "32" in dtype else gpu.peak_bf16_tflops
+    mfu = achieved / (peak * 1e12)
+    applied = params >= CALIBRATION_MIN_PARAMS
+    why = (
+        "applied"
+        if applied
+        else f"not applied: a model under {CALIBRATION_MIN_PARAMS / 1e9:g}B parameters "
+        "underuses a GPU, so the default MFU is used"
+    )
+    return Calibration(
+        device=device,
+        dtype=dtype,
+        params=params,
+        tokens_per_s=tokens_per_s,
+        achieved_tflops=achieved / 1e12,
+        measured_mfu=mfu,
+        applied=applied,
+        note=f"measured {measured} ({dtype}): MFU {mfu:.1%} of the {match}'s peak, {why}",
+    )
+
+
+def estimate_training(
+    prices: PriceTable,
+    *,
+    params: float,
+    tokens_per_example: float,
+    examples: int,
+    epochs: float,
+    method: Method = "lora",
+    calibration: Calibration | None = None,
+) -> TrainingEstimate:
+    """GPU-hours and dollars to fine-tune a model of `params` parameters on the training GPU."""
+    name = prices.training_gpu
+    gpu = prices.gpu(name)
+    count = gpus_needed(params, method, gpu, prices)
+    tokens = tokens_per_example * examples * epochs
+    flops = FLOPS_PER_PARAM_TOKEN[method] * params * tokens
+    mfu, source = prices.mfu[method], f"default for {method} (price table)"
+    if calibration is not None and calibration.applied and calibration.measured_mfu:
+        # Clamped: one short local run is noisy, and no real job runs at the peak.
+        mfu = min(0.7, max(0.02, calibration.measured_mfu))
+        source = "calibrated on the local run"
+    compute_hours = flops / (count * gpu.peak_bf16_tflops * 1e12 * mfu) / 3600
+    hours = compute_hours + prices.overhead_hours
+    return TrainingEstimate(
+        target_params=params,
+        method=method,
+        gpu=name,
+        gpus=count,
+        train_examples=examples,
+        tokens_per_example=tokens_per_example,
+        epochs=epochs,
+        train_tokens=tokens,
+        flops=flops,
+        mfu=mfu,
+        mfu_source=source,
+        compute_hours=compute_hours,
+        overhead_hours=prices.overhead_hours,
+        hours=hours,
+        gpu_hours=hours * count,
+        cost_usd=hours * count * gpu.usd_per_hour,
+        calibration=calibration,
+    )
+
+
+def estimate_serving(prices: PriceTable, use: TokenUse, *, params: float, requests: int) -> Serving:
+    """Monthly cost of the tuned model: per-token hosting, or a dedicated GPU, the cheaper."""
+    per_token = request_usd(use, prices.tuned_input_usd_per_mtok, prices.tuned_output_usd_per_mtok)
+    gpu = prices.gpu(prices.serving_gpu)
+    replicas = gpus_needed(params, "lora", gpu, prices)
+    # Prefill and decode both cost ~2 FLOPs per parameter and token; serving_mfu folds in
+    # batching and memory-bound decoding.
+    tokens_per_s = replicas * gpu.peak_bf16_tflops * 1e12 * prices.serving_mfu / (2 * params)
+    busy = requests * (use.prompt_tokens + use.completion_tokens) / tokens_per_s / 3600
+    billed = max(busy, prices.serving_min_hours_per_month) * replicas
+    dedicated = billed * gpu.usd_per_hour
+    per_token_monthly = per_token * requests
+    chosen: Literal["per_token", "dedicated"] = (
+        "per_token" if per_token_monthly <= dedicated else "dedicated"
+    )
+    return Serving(
+        per_token_monthly_usd=per_token_monthly,
+        dedicated_monthly_usd=dedicated,
+        dedicated_busy_hours=busy * replicas,
+        dedicated_gpu=f"{replicas}x {prices.serving_gpu}" if replicas > 1 else prices.serving_gpu,
+        chosen=chosen,
+        monthly_usd=min(per_token_monthly, dedicated),
+    )
+
+
+def two_models(
+    forgetting: Mapping[str, Any] | None, serving: Serving, prices: PriceTable
+) -> TwoModels | None:
+    """When tuning cost general capability, the general model has to stay in production too."""
+    if not forgetting:
+        return None
+    drop = _num(forgetting.get("probe_base")) - _num(forgetting.get("probe_tuned"))
+    rise = _num(forgetting.get("ppl_change"))
+    material = drop >= MATERIAL_PROBE_DROP or rise >= MATERIAL_PPL_RISE
+    measured = f"general probe {drop:+.0%} lost, perplexity {rise:+.0%}"
+    if not material:
+        return TwoModels(
+            material=False, reason=f"{measured}: below the material thresholds", monthly_usd=0.0
+        )
+    if serving.chosen == "dedicated":
+        gpu = prices.gpu(prices.serving_gpu)
+        extra = prices.serving_min_hours_per_month * gpu.usd_per_hour
+        reason = f"{measured}: a second dedicated endpoint keeps the general model up"
+    else:
+        extra = 0.0
+        reason = (
+            f"{measured}: the general model stays in use for everything else; per-token "
+            "hosting adds no standing fee, but two models must be evaluated and updated"
+        )
+    return TwoModels(material=True, reason=reason, monthly_usd=extra)
+
+
+def break_even(
+    baseline: str, baseline_monthly: float, tuned_monthly: float, upfront: float, basis: str
+) -> BreakEven:
+    savings = baseline_monthly - tuned_monthly
+    return BreakEven(
+        baseline=baseline,
+        upfront_usd=upfront,
+        monthly_savings_usd=savings,
+        months=upfront / savings if savings > 0 else None,
+        basis=basis,
+    )
+
+
+def build_report(
+    prices: PriceTable,
+    *,
+    requests: int,
+    options: Mapping[str, TokenUse],
+    tuned: TokenUse,
+    basis: str,
+    baseline: str | None,
+    training: TrainingEstimate,
+    forgetting: Mapping[str, Any] | None = None,
+    notes: Sequence[str] = (),
+) -> CostReport:
+    """Price the prompted options at the API, the tuned one as served, and compare."""
+    priced = {
+        name: api_option(use, prices, requests, rag=name == "rag") for name, use in options.items()
+    }
+    serving = estimate_serving(prices, tuned, params=training.target_params, requests=requests)
+    second = two_models(forgetting, serving, prices)
+    tuned_monthly = serving.monthly_usd + (second.monthly_usd if second else 0.0)
+    served_by = (
+        "tuned, per-token hosting"
+        if serving.chosen == "per_token"
+        else f"tuned, dedicated {serving.dedicated_gpu}"
+    )
+    priced["fine_tuned"] = OptionCost(
+        prompt_tokens=tuned.prompt_tokens,
+        completion_tokens=tuned.completion_tokens,
+        source=tuned.source,
+        served_by=served_by,
+        usd_per_1k_requests=tuned_monthly / requests * 1000 if requests else 0.0,
+        monthly_usd=tuned_monthly,
+    )
+    even = None
+    if baseline is not None and baseline in priced:
+        even = break_even(
+            baseline, priced[baseline].monthly_usd, tuned_monthly, training.cost_usd, basis
+        )
+    return CostReport(
+        as_of=prices.as_of,
+        price_source=prices.source,
+        requests_per_month=requests,
+        api_model=prices.api_model,
+        api_input_usd_per_mtok=prices.api_input_usd_per_mtok,
+        api_output_usd_per_mtok=prices.api_output_usd_per_mtok,
+        options=priced,
+        training=training,
+        serving=serving,
+        two_models=second,
+        break_even=even,
+        notes=list(notes),
+    )
+
+
+def _num(value: Any) -> float:
+    return float(value) if _is_num(value) else 0.0
+
+
+# --- a measured run ----------------------------------------------------------------------------
+
+_RUNG_ORDER = {"zero_shot": 0, "few_shot": 1, "rag": 2, "lora": 3}
+
+
+def rung_tokens(result: RungResult, answer_tokens: float) -> TokenUse:
+    """Tokens per request on a rung, from its usage figures (the server's count for an API).
+
+    Label tasks are scored by likelihood, which generates nothing; in production the model
+    writes the label, so a rung that measured no answer tokens is priced at the expected
+    answers' length.
+    """
+    prompt, completion, source = result.mean_prompt_tokens, result.mean_completion_tokens, None
+    usage = result.settings.get("usage")
+    if isinstance(usage, Mapping):
+        found = _usage_means(usage)
+        if found is not None:
+            prompt, completion = found
+            source = "server usage" if usage.get("source") == "server" else None
+    return TokenUse(
+        prompt_tokens=prompt,
+        completion_tokens=completion or answer_tokens,
+        source=source or "measured",
+    )
+
+
+def _usage_means(usage: Mapping[str, Any]) -> tuple[float, float] | None:
+    """Means per request from a backend's usage figures: given as means, or totals and calls."""
+    prompt, completion = usage.get("mean_prompt_tokens"), usage.get("mean_completion_tokens")
+    if _is_num(prompt) and _is_num(completion):
+        return _num(prompt), _num(completion)
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    calls = next((_num(usage[k]) for k in ("requests", "calls", "n") if _is_num(usage.get(k))), 0)
+    if _is_num(prompt) and _is_num(completion) and calls > 0:
+        return _num(prompt) / calls, _num(completion) / calls
+    return None
+
+
+def run_cost(
+    spec: TaskSpec,
+    prices: PriceTable,
+    results: Sequence[RungResult],
+    *,
+    train_examples: int,
+    answer_tokens: float,
+    local_params: int | None,
+) -> CostReport | None:
+    """The cost table of a run: measured tokens per rung, the fine-tune priced at full size."""
+    if not results:
+        return None
+    by_name = {r.rung: r for r in results}
+    options = {r.rung: rung_tokens(r, answer_tokens) for r in results if r.rung != "lora"}
+    lora = by_name.get("lora")
+    notes = [
+        "token counts are the local model's; an API model's tokenizer counts somewhat differently",
+    ]
+    short = lora or by_name.get("zero_shot") or results[0]
+    tuned = rung_tokens(short, answer_tokens)
+    if lora is None:
+        tuned = tuned.model_copy(update={"source": f"assumed ({short.rung} prompt)"})
+        notes.append(
+            "no fine-tune was measured: the fine-tuned option assumes the short zero-shot prompt "
+            "and says nothing about its score"
+        )
+    candidates = [r for r in results if r.rung != "lora"]
+    baseline = (
+        max(candidates, key=lambda r: (r.score.point, -_RUNG_ORDER.get(r.rung, 9))).rung
+        if candidates
+        else None
+    )
+    options_cost = spec.cost
+    calibration = None
+    training = lora.settings.get("training") if lora is not None else None
+    if lora is not None and isinstance(training, Mapping):
+        # The student's size, recorded by the rung; the prompting model's when they are one.
+        params = _num(lora.settings.get("student_params"))
+        if not params and lora.settings.get("student") in (None, spec.model):
+            params = float(local_params or 0)
+        rate = _num(training.get("tokens_per_s"))
+        if params > 0 and rate > 0:
+            calibration = calibrate(
+                prices,
+                device=str(training.get("device") or "unknown"),
+                dtype=str(training.get("dtype") or "float32"),
+                params=params,
+                tokens_per_s=rate,
+                method="lora",
+            )
+    estimate = estimate_training(
+        prices,
+        params=options_cost.target_params,
+        # The tuned model trains on the prompt it is served with, plus the answer.
+        tokens_per_example=tuned.prompt_tokens + answer_tokens,
+        examples=options_cost.train_examples or train_examples,
+        epochs=spec.lora.epochs,
+        method=options_cost.method,
+        calibration=calibration,
+    )
+    forgetting = lora.settings.get("forgetting") if lora is not None else None
+    return build_report(
+        prices,
+        requests=options_cost.requests_per_month,
+        options=options,
+        tuned=tuned,
+        basis=(
+            "the fine-tuned model's measured tokens per request"
+            if lora is not None
+            else "a fine-tuned model asked with the short zero-shot prompt, its score not measured"
+        ),
+        baseline=baseline,
+        training=estimate,
+        forgetting=forgetting if isinstance(forgetting, Mapping) else None,
+        notes=notes,
+    )
+
+
+def _is_num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

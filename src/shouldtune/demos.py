@@ -1,0 +1,68 @@
+"""The bundled examples that `shouldtune demo` runs, one per verdict the framework gives.
+
+Each is a folder under examples/ with its data and task.yaml. The verdict listed here is the
+one the example was built to show with the embedded default model; `shouldtune demo` prints
+what was measured next to it, and a slow test checks that they agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Demo:
+    name: str
+    shows: str  # the verdict it was built to show
+    why: str
+
+
+DEMOS: dict[str, Demo] = {
+    demo.name: demo
+    for demo in (
+        Demo(
+            "sentiment",
+            "PROMPT",
+            "positive or negative reviews: a task small models already do from instructions",
+        ),
+        Demo(
+            "docs-qa",
+            "RAG",
+            "questions about a made-up company: facts no model can know without the documents",
+        ),
+        Demo(
+            "helpdesk-routing",
+            "FINE_TUNE",
+            "an in-house taxonomy (teams named after birds): prompting fails the same way "
+            "every time, LoRA learns the mapping",
+        ),
+    )
+}
+
+
+class DemoError(Exception):
+    """The examples folder or a demo in it cannot be found; the message says where to look."""
+
+
+def examples_dir() -> Path:
+    """SHOULDTUNE_EXAMPLES, else the checkout's examples/ (an editable install), else ./examples."""
+    candidates = [
+        Path(os.environ["SHOULDTUNE_EXAMPLES"]) if os.environ.get("SHOULDTUNE_EXAMPLES") else None,
+        Path(__file__).resolve().parents[2] / "examples",
+        Path.cwd() / "examples",
+    ]
+    for candidate in candidates:
+        if candidate is not None and (candidate / "docs-qa" / "task.yaml").exists():
+            return candidate
+    raise DemoError(
+        "the bundled examples were not found: run from a shouldtune checkout, or set "
+        "SHOULDTUNE_EXAMPLES to its examples/ folder"
+    )
+
+
+def task_file(name: str) -> Path:
+    if name not in DEMOS:
+        raise DemoError(f"no demo named {name!r}; choose one of: {', '.join(DEMOS)}")
+    return examples_dir() / name / "task.yaml"

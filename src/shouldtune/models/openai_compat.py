@@ -1,0 +1,223 @@
+"""Any OpenAI-compatible chat server (OpenAI, vLLM, Ollama, llama.cpp's server) as a Model.
+
+The Model protocol passes rendered prompt text around; a chat server wants messages. So
+`render` returns a canonical JSON serialization of the messages, which `generate` decodes
+(and which is also an exact cache key: same messages, same text). The server applies the
+model's chat template. Label scoring uses the server's top token logprobs when it offers
+them (an estimate, recorded as "logprobs"); when it does not, `loglik` returns None and the
+evaluator generates an answer and parses it into a label ("constrained").
+
+The API key is read from the environment when the model is loaded and kept only in the
+client: it is not part of ModelInfo (cache key, manifest, reports), and error messages are
+scrubbed of it before they are raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from shouldtune.models.base import CallFailed, Generation, LogLik, Message, ModelInfo
+from shouldtune.models.label_logprobs import Step, label_scores
+from shouldtune.models.registry import ModelError
+from shouldtune.models.remote import RemoteRef
+from shouldtune.models.retry import Backoff, RetriesExhausted, Transient, parse_retry_after
+from shouldtune.spec import ApiSpec
+
+_PREFIX = "openai-chat:"
+_TOP_LOGPROBS = 20  # the most the OpenAI API lists per token
+_DEFAULT_CONTEXT = 4096
+_FATAL = {401: "the API key was refused", 403: "access denied", 404: "not found"}
+
+
+class _NoLogprobs(Exception):
+    """The server refused the logprobs parameters (400 naming them)."""
+
+
+class OpenAICompatModel:
+    """A model behind an OpenAI-compatible API; implements `shouldtune.models.base.Model`."""
+
+    def __init__(
+        self,
+        ref: RemoteRef,
+        options: ApiSpec,
+        *,
+        context_length: int | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        from openai import OpenAI
+
+        key_env = options.api_key_env or ref.default_key_env
+        key = os.environ.get(key_env, "") if key_env else ""
+        if key_env and not key:
+            raise ModelError(f"model {ref.model!r}: set the API key in ${key_env}")
+        self._key = key
+        self._ref = ref
+        self._options = options
+        # The client's own retries are off: ours honour Retry-After and count every fault.
+        self._client = OpenAI(
+            api_key=key or "unused",
+            base_url=ref.base_url,
+            timeout=options.timeout_s,
+            max_retries=0,
+        )
+        self.backoff = backoff or Backoff(max_retries=options.max_retries)
+        self._logprobs: bool | None = None if options.logprobs else False
+        self._lock = threading.Lock()
+        self.failed_calls = 0
+        # The cache key's model identity: server and model name (no weights to hash). A
+        # provider can change the model behind a name; a new name or cache folder re-asks.
+        identity = f"openai-compatible\n{ref.base_url}\n{ref.model}"
+        self._info = ModelInfo(
+            name=ref.model,
+            backend="openai",
+            path=ref.base_url,
+            file_sha256=hashlib.sha256(identity.encode()).hexdigest(),
+            context_length=context_length or _DEFAULT_CONTEXT,
+            chat_template=True,
+        )
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    @property
+    def max_concurrency(self) -> int:
+        """Requests the evaluator may keep in flight (api.concurrency)."""
+        return self._options.concurrency
+
+    @property
+    def scores_labels(self) -> bool:
+        """False once the server is known to give no logprobs: the evaluator then parses."""
+        return self._logprobs is not False
+
+    def call_stats(self) -> dict[str, int]:
+        """Retries and failed calls so far (the evaluator reports them per rung)."""
+        return {"retries": self.backoff.retries, "failed_calls": self.failed_calls}
+
+    # -- Model protocol -------------------------------------------------------------
+
+    def render(self, messages: Sequence[Message]) -> str:
+        pairs = [[m.role, m.content] for m in messages]
+        return _PREFIX + json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
+
+    def answer_suffix(self, messages: Sequence[Message], answer: str) -> str:
+        # The server owns the chat template; a continuation is just the answer text.
+        return answer
+
+    def stop_strings(self) -> list[str]:
+        return []
+
+    def count_tokens(self, text: str) -> int:
+        # No tokenizer over HTTP. One token per 3 bytes over-counts English (about 4
+        # characters a token), so prompts are trimmed to fit rather than refused by the server.
+        return max(1, (len(text.encode("utf-8")) + 2) // 3)
+
+    def generate(
+        self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+    ) -> Generation:
+        response = self._request(
+            messages=_decode(prompt), max_tokens=max_tokens, temperature=temperature, seed=seed
+        )
+        choice = response.choices[0]
+        text = str(choice.message.content or "")
+        prompt_tokens, completion_tokens = self._usage(response, prompt, text)
+        finish: Literal["stop", "length"] = "length" if choice.finish_reason == "length" else "stop"
+        return Generation(text.strip(), prompt_tokens, completion_tokens, finish)
+
+    def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik] | None:
+        if self._logprobs is False or not continuations:
+            return None
+        longest = max(len(c) for c in continuations)
+        try:
+            response = self._request(
+                messages=_decode(prompt),
+                max_tokens=min(32, max(4, longest // 2 + 3)),
+                temperature=0.0,
+                seed=0,
+                logprobs=True,
+                top_logprobs=_TOP_LOGPROBS,
+            )
+        except _NoLogprobs:
+            self._logprobs = False
+            return None
+        choice = response.choices[0]
+        content = choice.logprobs.content if choice.logprobs is not None else None
+        if not content:
+            self._logprobs = False  # the server ignores the parameters: stop asking
+            return None
+        self._logprobs = True
+        steps = [
+            Step(
+                item.token,
+                float(item.logprob),
+                {
+                    **{alt.token: float(alt.logprob) for alt in (item.top_logprobs or [])},
+                    item.token: float(item.logprob),
+                },
+            )
+            for item in content
+        ]
+        prompt_tokens, completion_tokens = self._usage(response, prompt, choice.message.content)
+        return [
+            LogLik(score, len(steps), "logprobs", prompt_tokens, completion_tokens)
+            for score in label_scores(steps, continuations)
+        ]
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- internals ------------------------------------------------------------------
+
+    def _request(self, **params: Any) -> Any:
+        import openai
+
+        def attempt() -> Any:
+            try:
+                return self._client.chat.completions.create(model=self._ref.model, **params)
+            except openai.APIConnectionError as error:  # timeouts and dropped connections
+                raise Transient(f"{type(error).__name__}: {self._scrub(str(error))}") from None
+            except openai.APIStatusError as error:
+                status = error.status_code
+                message = self._scrub(str(error.message))
+                if status in _FATAL:
+                    raise ModelError(
+                        f"model {self._ref.model!r} at {self._ref.base_url}: HTTP {status}, "
+                        f"{_FATAL[status]}: {message}"
+                    ) from None
+                if status in (408, 409, 429) or status >= 500:
+                    retry_after = parse_retry_after(dict(error.response.headers))
+                    raise Transient(f"HTTP {status}: {message}", retry_after) from None
+                if status == 400 and "logprob" in message.lower() and "logprobs" in params:
+                    raise _NoLogprobs() from None
+                raise CallFailed(f"HTTP {status}: {message}") from None
+            except openai.OpenAIError as error:  # a malformed response, for one
+                raise CallFailed(f"{type(error).__name__}: {self._scrub(str(error))}") from None
+
+        try:
+            return self.backoff.call(attempt)
+        except (RetriesExhausted, CallFailed) as error:
+            with self._lock:
+                self.failed_calls += 1
+            raise CallFailed(self._scrub(str(error))) from None
+
+    def _usage(self, response: Any, prompt: str, text: str | None) -> tuple[int, int]:
+        usage = getattr(response, "usage", None)
+        if usage is not None and usage.prompt_tokens is not None:
+            return int(usage.prompt_tokens), int(usage.completion_tokens or 0)
+        return self.count_tokens(prompt), self.count_tokens(text) if text else 0
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._key, "***") if self._key else text
+
+
+def _decode(prompt: str) -> list[dict[str, str]]:
+    if not prompt.startswith(_PREFIX):
+        raise ValueError("not a prompt rendered by OpenAICompatModel.render")
+    return [
+        {"role": role, "content": content} for role, content in json.loads(prompt[len(_PREFIX) :])
+    ]

@@ -1,0 +1,143 @@
+"""The cost table in words and tables: the terminal, report.md and `shouldtune advise` share it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from shouldtune.cost import CostReport
+
+DAYS_PER_MONTH = 30.44
+
+
+def usd(value: float) -> str:
+    return f"${value:,.2f}" if abs(value) < 100 else f"${value:,.0f}"
+
+
+def payback(months: float | None) -> str:
+    if months is None:
+        return "never at this volume"
+    if months >= 1:
+        return f"{months:.1f} months"
+    days = months * DAYS_PER_MONTH
+    if days < 1:
+        return "less than a day"
+    return f"{days:.0f} day" + ("" if round(days) == 1 else "s")
+
+
+def params_text(params: float) -> str:
+    return f"{params / 1e9:g}B" if params >= 1e9 else f"{params / 1e6:,.0f}M"
+
+
+def tokens_text(tokens: float) -> str:
+    return f"{tokens / 1e6:,.1f}M tokens" if tokens >= 1e6 else f"{tokens:,.0f} tokens"
+
+
+def hours_text(hours: float) -> str:
+    return f"{hours:,.1f} h" if hours >= 1 else f"{hours * 60:.0f} min"
+
+
+def heading(cost: CostReport) -> str:
+    return (
+        f"Cost at {cost.requests_per_month:,} requests/month, prices as of {cost.as_of} "
+        f"(API: {cost.api_model}, ${cost.api_input_usd_per_mtok:g} in / "
+        f"${cost.api_output_usd_per_mtok:g} out per million tokens)"
+    )
+
+
+def sources_line(cost: CostReport) -> str:
+    """Where each option's tokens per request came from, grouped by source."""
+    groups: dict[str, list[str]] = {}
+    for name, option in cost.options.items():
+        groups.setdefault(option.source, []).append(name)
+    parts = [f"{', '.join(names)} {source}" for source, names in groups.items()]
+    return "Tokens per request: " + "; ".join(parts) + "."
+
+
+def summary_lines(cost: CostReport) -> list[str]:
+    """The fine-tune's one-off cost, what serving it costs, and when it pays for itself."""
+    t = cost.training
+    lines = [
+        sources_line(cost),
+        f"Fine-tuning a {params_text(t.target_params)} model ({t.method}, {t.gpus}x {t.gpu}) on "
+        f"{t.train_examples:,} examples x {t.epochs:g} epochs ({tokens_text(t.train_tokens)}): "
+        f"{hours_text(t.hours)} ({hours_text(t.compute_hours)} of compute at MFU {t.mfu:.0%}, "
+        f"{t.mfu_source}, + {hours_text(t.overhead_hours)} overhead) = {usd(t.cost_usd)}.",
+    ]
+    if t.calibration is not None:
+        lines.append(f"Calibration: {t.calibration.note}.")
+    s = cost.serving
+    chosen = "per-token hosting" if s.chosen == "per_token" else f"a dedicated {s.dedicated_gpu}"
+    lines.append(
+        f"Serving it: per-token hosting {usd(s.per_token_monthly_usd)}/month, a dedicated "
+        f"{s.dedicated_gpu} {usd(s.dedicated_monthly_usd)}/month "
+        f"({s.dedicated_busy_hours:,.1f} GPU-hours busy); the cheaper is {chosen}."
+    )
+    if cost.two_models is not None:
+        extra = f" (+{usd(cost.two_models.monthly_usd)}/month)" if cost.two_models.material else ""
+        lines.append(f"Two models in production: {cost.two_models.reason}{extra}.")
+    even = cost.break_even
+    if even is not None:
+        if even.months is None:
+            lines.append(
+                f"Break-even against {even.baseline}: never at this volume; the fine-tuned "
+                f"model costs {usd(-even.monthly_savings_usd)}/month more to run "
+                f"(upfront {usd(even.upfront_usd)}; {even.basis})."
+            )
+        else:
+            lines.append(
+                f"Break-even against {even.baseline}: {usd(even.upfront_usd)} upfront, "
+                f"{usd(even.monthly_savings_usd)}/month saved, pays back in "
+                f"{payback(even.months)} ({even.basis})."
+            )
+    lines.extend(f"Note: {note}." for note in cost.notes)
+    return lines
+
+
+def cost_table(cost: CostReport) -> Table:
+    table = Table()
+    table.add_column("option", no_wrap=True)
+    # Tokens per request; where they came from is one line under the table (sources_line).
+    for column in ("prompt", "answer", "$/1k req", "$/month"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("served by")
+    for name, option in cost.options.items():
+        table.add_row(
+            name,
+            f"{option.prompt_tokens:,.0f}",
+            f"{option.completion_tokens:,.0f}",
+            f"{option.usd_per_1k_requests:,.3f}",
+            usd(option.monthly_usd),
+            escape(option.served_by),
+        )
+    return table
+
+
+def render_cost(console: Console, cost: CostReport) -> None:
+    """The heading, the table of options, then the fine-tune's cost and break-even in words."""
+    console.print(f"[bold]{escape(heading(cost))}[/bold]")
+    console.print(cost_table(cost))
+    for line in summary_lines(cost):
+        console.print(line, markup=False, highlight=False)
+
+
+def cost_markdown(cost: CostReport, md: Callable[[str], str]) -> list[str]:
+    """Markdown lines; `md` escapes text that can come from a user's price table."""
+    lines = [
+        f"**{md(heading(cost))}**",
+        "",
+        "| option | prompt tokens | answer tokens | $ / 1k requests | $ / month | served by |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, option in cost.options.items():
+        lines.append(
+            f"| `{name}` | {option.prompt_tokens:,.0f} | {option.completion_tokens:,.0f} | "
+            f"{option.usd_per_1k_requests:,.3f} | {usd(option.monthly_usd)} | "
+            f"{md(option.served_by)} |"
+        )
+    lines.append("")
+    lines.extend(f"- {md(line)}" for line in summary_lines(cost))
+    return lines

@@ -1,0 +1,351 @@
+"""The cost model: training estimate, API spend, serving, break-even, price table overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shouldtune.cost import (
+    CALIBRATION_MIN_PARAMS,
+    FLOPS_PER_PARAM_TOKEN,
+    PriceTable,
+    TokenUse,
+    api_option,
+    break_even,
+    build_report,
+    calibrate,
+    estimate_serving,
+    estimate_training,
+    gpus_needed,
+    load_price_table,
+    prices_for,
+    run_cost,
+    rung_tokens,
+    two_models,
+)
+from shouldtune.records import Interval, RungResult
+from shouldtune.spec import CostSpec, SpecError, TaskSpec, load_spec
+
+PRICES = PriceTable()
+
+
+def rung(
+    name: str,
+    score: float,
+    prompt_tokens: float,
+    completion_tokens: float = 0.0,
+    settings: dict[str, Any] | None = None,
+) -> RungResult:
+    return RungResult(
+        rung=name,
+        n=40,
+        score=Interval(
+            point=score, low=max(0.0, score - 0.1), high=min(1.0, score + 0.1), method="wilson"
+        ),
+        pass_rate=score,
+        mean_latency_s=0.1,
+        mean_prompt_tokens=prompt_tokens,
+        mean_completion_tokens=completion_tokens,
+        computed_calls=40,
+        cached_calls=0,
+        wall_s=4.0,
+        settings=settings or {},
+    )
+
+
+# --- training ----------------------------------------------------------------------------------
+
+
+def test_7b_lora_on_a_few_thousand_examples_lands_near_the_seed_figure() -> None:
+    # The seed (May 2026): LoRA of a 7B on one H100 costs about $15-30 for a 4-hour run.
+    # The estimate is arithmetic, not a lookup, so hold it to the same order of magnitude.
+    estimate = estimate_training(
+        PRICES, params=7e9, tokens_per_example=800, examples=3000, epochs=3
+    )
+    assert estimate.gpus == 1 and estimate.gpu == "H100"
+    assert 1.0 <= estimate.hours <= 6.0
+    assert 5.0 <= estimate.cost_usd <= 40.0
+    assert estimate.cost_usd == pytest.approx(estimate.hours * PRICES.gpus["H100"].usd_per_hour)
+
+
+def test_full_fine_tune_of_a_32b_needs_several_gpus_and_costs_more_per_token() -> None:
+    # The seed's full fine-tune of a 32B runs on 4x H100.
+    assert gpus_needed(32e9, "full", PRICES.gpus["H100"], PRICES) == 4
+    assert gpus_needed(7e9, "lora", PRICES.gpus["H100"], PRICES) == 1
+    lora = estimate_training(
+        PRICES, params=32e9, tokens_per_example=1000, examples=10_000, epochs=2, method="lora"
+    )
+    full = estimate_training(
+        PRICES, params=32e9, tokens_per_example=1000, examples=10_000, epochs=2, method="full"
+    )
+    assert full.flops / lora.flops == pytest.approx(
+        FLOPS_PER_PARAM_TOKEN["full"] / FLOPS_PER_PARAM_TOKEN["lora"]
+    )
+    assert full.cost_usd > lora.cost_usd
+
+
+def test_compute_time_scales_with_params_tokens_and_epochs() -> None:
+    base = estimate_training(PRICES, params=7e9, tokens_per_example=500, examples=2000, epochs=1)
+    bigger = estimate_training(PRICES, params=14e9, tokens_per_example=500, examples=2000, epochs=1)
+    longer = estimate_training(PRICES, params=7e9, tokens_per_example=500, examples=2000, epochs=3)
+    assert base.train_tokens == 500 * 2000
+    assert bigger.compute_hours == pytest.approx(2 * base.compute_hours)
+    assert longer.compute_hours == pytest.approx(3 * base.compute_hours)
+    # The fixed overhead does not grow with the data.
+    assert longer.hours - longer.compute_hours == pytest.approx(PRICES.overhead_hours)
+
+
+def test_a_measured_mfu_on_a_large_enough_gpu_run_changes_the_estimate() -> None:
+    params = 3e9
+    tokens_per_s = 2500.0
+    calibration = calibrate(
+        PRICES,
+        device="NVIDIA H100 80GB HBM3",
+        dtype="bfloat16",
+        params=params,
+        tokens_per_s=tokens_per_s,
+    )
+    expected = FLOPS_PER_PARAM_TOKEN["lora"] * params * tokens_per_s / 989e12
+    assert calibration.applied
+    assert calibration.measured_mfu == pytest.approx(expected)
+    default = estimate_training(PRICES, params=7e9, tokens_per_example=800, examples=3000, epochs=3)
+    calibrated = estimate_training(
+        PRICES, params=7e9, tokens_per_example=800, examples=3000, epochs=3, calibration=calibration
+    )
+    assert calibrated.mfu == pytest.approx(expected)
+    assert calibrated.mfu_source.startswith("calibrated")
+    # Compute time is inversely proportional to the MFU.
+    assert calibrated.compute_hours == pytest.approx(
+        default.compute_hours * default.mfu / calibrated.mfu
+    )
+
+
+def test_cpu_and_tiny_model_measurements_are_reported_but_not_applied() -> None:
+    cpu = calibrate(PRICES, device="cpu", dtype="float32", params=135e6, tokens_per_s=180)
+    assert not cpu.applied and cpu.measured_mfu is None
+    assert "not a GPU" in cpu.note
+    tiny = calibrate(PRICES, device="NVIDIA H200", dtype="float32", params=135e6, tokens_per_s=5000)
+    assert tiny.params < CALIBRATION_MIN_PARAMS
+    assert not tiny.applied and tiny.measured_mfu is not None
+    # fp32 runs are held to the fp32 peak, not the bf16 one.
+    assert tiny.measured_mfu == pytest.approx(4 * 135e6 * 5000 / 67e12)
+    kept = estimate_training(
+        PRICES, params=7e9, tokens_per_example=800, examples=100, epochs=1, calibration=tiny
+    )
+    assert kept.mfu == PRICES.mfu["lora"]
+
+
+# --- spend, serving, break-even ------------------------------------------------------------------
+
+
+def test_api_spend_is_tokens_times_price_times_volume_and_longer_prompts_cost_more() -> None:
+    short = api_option(TokenUse(prompt_tokens=100, completion_tokens=10, source="x"), PRICES, 1000)
+    long = api_option(TokenUse(prompt_tokens=900, completion_tokens=10, source="x"), PRICES, 1000)
+    per = (100 * PRICES.api_input_usd_per_mtok + 10 * PRICES.api_output_usd_per_mtok) / 1e6
+    assert short.monthly_usd == pytest.approx(per * 1000)
+    assert short.usd_per_1k_requests == pytest.approx(per * 1000)
+    assert long.monthly_usd > short.monthly_usd
+
+
+def test_break_even_is_upfront_over_savings_and_never_without_savings() -> None:
+    even = break_even("few_shot", 500.0, 100.0, 120.0, "test")
+    assert even.monthly_savings_usd == 400.0
+    assert even.months == pytest.approx(120.0 / 400.0)
+    assert break_even("few_shot", 100.0, 100.0, 120.0, "test").months is None
+    assert break_even("few_shot", 50.0, 100.0, 120.0, "test").months is None
+
+
+def test_serving_picks_the_cheaper_of_per_token_and_a_dedicated_gpu() -> None:
+    use = TokenUse(prompt_tokens=200, completion_tokens=50, source="x")
+    quiet = estimate_serving(PRICES, use, params=7e9, requests=10_000)
+    busy = estimate_serving(PRICES, use, params=7e9, requests=2_000_000_000)
+    # A dedicated endpoint is billed while up: a quiet month pays the whole floor.
+    floor = PRICES.serving_min_hours_per_month * PRICES.gpus[PRICES.serving_gpu].usd_per_hour
+    assert quiet.dedicated_monthly_usd == pytest.approx(floor)
+    assert quiet.chosen == "per_token"
+    assert busy.chosen == "dedicated"
+    assert busy.monthly_usd == busy.dedicated_monthly_usd < busy.per_token_monthly_usd
+
+
+def test_material_forgetting_prices_a_second_model_on_dedicated_serving() -> None:
+    use = TokenUse(prompt_tokens=200, completion_tokens=50, source="x")
+    dedicated = estimate_serving(PRICES, use, params=7e9, requests=2_000_000_000)
+    material = {"probe_base": 0.65, "probe_tuned": 0.35, "ppl_change": 0.02}
+    slight = {"probe_base": 0.65, "probe_tuned": 0.62, "ppl_change": 0.01}
+    found = two_models(material, dedicated, PRICES)
+    assert found is not None and found.material and found.monthly_usd > 0
+    minor = two_models(slight, dedicated, PRICES)
+    assert minor is not None and not minor.material and minor.monthly_usd == 0
+    assert two_models(None, dedicated, PRICES) is None
+
+
+def test_report_compares_the_tuned_option_with_the_baseline() -> None:
+    options = {
+        "zero_shot": TokenUse(prompt_tokens=100, completion_tokens=5, source="measured"),
+        "few_shot": TokenUse(prompt_tokens=900, completion_tokens=5, source="measured"),
+    }
+    training = estimate_training(PRICES, params=7e9, tokens_per_example=105, examples=500, epochs=3)
+    report = build_report(
+        PRICES,
+        requests=1_000_000,
+        options=options,
+        tuned=TokenUse(prompt_tokens=100, completion_tokens=5, source="measured"),
+        basis="test",
+        baseline="few_shot",
+        training=training,
+    )
+    assert set(report.options) == {"zero_shot", "few_shot", "fine_tuned"}
+    even = report.break_even
+    assert even is not None and even.baseline == "few_shot"
+    assert even.upfront_usd == training.cost_usd
+    assert even.monthly_savings_usd == pytest.approx(
+        report.options["few_shot"].monthly_usd - report.options["fine_tuned"].monthly_usd
+    )
+    assert even.months == pytest.approx(even.upfront_usd / even.monthly_savings_usd)
+    assert report.as_of == PRICES.as_of
+
+
+# --- a measured run ----------------------------------------------------------------------------
+
+
+def spec_for(tmp_path: Path, **cost: Any) -> TaskSpec:
+    return TaskSpec(data=tmp_path / "d.jsonl", cost=CostSpec(**cost))
+
+
+def test_run_cost_uses_measured_tokens_and_the_best_prompt_rung(tmp_path: Path) -> None:
+    results = [
+        rung("zero_shot", 0.3, prompt_tokens=80),
+        rung("few_shot", 0.6, prompt_tokens=700),
+        rung(
+            "lora",
+            0.9,
+            prompt_tokens=80,
+            settings={
+                "training": {"tokens_per_s": 180.0, "device": "cpu", "dtype": "float32"},
+                "student": "smollm2-135m",
+                "student_params": 135_000_000,
+                "forgetting": {"probe_base": 0.65, "probe_tuned": 0.35, "ppl_change": 0.1},
+            },
+        ),
+    ]
+    spec = spec_for(tmp_path, requests_per_month=50_000)
+    report = run_cost(
+        spec, PRICES, results, train_examples=300, answer_tokens=3.0, local_params=135_000_000
+    )
+    assert report is not None
+    # Label tasks generate nothing while scored; the answer is priced at the labels' length.
+    assert report.options["few_shot"].completion_tokens == 3.0
+    assert report.options["few_shot"].prompt_tokens == 700
+    assert "lora" not in report.options
+    assert report.options["fine_tuned"].prompt_tokens == 80
+    assert report.break_even is not None and report.break_even.baseline == "few_shot"
+    assert "measured" in report.break_even.basis
+    assert report.training.train_examples == 300
+    assert report.training.tokens_per_example == 83.0
+    assert report.training.epochs == spec.lora.epochs
+    assert report.training.calibration is not None
+    assert not report.training.calibration.applied
+    assert report.two_models is not None and report.two_models.material
+    assert report.requests_per_month == 50_000
+
+
+def test_run_cost_without_a_fine_tune_assumes_the_short_prompt(tmp_path: Path) -> None:
+    results = [
+        rung("zero_shot", 0.3, prompt_tokens=80, completion_tokens=12),
+        rung("few_shot", 0.9, prompt_tokens=700, completion_tokens=12),
+    ]
+    spec = spec_for(tmp_path, train_examples=5000, target_params=13e9)
+    report = run_cost(
+        spec, PRICES, results, train_examples=100, answer_tokens=3.0, local_params=None
+    )
+    assert report is not None
+    assert report.options["fine_tuned"].source.startswith("assumed")
+    # Generated answers are measured, so the expected answers' length is not used.
+    assert report.options["few_shot"].completion_tokens == 12
+    assert report.training.train_examples == 5000
+    assert report.training.target_params == 13e9
+    assert report.two_models is None
+    assert any("no fine-tune was measured" in note for note in report.notes)
+
+
+def test_usage_figures_are_preferred_to_the_rung_means() -> None:
+    totals = rung(
+        "few_shot",
+        0.5,
+        prompt_tokens=700,
+        settings={
+            "usage": {
+                "prompt_tokens": 9000,
+                "completion_tokens": 300,
+                "requests": 10,
+                "source": "server",
+            }
+        },
+    )
+    means = rung(
+        "few_shot",
+        0.5,
+        prompt_tokens=700,
+        settings={
+            "usage": {
+                "mean_prompt_tokens": 850.0,
+                "mean_completion_tokens": 0.0,
+                "source": "tokenizer",
+            }
+        },
+    )
+    assert rung_tokens(totals, 3.0) == TokenUse(
+        prompt_tokens=900, completion_tokens=30, source="server usage"
+    )
+    local = rung_tokens(means, 3.0)
+    assert local == TokenUse(prompt_tokens=850.0, completion_tokens=3.0, source="measured")
+    assert rung_tokens(rung("few_shot", 0.5, prompt_tokens=700), 3.0).prompt_tokens == 700
+
+
+# --- the price table -----------------------------------------------------------------------------
+
+
+def test_a_price_table_file_overrides_only_what_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "prices.yaml"
+    path.write_text("as_of: '2026-09'\ngpus:\n  H100:\n    usd_per_hour: 2.0\n")
+    table = load_price_table(path)
+    assert table.as_of == "2026-09"
+    assert table.gpus["H100"].usd_per_hour == 2.0
+    assert table.gpus["H100"].peak_bf16_tflops == PRICES.gpus["H100"].peak_bf16_tflops
+    assert table.gpus["A100"] == PRICES.gpus["A100"]
+    cheaper = estimate_training(table, params=7e9, tokens_per_example=800, examples=3000, epochs=3)
+    default = estimate_training(PRICES, params=7e9, tokens_per_example=800, examples=3000, epochs=3)
+    ratio = 2.0 / PRICES.gpus["H100"].usd_per_hour
+    assert cheaper.cost_usd == pytest.approx(default.cost_usd * ratio)
+
+
+def test_price_table_errors_name_the_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "prices.json"
+    path.write_text('{"gpus": {"H100": {"usd_per_hour": -1}}, "api_inputt": 1}')
+    with pytest.raises(SpecError) as error:
+        load_price_table(path)
+    assert f"{path}: gpus.H100.usd_per_hour" in str(error.value)
+    assert f"{path}: api_inputt: unknown key" in str(error.value)
+
+
+def test_spec_overrides_apply_on_top_of_the_table() -> None:
+    table = prices_for(CostSpec(gpu="A100", gpu_usd_per_hour=1.25), api_input=3.0, api_output=15)
+    assert table.training_gpu == "A100"
+    assert table.gpus["A100"].usd_per_hour == 1.25
+    assert table.api_input_usd_per_mtok == 3.0 and table.api_output_usd_per_mtok == 15
+    assert table.api_model == "your prices"
+    with pytest.raises(SpecError, match="not in the price table"):
+        prices_for(CostSpec(gpu="TPU"))
+
+
+def test_spec_price_table_path_is_relative_to_the_spec(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    spec_path = tmp_path / "sub" / "task.yaml"
+    spec_path.write_text(
+        "data: d.jsonl\ncost:\n  price_table: prices.yaml\n  requests_per_month: 7\n"
+    )
+    spec = load_spec(spec_path)
+    assert spec.cost.price_table == tmp_path / "sub" / "prices.yaml"
+    assert spec.cost.requests_per_month == 7

@@ -1,0 +1,56 @@
+"""The bundled examples: each loads and climbs on a small budget; the slow test checks that
+each lands on the verdict it was built to show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shouldtune.cache import CallCache
+from shouldtune.cli import app
+from shouldtune.demos import DEMOS, task_file
+from shouldtune.ladder import prepare, run_ladder
+from shouldtune.models.base import Model
+from shouldtune.spec import load_spec
+
+runner = CliRunner()
+
+
+def test_demo_list_names_one_demo_per_verdict() -> None:
+    done = runner.invoke(app, ["demo", "--list"])
+    assert done.exit_code == 0
+    assert {d.shows for d in DEMOS.values()} == {"PROMPT", "RAG", "FINE_TUNE"}
+    for name in DEMOS:
+        assert name in done.output
+
+
+def test_unknown_demo_is_a_clear_error() -> None:
+    done = runner.invoke(app, ["demo", "no-such-demo"])
+    assert done.exit_code == 2
+    assert "no demo named 'no-such-demo'" in done.output
+    assert "Traceback" not in done.output
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+def test_demo_loads_and_climbs_on_a_small_budget(
+    name: str, smollm: Model, cache: CallCache, tmp_path: Path
+) -> None:
+    spec = load_spec(task_file(name))
+    prepared = prepare(spec, smollm)
+    assert prepared.precheck.enough_data  # every demo has at least min_examples examples
+    small = spec.model_copy(
+        update={
+            "split": spec.split.model_copy(update={"max_test": 4}),
+            "rungs": [r for r in spec.rungs if r != "lora"],
+            "reproduce": spec.reproduce.model_copy(
+                update={"max_failures": 2, "seeds": 1, "variants": 1}
+            ),
+        }
+    )
+    result = run_ladder(small, cache=cache, runs_dir=tmp_path / "runs", model=smollm)
+    assert result.rungs[0].rung == "zero_shot"
+    assert all(r.n == 4 for r in result.rungs)
+    assert result.verdict.reasons
+    assert (Path(result.run_dir or "") / "report.html").exists()
