@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/shouldtune run examples/support-triage/task.yaml
+	$(VENV)/bin/shouldtune demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -1,4 +1,4 @@
-"""The bundled examples that `shouldtune demo` runs, one per verdict the framework gives.
+"""The bundled examples that `shouldtune demo` runs, each landing on a different verdict.
 
 Each is a folder under examples/ with its data and task.yaml. The verdict listed here is the
 one the example was built to show with the embedded default model; `shouldtune demo` prints
@@ -23,23 +23,20 @@ DEMOS: dict[str, Demo] = {
     demo.name: demo
     for demo in (
         Demo(
-            "sentiment",
-            "PROMPT",
-            "positive or negative reviews: a task small models already do from instructions",
-        ),
-        Demo(
             "docs-qa",
             "RAG",
-            "questions about a made-up company: facts no model can know without the documents",
+            "questions about a made-up company: facts no model can know without its documents",
         ),
         Demo(
-            "helpdesk-routing",
+            "order-messages",
             "FINE_TUNE",
-            "an in-house taxonomy (teams named after birds): prompting fails the same way "
-            "every time, LoRA learns the mapping",
+            "short answers read from customer messages: the prompted model copies values from "
+            "its demonstrations or rambles, the same way every time; LoRA learns the format",
         ),
     )
 }
+"""No PROMPT demo yet: on the embedded 135M model no bundled task tried so far is solved by a
+prompt (see examples/README.md); a demo is listed only once its verdict has been measured."""
 
 
 class DemoError(Exception):
