@@ -6,6 +6,8 @@ CPUs; this one exists so that any local model (and its peft adapters) can be mea
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -38,8 +40,10 @@ def load_hf(path: Path) -> tuple[Any, Any]:
     else:
         kwargs = {}
         source = str(path)
-    tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-    model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32, **kwargs)
+    # transformers' GGUF reader draws a plain tqdm bar that its progress-bar switch misses.
+    with contextlib.redirect_stderr(io.StringIO()):
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32, **kwargs)
     model.train(False)  # inference mode: no dropout
     return model, tokenizer
 
