@@ -23,10 +23,13 @@ class ScriptedModel:
         context_length: int = 4096,
         interrupt_after: int | None = None,
         sampled: Callable[[str, float, int], str] | None = None,
+        scores: Callable[[str, Sequence[str]], list[float]] | None = None,
     ) -> None:
         self.answer = answer
         # Optional: what it replies at a temperature and seed (default: ignores both).
         self.sampled = sampled
+        # Optional: the label log-likelihoods for a prompt (default: the answer wins by 5).
+        self.scores = scores
         self._format = ChatFormat(None)
         self.calls = 0
         self.interrupt_after = interrupt_after
@@ -69,6 +72,11 @@ class ScriptedModel:
 
     def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik]:
         self._tick()
+        if self.scores is not None:
+            return [
+                LogLik(v, len(c.split()))
+                for v, c in zip(self.scores(prompt, continuations), continuations, strict=True)
+            ]
         wanted = self.answer(prompt).strip()
         return [LogLik(0.0 if c.strip() == wanted else -5.0, len(c.split())) for c in continuations]
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shouldtune import calibration
 from shouldtune.analysis.stats import score_interval
 from shouldtune.cache import CallCache, call_key
 from shouldtune.models.base import CallFailed, Message, Model
@@ -47,6 +48,9 @@ class EvalContext:
     embedder: Embedder | None = None
     # The messages each rung sent for each test example: failures are re-run from them.
     asked: dict[tuple[str, str], list[Message]] = field(default_factory=dict)
+    # Rungs whose label scores are calibrated (calibration.py), and the priors measured.
+    calibrated: set[str] = field(default_factory=set)
+    priors: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _key_base(model: Model) -> dict[str, Any]:
@@ -85,6 +89,58 @@ def label_loglik(
     }
     ctx.cache.put(key, record)
     return record, False
+
+
+def label_scores(
+    ctx: EvalContext, rung: str, messages: list[Message], prompt: str
+) -> tuple[dict[str, Any], bool, list[float]]:
+    """The label log-likelihoods for this prompt, calibrated when the rung uses calibration."""
+    record, cached = label_loglik(ctx, messages, prompt)
+    logprobs: list[float] = record["logprobs"]
+    if rung not in ctx.calibrated:
+        return record, cached, logprobs
+    return record, cached, calibration.adjust(logprobs, _prior(ctx, messages))
+
+
+def _prior(ctx: EvalContext, messages: list[Message]) -> list[float]:
+    # Shared demonstrations give every example the same content-free prompts: measure once.
+    free = calibration.content_free(messages)
+    prompts = [ctx.model.render(m) for m in free]
+    key = "\x00".join(prompts)
+    if key not in ctx.priors:
+        pairs = zip(free, prompts, strict=True)
+        records = [label_loglik(ctx, m, p)[0]["logprobs"] for m, p in pairs]
+        ctx.priors[key] = calibration.prior(records)
+    return ctx.priors[key]
+
+
+def decide_calibration(
+    ctx: EvalContext, rung: str, probe: Sequence[tuple[Example, list[Message]]]
+) -> dict[str, Any] | None:
+    """Whether `rung` calibrates its label scores, decided on train examples (calibration.py)."""
+    mode = ctx.spec.calibrate
+    if mode == "off" or not uses_loglik(ctx):
+        return None
+    if mode == "on":
+        ctx.calibrated.add(rung)
+        return {"mode": "on", "used": True}
+    assert ctx.labels is not None
+    raw = calibrated = 0
+    for example, messages in probe:
+        prompt = ctx.model.render(messages)
+        try:
+            record, _ = label_loglik(ctx, messages, prompt)
+        except NotImplementedError:
+            return None  # a server without label scores: nothing to calibrate
+        logprobs: list[float] = record["logprobs"]
+        adjusted = calibration.adjust(logprobs, _prior(ctx, messages))
+        expected = ctx.labels.index(example.expected) if example.expected in ctx.labels else -1
+        raw += int(max(range(len(logprobs)), key=lambda i: logprobs[i]) == expected)
+        calibrated += int(max(range(len(adjusted)), key=lambda i: adjusted[i]) == expected)
+    decision = {"mode": "auto", **calibration.choose(raw, calibrated, len(probe))}
+    if decision["used"]:
+        ctx.calibrated.add(rung)
+    return decision
 
 
 def generation(
@@ -143,21 +199,20 @@ def predict(ctx: EvalContext, rung: str, example: Example, messages: list[Messag
 
 
 def _label_record(
-    ctx: EvalContext, messages: list[Message], prompt: str
-) -> tuple[dict[str, Any], bool] | None:
+    ctx: EvalContext, rung: str, messages: list[Message], prompt: str
+) -> tuple[dict[str, Any], bool, list[float]] | None:
     try:
-        return label_loglik(ctx, messages, prompt)
+        return label_scores(ctx, rung, messages, prompt)
     except NotImplementedError:
         return None  # the server gives no logprobs: generate and parse instead
 
 
 def _predict(ctx: EvalContext, rung: str, example: Example, messages: list[Message]) -> Prediction:
     prompt = ctx.model.render(messages)
-    scored = _label_record(ctx, messages, prompt) if uses_loglik(ctx) else None
+    scored = _label_record(ctx, rung, messages, prompt) if uses_loglik(ctx) else None
     if scored is not None:
         assert ctx.labels is not None
-        record, cached = scored
-        logprobs: list[float] = record["logprobs"]
+        record, cached, logprobs = scored
         ranked = sorted(range(len(logprobs)), key=lambda i: -logprobs[i])
         output = ctx.labels[ranked[0]]
         total = _logsumexp(logprobs)
@@ -167,6 +222,8 @@ def _predict(ctx: EvalContext, rung: str, example: Example, messages: list[Messa
                 for i in ranked[:3]
             ]
         }
+        if rung in ctx.calibrated:
+            detail["calibrated"] = True
         completion_tokens = int(record.get("completion_tokens", 0))
         method = str(record.get("method", "loglik"))
     else:
@@ -212,10 +269,13 @@ def evaluate(
     *,
     settings: dict[str, Any] | None = None,
     notes: list[str] | None = None,
+    probe: Sequence[tuple[Example, list[Message]]] | None = None,
 ) -> tuple[RungResult, list[Prediction]]:
+    """Ask every test item; `probe` (train items) lets a prompt rung decide on calibration."""
     start = time.perf_counter()
     stats = getattr(ctx.model, "call_stats", None)
     before: dict[str, int] = stats() if stats is not None else {}
+    calibrated = decide_calibration(ctx, rung, probe) if probe is not None else None
     workers = min(int(getattr(ctx.model, "max_concurrency", 1)), len(items))
     if workers > 1:
         predictions = _predict_parallel(ctx, rung, items, workers)
@@ -238,6 +298,8 @@ def evaluate(
         )
     wall_s = time.perf_counter() - start
     merged = {**accounting, **(settings or {})}
+    if calibrated is not None:
+        merged["calibration"] = calibrated
     return summarize(ctx, rung, predictions, wall_s, merged, notes), predictions
 
 

@@ -70,3 +70,12 @@ def pick_demonstrations(
     # Shuffled so the last demonstration's label does not bias every answer the same way.
     rng.shuffle(chosen)
     return chosen
+
+
+def probe_examples(
+    train: Sequence[Example], exclude: Sequence[Example] = (), size: int = 32
+) -> list[Example]:
+    """A fixed sample of train examples, not demonstrations, for decisions made on train."""
+    used = {e.id for e in exclude}
+    pool = sorted((e for e in train if e.id not in used), key=lambda e: e.id)
+    return random.Random(len(pool)).sample(pool, min(size, len(pool)))

@@ -349,6 +349,14 @@ class TaskSpec(_Strict):
             "costs the fine-tune)."
         ),
     )
+    calibrate: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description=(
+            "Label tasks: divide out the prompt's lean towards some labels, measured on "
+            "content-free inputs (contextual calibration). auto: per prompt rung, only when "
+            "it answers more train examples correctly."
+        ),
+    )
     min_examples: int = Field(
         50, ge=1, description="Fewer usable, distinct examples than this: NOT_ENOUGH_DATA."
     )

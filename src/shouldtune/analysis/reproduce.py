@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from shouldtune.analysis.failures import category_of
 from shouldtune.analysis.stats import wilson
-from shouldtune.evaluate import EvalContext, generation, label_loglik, uses_loglik
+from shouldtune.evaluate import EvalContext, generation, label_scores, uses_loglik
 from shouldtune.models.base import CallFailed, ContextOverflow, Message
 from shouldtune.prompts import pick_demonstrations
 from shouldtune.records import Example, Interval, Prediction
@@ -152,12 +152,12 @@ def _softmax_draw(logprobs: Sequence[float], temperature: float, rng: random.Ran
     return rng.choices(range(len(weights)), weights=weights)[0]
 
 
-def _passes(ctx: EvalContext, example: Example, condition: Condition) -> bool:
+def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition) -> bool:
     prompt = ctx.model.render(condition.messages)
     if uses_loglik(ctx):
         assert ctx.labels is not None
-        record, _ = label_loglik(ctx, condition.messages, prompt)
-        logprobs: list[float] = record["logprobs"]
+        # Scored as the rung scored it: calibrated when the rung is.
+        _, _, logprobs = label_scores(ctx, rung, condition.messages, prompt)
         if condition.temperature > 0:
             rng = random.Random(f"{condition.seed}:{example.id}")
             index = _softmax_draw(logprobs, condition.temperature, rng)
@@ -221,7 +221,7 @@ def reproduce_failures(
         outcomes: list[tuple[str, bool]] = []
         for condition in conditions:
             try:
-                outcomes.append((condition.name, _passes(ctx, example, condition)))
+                outcomes.append((condition.name, _passes(ctx, rung, example, condition)))
             except (ContextOverflow, CallFailed):
                 # A resampled prompt too long for the context, or an HTTP call that failed
                 # after its retries: not a re-run.

@@ -14,7 +14,13 @@ from typing import Any
 
 from shouldtune.evaluate import EvalContext, evaluate
 from shouldtune.models.base import ContextOverflow, Message
-from shouldtune.prompts import default_k, messages_for, pick_demonstrations, system_prompt
+from shouldtune.prompts import (
+    default_k,
+    messages_for,
+    pick_demonstrations,
+    probe_examples,
+    system_prompt,
+)
 from shouldtune.records import Example, Prediction, RungResult
 
 NAME = "few_shot"
@@ -90,7 +96,11 @@ def run(
         "demonstration_ids": demo_ids,
         "system_prompt": system,
     }
-    result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=notes)
+    probe = None
+    if chosen.shared:  # per-example demonstrations would need a probe of their own
+        demos = per_example[0] if per_example else []
+        probe = [(e, messages_for(system, demos, e)) for e in probe_examples(train, demos)]
+    result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=notes, probe=probe)
     if not chosen.shared:
         for prediction, demos in zip(predictions, per_example, strict=True):
             prediction.detail["demonstration_ids"] = [d.id for d in demos]
