@@ -72,6 +72,9 @@ MaxTestOpt = Annotated[int | None, typer.Option("--max-test", help=_help("max_te
 KOpt = Annotated[int | None, typer.Option("--k", help=_help("k", FewShotSpec))]
 RungsOpt = Annotated[str | None, typer.Option("--rungs", help=_help("rungs") + " Comma-separated.")]
 MinExamplesOpt = Annotated[int | None, typer.Option("--min-examples", help=_help("min_examples"))]
+CalibrateOpt = Annotated[
+    str | None, typer.Option("--calibrate", help=_help("calibrate") + " One of auto, on, off.")
+]
 MaxTokensOpt = Annotated[int | None, typer.Option("--max-new-tokens", help=_help("max_new_tokens"))]
 RequestsOpt = Annotated[
     int | None,
@@ -197,6 +200,7 @@ def run(
         bool | None, typer.Option("--all-rungs", help=_help("all_rungs"), show_default=False)
     ] = None,
     min_examples: MinExamplesOpt = None,
+    calibrate: CalibrateOpt = None,
     max_new_tokens: MaxTokensOpt = None,
     docs: DocsOpt = None,
     requests_per_month: RequestsOpt = None,
@@ -236,6 +240,7 @@ def run(
         rungs=rungs,
         all_rungs=all_rungs,
         min_examples=min_examples,
+        calibrate=calibrate,
         max_new_tokens=max_new_tokens,
         requests_per_month=requests_per_month,
         # Absolute: a relative --docs means the current folder, not the YAML file's.
