@@ -10,7 +10,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-fast lint check bench docs clean
+.PHONY: setup demo test test-fast lint check bench banking77 docs clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_prompt_rungs.py
+
+# The full ladder on a seeded Banking77 subset (../shared/data/banking77), as in the README.
+banking77: $(STAMP)
+	$(PY) bench/banking77.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
