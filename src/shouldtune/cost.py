@@ -294,27 +294,22 @@ def calibrate(
     match = next((name for name in prices.gpus if name.lower() in device.lower()), None)
     size = f"{params / 1e6:,.0f}M-parameter model"
     measured = f"{tokens_per_s:,.0f} tokens/s for a {size} on {device or 'an unknown device'}"
+    mfu: float | None = None
+    applied = False
     if match is None:
-        return Calibration(
-            device=device,
-            dtype=dtype,
-            params=params,
-            tokens_per_s=tokens_per_s,
-            achieved_tflops=achieved / 1e12,
-            measured_mfu=None,
-            applied=False,
-            note=f"measured {measured}: not a GPU in the price table, so the default MFU is used",
+        note = f"measured {measured}: not a GPU in the price table, so the default MFU is used"
+    else:
+        gpu = prices.gpus[match]
+        peak = gpu.peak_fp32_tflops if "32" in dtype else gpu.peak_bf16_tflops
+        mfu = achieved / (peak * 1e12)
+        applied = params >= CALIBRATION_MIN_PARAMS
+        why = (
+            "applied"
+            if applied
+            else f"not applied: a model under {CALIBRATION_MIN_PARAMS / 1e9:g}B parameters "
+            "underuses a GPU, so the default MFU is used"
         )
-    gpu = prices.gpus[match]
-    peak = gpu.peak_fp32_tflops if "32" in dtype else gpu.peak_bf16_tflops
-    mfu = achieved / (peak * 1e12)
-    applied = params >= CALIBRATION_MIN_PARAMS
-    why = (
-        "applied"
-        if applied
-        else f"not applied: a model under {CALIBRATION_MIN_PARAMS / 1e9:g}B parameters "
-        "underuses a GPU, so the default MFU is used"
-    )
+        note = f"measured {measured} ({dtype}): MFU {mfu:.1%} of the {match}'s peak, {why}"
     return Calibration(
         device=device,
         dtype=dtype,
@@ -323,7 +318,7 @@ def calibrate(
         achieved_tflops=achieved / 1e12,
         measured_mfu=mfu,
         applied=applied,
-        note=f"measured {measured} ({dtype}): MFU {mfu:.1%} of the {match}'s peak, {why}",
+        note=note,
     )
 
 
