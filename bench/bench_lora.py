@@ -4,7 +4,8 @@ Same student (the embedded SmolLM2-135M, dequantized), same examples, same LoRA 
 same number of optimizer steps and batch size, in one process, one after the other.
 
   ours      shouldtune.training.lora.train: length-grouped batches padded to their own
-            longest example, loss on the answer only, no validation slice
+            longest example, loss (and the vocabulary projection) on the answer only,
+            no validation slice
   baseline  transformers Trainer + peft, random batches padded to the longest example in
             the data set, loss on every token
 

@@ -2,6 +2,7 @@
 
 What is ours here: completion-only labels (the loss is on the answer, never the prompt),
 length-grouped batches padded only to their own longest example (no compute on padding),
+answer-only logits and a shared prompt prefix run once per batch (`batching.py`),
 checkpoints marked complete only after they are fully written (a killed run resumes from
 the last complete one), a timed calibration that gives an ETA before training starts,
 and early stopping on a validation slice of train. The same `train` runs in one process
@@ -16,12 +17,19 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shouldtune.cache import call_key
+from shouldtune.training.batching import (
+    AnswerOnlyCollator,
+    batch_loss,
+    cache_argument,
+    common_prefix,
+    supports_answer_only,
+)
 
 COMPLETE = "COMPLETE"
 
@@ -96,21 +104,12 @@ def tokenize(job: LoraJob, tokenizer: Any) -> list[dict[str, list[int]]]:
         full_ids = tokenizer(example.prompt + example.completion, add_special_tokens=False)[
             "input_ids"
         ]
-        n_prompt = _common_prefix(prompt_ids, full_ids)
+        n_prompt = common_prefix(prompt_ids, full_ids)
         labels = [-100] * n_prompt + full_ids[n_prompt:]
         records.append(
             {"input_ids": full_ids, "attention_mask": [1] * len(full_ids), "labels": labels}
         )
     return records
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def latest_complete_checkpoint(work: Path) -> Path | None:
@@ -189,8 +188,15 @@ def train(
     max_steps = job.max_steps or max(1, math.ceil(steps_per_epoch * job.epochs))
     eval_every = max(1, steps_per_epoch // 2) if val else None
 
-    collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
-    eta = _calibrate(model, collator, train_set, job.batch_size, max_steps)
+    cache_name = cache_argument(base)
+    # Under data parallelism the wrapped model must see one forward per backward.
+    share_prefix = cache_name is not None and int(os.environ.get("WORLD_SIZE", "1")) == 1
+    collator: Any = (
+        AnswerOnlyCollator(tokenizer.pad_token_id, share_prefix=share_prefix)
+        if supports_answer_only(base)
+        else DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+    )
+    eta = _calibrate(model, collator, train_set, job.batch_size, max_steps, cache_name)
     tell(
         f"training LoRA r={job.rank} on {len(train_set)} examples: {max_steps} steps, "
         f"ETA {eta:.0f}s"
@@ -241,7 +247,26 @@ def train(
     callbacks: list[Any] = [Marks()]
     if val:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=job.patience))
-    trainer = Trainer(
+
+    class SharedPrefixTrainer(Trainer):
+        """The Trainer with one hook changed: the loss runs a batch's shared prefix once."""
+
+        def compute_loss(
+            self,
+            model: Any,
+            inputs: dict[str, Any],
+            return_outputs: bool = False,
+            num_items_in_batch: Any = None,
+        ) -> Any:
+            if "prefix_ids" not in inputs:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            extra = {}
+            if self.model_accepts_loss_kwargs and num_items_in_batch is not None:
+                extra["num_items_in_batch"] = num_items_in_batch
+            outputs = batch_loss(model, inputs, cache_name, **extra)
+            return (outputs.loss, outputs) if return_outputs else outputs.loss
+
+    trainer = SharedPrefixTrainer(
         model=model,
         args=args,
         train_dataset=train_set,
@@ -296,7 +321,12 @@ def train(
 
 
 def _calibrate(
-    model: Any, collator: Any, records: list[dict[str, list[int]]], batch_size: int, steps: int
+    model: Any,
+    collator: Any,
+    records: list[dict[str, list[int]]],
+    batch_size: int,
+    steps: int,
+    cache_name: str | None,
 ) -> float:
     """Seconds the whole run should take, from one timed forward+backward pass."""
     import torch
@@ -308,7 +338,8 @@ def _calibrate(
     batch = collator(middle)
     model.train()
     start = time.perf_counter()
-    out = model(**{k: torch.as_tensor(v) for k, v in batch.items()})
+    batch = {k: torch.as_tensor(v) if k != "logits_to_keep" else v for k, v in batch.items()}
+    out = batch_loss(model, batch, cache_name)
     out.loss.backward()
     model.zero_grad(set_to_none=True)
     elapsed = time.perf_counter() - start
