@@ -23,7 +23,8 @@ def test_demo_list_names_each_demo_with_a_different_verdict() -> None:
     done = runner.invoke(app, ["demo", "--list"])
     assert done.exit_code == 0
     shows = [d.shows for d in DEMOS.values()]
-    assert len(set(shows)) == len(shows) >= 2
+    assert len(set(shows)) == len(shows) == 3
+    assert set(shows) == {"PROMPT", "RAG", "FINE_TUNE"}
     for name in DEMOS:
         assert name in done.output
 
@@ -78,5 +79,6 @@ def test_demo_lands_on_the_verdict_it_was_built_to_show(
     (run_dir,) = (tmp_path / "runs").iterdir()
     results = json.loads((run_dir / "results.json").read_text())
     assert results["verdict"]["kind"] == DEMOS[name].shows, results["verdict"]["answer"]
-    assert results["reproducibility"]["n_checked"] > 0
     assert results["failures"] and results["cost"]
+    if DEMOS[name].shows != "PROMPT":  # a prompt that passes may leave nothing to re-run
+        assert results["reproducibility"]["n_checked"] > 0

@@ -30,6 +30,7 @@ from shouldtune.training.batching import (
     common_prefix,
     supports_answer_only,
 )
+from shouldtune.training.engine import load_for_training
 
 COMPLETE = "COMPLETE"
 
@@ -90,6 +91,7 @@ class TrainReport:
     # Where the tokens/s was measured: the cost model calibrates its GPU estimate from it.
     device: str = ""
     dtype: str = "float32"
+    engine: str = "transformers"  # or "unsloth" (CUDA GPU with the gpu extra)
     log: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -138,10 +140,7 @@ def train(
 ) -> TrainReport:
     """Train (or reuse, or resume) the adapter for `job`; returns where it is and how it went."""
     import torch
-    from peft import LoraConfig, get_peft_model
     from transformers import (
-        AutoModelForCausalLM,
-        AutoTokenizer,
         DataCollatorForSeq2Seq,
         EarlyStoppingCallback,
         PrinterCallback,
@@ -163,21 +162,19 @@ def train(
     (work / "job.json").write_text(job.to_json())
     tell = say or (lambda message: None)
 
-    torch.manual_seed(job.seed)
-    tokenizer = AutoTokenizer.from_pretrained(job.student_dir)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    base: Any = AutoModelForCausalLM.from_pretrained(job.student_dir, dtype=torch.float32)
-    peft_config = LoraConfig(
-        r=job.rank,
-        lora_alpha=job.alpha,  # type: ignore[arg-type]  # peft reads it as a float scale
-        lora_dropout=job.dropout,
-        target_modules=list(job.target_modules),
-        task_type="CAUSAL_LM",
-    )
-    model: Any = get_peft_model(base, peft_config)
+    from transformers import AutoTokenizer
 
-    records = tokenize(job, tokenizer)
+    records = tokenize(job, AutoTokenizer.from_pretrained(job.student_dir))
+    loaded = load_for_training(
+        job.student_dir,
+        rank=job.rank,
+        alpha=job.alpha,
+        dropout=job.dropout,
+        target_modules=list(job.target_modules),
+        seed=job.seed,
+        max_seq_length=max(len(r["input_ids"]) for r in records) if records else 512,
+    )
+    model, base, tokenizer = loaded.model, loaded.base, loaded.tokenizer
     rng = random.Random(job.seed)
     order = list(range(len(records)))
     rng.shuffle(order)
@@ -191,9 +188,11 @@ def train(
     cache_name = cache_argument(base)
     # Under data parallelism the wrapped model must see one forward per backward.
     share_prefix = cache_name is not None and int(os.environ.get("WORLD_SIZE", "1")) == 1
+    # unsloth brings its own fused loss (it never builds the full logits); its patched
+    # forward gets the plain right-padded batch.
     collator: Any = (
         AnswerOnlyCollator(tokenizer.pad_token_id, share_prefix=share_prefix)
-        if supports_answer_only(base)
+        if supports_answer_only(base) and loaded.engine == "transformers"
         else DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
     )
     eta = _calibrate(model, collator, train_set, job.batch_size, max_steps, cache_name)
@@ -299,6 +298,7 @@ def train(
         eta_s=eta,
         resumed_from=resume.name if resume else None,
         device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+        engine=loaded.engine,
         dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
         log=[
             {k: float(v) for k, v in e.items() if isinstance(v, int | float)}
