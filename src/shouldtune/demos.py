@@ -41,7 +41,7 @@ DEMOS: dict[str, Demo] = {
         ),
     )
 }
-"""In ladder order. A demo is listed only once its verdict has been measured (examples/README.md)."""
+"""In ladder order; a demo is listed only once its verdict was measured (examples/README.md)."""
 
 
 class DemoError(Exception):
