@@ -66,5 +66,8 @@ def test_prompted_server_model_against_fine_tuned_local_student(
     print(table)  # shown with -s: the verdict table a person reads
     assert "served-smollm2" in table and "smollm2-135m+lora" in table
     assert "ms/ex" in table
+    for report in ("report.html", "report.md"):  # the written reports name them too
+        text = (Path(result.run_dir or "") / report).read_text()
+        assert "served-smollm2" in text and "smollm2-135m+lora" in text, report
     if result.cost is not None:  # the cost model prices both options from the usage figures
         assert "zero_shot" in result.cost.options

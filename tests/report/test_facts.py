@@ -107,3 +107,15 @@ def test_example_rows_put_the_most_failed_first_then_test_order(
     assert [r.n_failed for r in rows] == [2, 1, 0]
     assert rows[0].cells["a"].category == UNCATEGORISED
     assert rows[2].cells["a"].category is None
+
+
+def test_rung_models_named_only_when_the_rungs_differ(label_run_result: RunResult) -> None:
+    from shouldtune.report.facts import rung_models
+
+    assert rung_models(label_run_result) is None  # one model answered every rung
+    first, second = label_run_result.rungs[:2]
+    tuned = second.model_copy(
+        update={"settings": {**second.settings, "model": {"name": "student+lora"}}}
+    )
+    mixed = label_run_result.model_copy(update={"rungs": [first, tuned]})
+    assert rung_models(mixed) == [label_run_result.model.name, "student+lora"]

@@ -36,6 +36,19 @@ def rung_status(score: Interval, bar: float, within: float) -> RungStatus:
     return "uncertain"
 
 
+def rung_models(result: RunResult) -> list[str] | None:
+    """Which model answered each rung, or None when one model answered them all.
+
+    A served model prompted and a local student fine-tuned differ; the reports say so.
+    """
+    names = []
+    for rung in result.rungs:
+        found = rung.settings.get("model")
+        name = found.get("name") if isinstance(found, dict) else None
+        names.append(str(name or result.model.name))
+    return names if len(set(names)) > 1 else None
+
+
 def category_text(category: str) -> str:
     return CATEGORIES.get(category, "no category was recorded for this failure")
 

@@ -23,6 +23,7 @@ from shouldtune.report.facts import (
     confusion,
     example_rows,
     failure_categories,
+    rung_models,
     rung_status,
     top_confusions,
 )
@@ -46,6 +47,7 @@ class RungRow:
     completion_tokens: float
     computed_calls: int
     cached_calls: int
+    model: str = ""  # only when the rungs were answered by different models
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def _failure_chart(
 def context(run: RunData) -> dict[str, Any]:
     result = run.result
     within = result.prompt_fraction * result.bar
+    models = rung_models(result) or [""] * len(result.rungs)
     rungs = [
         RungRow(
             name=r.rung,
@@ -121,8 +124,9 @@ def context(run: RunData) -> dict[str, Any]:
             completion_tokens=r.mean_completion_tokens,
             computed_calls=r.computed_calls,
             cached_calls=r.cached_calls,
+            model=model,
         )
-        for r in result.rungs
+        for r, model in zip(result.rungs, models, strict=True)
     ]
     names = [r.name for r in rungs]
     predictions = [p for p in run.predictions if p.rung in names]

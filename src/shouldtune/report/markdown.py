@@ -13,6 +13,7 @@ from shouldtune.report.cost_view import cost_markdown
 from shouldtune.report.facts import (
     STATUS_WORDS,
     failure_categories,
+    rung_models,
     rung_status,
     top_failures,
 )
@@ -45,11 +46,13 @@ def render_markdown(run: RunData) -> str:
         "| rung | score | 95% interval | status | n | latency | prompt tokens |",
         "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
-    for rung in result.rungs:
+    models = rung_models(result) or [""] * len(result.rungs)
+    for rung, model in zip(result.rungs, models, strict=True):
         s = rung.score
         status = STATUS_WORDS[rung_status(s, result.bar, within)]
+        name = f"{code(rung.rung)} ({md(model)})" if model else code(rung.rung)
         lines.append(
-            f"| {code(rung.rung)} | {s.point:.1%} | [{s.low:.1%}, {s.high:.1%}] | {status} "
+            f"| {name} | {s.point:.1%} | [{s.low:.1%}, {s.high:.1%}] | {status} "
             f"| {rung.n} | {rung.mean_latency_s * 1000:,.0f} ms | {rung.mean_prompt_tokens:,.0f} |"
         )
     for name, reason in result.skipped.items():

@@ -11,6 +11,7 @@ from shouldtune.ladder import Prepared, RunResult
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import RungResult
 from shouldtune.report.cost_view import render_cost
+from shouldtune.report.facts import rung_models
 
 _COLORS = {
     "PROMPT": "green",
@@ -103,8 +104,9 @@ def rung_table(result: RunResult) -> Table:
     table = Table(title=f"{result.task}: {result.model.name} ({result.model.backend}, {method})")
     table.add_column("rung", no_wrap=True)
     # A prompted model and a fine-tuned student that differ: say which answered each rung.
-    models = [_rung_model(rung, result.model.name) for rung in result.rungs]
-    show_models = len(set(models)) > 1
+    found = rung_models(result)
+    show_models = found is not None
+    models = found or [""] * len(result.rungs)
     if show_models:
         table.add_column("model", no_wrap=True)
     for column in ("score", "95% CI", "n", "ms/ex", "prompt tok", "new/cached"):
@@ -121,12 +123,6 @@ def rung_table(result: RunResult) -> Table:
             f"{rung.computed_calls}/{rung.cached_calls}",
         )
     return table
-
-
-def _rung_model(rung: RungResult, default: str) -> str:
-    found = rung.settings.get("model")
-    name = found.get("name") if isinstance(found, dict) else None
-    return str(name or default)
 
 
 def render_result(console: Console, result: RunResult) -> None:
