@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from shouldtune.models.base import ContextOverflow, Generation, LogLik, Message, ModelInfo
 from shouldtune.models.chat import ChatFormat
+from shouldtune.token_ids import common_prefix
 
 _MAX_LABEL_SEQS = 32
 _LABEL_TOKEN_BUDGET = 1024
@@ -151,7 +152,7 @@ class LlamaCppModel:
         for text in continuations:
             full = self._tokenize(prompt + text)
             # Tokenizers may merge across the boundary; score what differs from the prompt.
-            common = _common_prefix(prompt_tokens, full)
+            common = common_prefix(prompt_tokens, full)
             if common < len(prompt_tokens):
                 raise ValueError("continuation changes the prompt's tokenization")
             conts.append(full[common:])
@@ -203,7 +204,7 @@ class LlamaCppModel:
 
     def _extend_seq0(self, tokens: list[int]) -> npt.NDArray[np.float32]:
         """Make sequence 0 hold exactly `tokens`, reusing the cached prefix; last logits."""
-        common = _common_prefix(self._seq0, tokens)
+        common = common_prefix(self._seq0, tokens)
         if common == len(tokens):
             common -= 1  # the last token must be decoded again to get its logits
         self._ctx.kv_cache_seq_rm(0, common, -1)
@@ -268,15 +269,6 @@ class LlamaCppModel:
     def _logits(self, index: int) -> npt.NDArray[np.float32]:
         pointer = self._lib.llama_get_logits_ith(self._ctx.ctx, index)
         return np.ctypeslib.as_array(pointer, shape=(self._n_vocab,)).copy()
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _chunks(conts: list[list[int]], max_seqs: int, max_tokens: int) -> list[list[list[int]]]:

@@ -20,6 +20,8 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
+from shouldtune.token_ids import common_prefix
+
 IGNORE = -100
 
 
@@ -113,12 +115,3 @@ def _first_answer_index(labels: Sequence[int]) -> int:
         if label != IGNORE:
             return i
     return len(labels)
-
-
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from shouldtune.cache import call_key
+from shouldtune.token_ids import common_prefix
 from shouldtune.training.batching import (
     AnswerOnlyCollator,
     batch_loss,
     cache_argument,
-    common_prefix,
     supports_answer_only,
 )
 from shouldtune.training.engine import load_for_training
