@@ -207,6 +207,16 @@ class ApiSpec(_Strict):
             "generate and parse the answer into a label."
         ),
     )
+    reasoning_tokens: int = Field(
+        2048,
+        ge=0,
+        le=65536,
+        description=(
+            "For a reasoning model (one that refuses max_tokens and asks for "
+            "max_completion_tokens): completion tokens allowed for its hidden reasoning, on top "
+            "of the answer's budget."
+        ),
+    )
     price_input: float | None = Field(
         None, ge=0, description="USD per million prompt tokens (gives the rungs' API cost)."
     )

@@ -111,6 +111,9 @@ class FaultProxy:
     retry_after: str = "1"
     slow_s: float = 3.0
     strip_logprobs: bool = False
+    # Answer as OpenAI does for a reasoning model: 400 on max_tokens and on temperature.
+    reasoning_model: bool = False
+    completion_budgets: list[int] = field(default_factory=list)
     queue: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
@@ -171,7 +174,36 @@ class FaultProxy:
                     return
                 if fault == "slow":
                     time.sleep(proxy.slow_s)
+                if proxy.reasoning_model and body:
+                    body = self._as_reasoning_model(body)
+                    if not body:
+                        return
                 self._forward(body)
+
+            def _as_reasoning_model(self, body: bytes) -> bytes:
+                """The request as the upstream takes it, or b"" after replying a 400."""
+                request = json.loads(body)
+                refusal = None
+                if "max_tokens" in request:
+                    refusal = (
+                        "Unsupported parameter: 'max_tokens' is not supported with this "
+                        "model. Use 'max_completion_tokens' instead."
+                    )
+                elif "temperature" in request:
+                    refusal = (
+                        "Unsupported value: 'temperature' does not support 0.0 with this "
+                        "model. Only the default (1) value is supported."
+                    )
+                if refusal is not None:
+                    with proxy._lock:
+                        proxy.log.append("400")
+                    self._reply(400, json.dumps({"error": {"message": refusal}}))
+                    return b""
+                budget = int(request.pop("max_completion_tokens"))
+                with proxy._lock:
+                    proxy.completion_budgets.append(budget)
+                request["max_tokens"] = budget  # what llama.cpp's server understands
+                return json.dumps(request).encode()
 
             def _forward(self, body: bytes) -> None:
                 upstream = http.client.HTTPConnection(HOST, proxy.upstream_port, timeout=120)

@@ -201,6 +201,23 @@ def test_without_logprobs_labels_come_from_constrained_parsing(
     model.close()
 
 
+def test_a_reasoning_model_gets_max_completion_tokens_and_its_default_temperature(
+    proxy: FaultProxy,
+) -> None:
+    proxy.reasoning_model = True
+    spec = task(proxy.base_url, reasoning_tokens=6)
+    model = model_for(spec)
+    prompt = model.render([Message("user", "Say hello.")])
+    first = model.generate(prompt, max_tokens=4)
+    second = model.generate(prompt, max_tokens=4)
+    assert first.completion_tokens > 0 and second.completion_tokens > 0
+    # Two refusals, learnt once: the second call goes through at the first try.
+    assert proxy.log == ["ok", "400", "ok", "400", "ok", "ok"]
+    assert proxy.completion_budgets == [4 + 6, 4 + 6]  # room for hidden reasoning
+    assert model.call_stats()["failed_calls"] == 0
+    model.close()
+
+
 def test_an_unknown_server_fails_fast_after_retries_as_error_rows(cache: CallCache) -> None:
     # Nothing listens on this port: connection refused is transient, retried, then recorded.
     from tests.models.servers import free_port

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -28,6 +30,8 @@ from shouldtune.models.remote import RemoteRef
 from shouldtune.models.retry import Backoff, RetriesExhausted, Transient, parse_retry_after
 from shouldtune.spec import ApiSpec
 
+logger = logging.getLogger(__name__)
+
 _PREFIX = "openai-chat:"
 _TOP_LOGPROBS = 20  # the most the OpenAI API lists per token
 _DEFAULT_CONTEXT = 4096
@@ -36,6 +40,18 @@ _FATAL = {401: "the API key was refused", 403: "access denied", 404: "not found"
 
 class _NoLogprobs(Exception):
     """The server refused the logprobs parameters (400 naming them)."""
+
+
+class _Unsupported(Exception):
+    """The server refused a parameter this model does not take (400 naming it)."""
+
+    def __init__(self, parameter: str) -> None:
+        self.parameter = parameter
+
+
+# Reasoning models (OpenAI's o-series and their kin) refuse `max_tokens` and any temperature
+# but their default, and say so in a 400 that names the parameter.
+_REFUSED = re.compile(r"unsupported (?:parameter|value): '(max_tokens|temperature)'", re.I)
 
 
 class OpenAICompatModel:
@@ -67,6 +83,9 @@ class OpenAICompatModel:
         )
         self.backoff = backoff or Backoff(max_retries=options.max_retries)
         self._logprobs: bool | None = None if options.logprobs else False
+        # Learnt from the server's 400s: a reasoning model's names and limits.
+        self._completion_tokens = False
+        self._default_temperature = False
         self._lock = threading.Lock()
         self.failed_calls = 0
         # The cache key's model identity: server and model name (no weights to hash). A
@@ -174,6 +193,37 @@ class OpenAICompatModel:
     # -- internals ------------------------------------------------------------------
 
     def _request(self, **params: Any) -> Any:
+        for _ in range(3):  # each refused parameter is adapted once, then asked again
+            try:
+                return self._send(self._adapted(params))
+            except _Unsupported as refused:
+                if refused.parameter == "max_tokens" and not self._completion_tokens:
+                    self._completion_tokens = True
+                elif refused.parameter == "temperature" and not self._default_temperature:
+                    self._default_temperature = True
+                    logger.warning(
+                        "model %r refuses temperature 0: it answers at its default (sampled), "
+                        "so its scores carry sampling noise",
+                        self._ref.model,
+                    )
+                else:
+                    break
+        with self._lock:
+            self.failed_calls += 1
+        raise CallFailed("HTTP 400: the server kept refusing the request's parameters")
+
+    def _adapted(self, params: dict[str, Any]) -> dict[str, Any]:
+        adapted = dict(params)
+        if self._completion_tokens and "max_tokens" in adapted:
+            # Hidden reasoning counts against this limit: leave room for it.
+            budget = adapted.pop("max_tokens") + self._options.reasoning_tokens
+            adapted["max_completion_tokens"] = budget
+        if self._default_temperature:
+            adapted.pop("temperature", None)
+            adapted.pop("seed", None)
+        return adapted
+
+    def _send(self, params: dict[str, Any]) -> Any:
         import openai
 
         def attempt() -> Any:
@@ -194,6 +244,9 @@ class OpenAICompatModel:
                     raise Transient(f"HTTP {status}: {message}", retry_after) from None
                 if status == 400 and "logprob" in message.lower() and "logprobs" in params:
                     raise _NoLogprobs() from None
+                refused = _REFUSED.search(message) if status == 400 else None
+                if refused is not None:
+                    raise _Unsupported(refused.group(1).lower()) from None
                 raise CallFailed(f"HTTP {status}: {message}") from None
             except openai.OpenAIError as error:  # a malformed response, for one
                 raise CallFailed(f"{type(error).__name__}: {self._scrub(str(error))}") from None
