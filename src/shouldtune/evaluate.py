@@ -290,6 +290,10 @@ def evaluate(
         accounting["http"] = {k: v - before.get(k, 0) for k, v in after.items()}
         accounting["http"]["concurrency"] = max(workers, 1)
     notes = list(notes or [])
+    adaptations = getattr(ctx.model, "adaptations", None)
+    if adaptations is not None and (changes := adaptations()):
+        accounting["model"]["adapted"] = changes
+        notes.append("the server refused some parameters; asked with " + "; ".join(changes))
     errors = sum(1 for p in predictions if p.method == "error")
     if errors:
         notes.append(

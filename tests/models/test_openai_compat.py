@@ -215,6 +215,19 @@ def test_a_reasoning_model_gets_max_completion_tokens_and_its_default_temperatur
     assert proxy.log == ["ok", "400", "ok", "400", "ok", "ok"]
     assert proxy.completion_budgets == [4 + 6, 4 + 6]  # room for hidden reasoning
     assert model.call_stats()["failed_calls"] == 0
+    assert len(model.adaptations()) == 2
+    model.close()
+
+
+def test_a_reasoning_models_rung_says_what_was_changed(proxy: FaultProxy, cache: CallCache) -> None:
+    proxy.reasoning_model = True
+    spec = task(proxy.base_url, max_test=2, reasoning_tokens=4)
+    spec = spec.model_copy(update={"calibrate": "off"})  # no train probe: a short test
+    model = model_for(spec)
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
+    (rung,) = result.rungs
+    assert any("max_completion_tokens" in change for change in rung.settings["model"]["adapted"])
+    assert any("refused some parameters" in note for note in rung.notes)
     model.close()
 
 

@@ -118,6 +118,18 @@ class OpenAICompatModel:
         """Retries and failed calls so far (the evaluator reports them per rung)."""
         return {"retries": self.backoff.retries, "failed_calls": self.failed_calls}
 
+    def adaptations(self) -> list[str]:
+        """What the server made this backend change (a reasoning model's), for the reports."""
+        changes = []
+        if self._completion_tokens:
+            changes.append(
+                f"max_completion_tokens (answer budget + {self._options.reasoning_tokens} "
+                "for hidden reasoning)"
+            )
+        if self._default_temperature:
+            changes.append("the model's default temperature: answers are sampled, not greedy")
+        return changes
+
     # -- Model protocol -------------------------------------------------------------
 
     def render(self, messages: Sequence[Message]) -> str:
