@@ -19,10 +19,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from shouldtune.analysis.stats import logsumexp
 from shouldtune.models.base import Message
 
 CONTENT_FREE: tuple[str, ...] = ("N/A", "[MASK]", "...")
-PROBE_SIZE = 32
 
 
 def content_free(messages: Sequence[Message]) -> list[list[Message]]:
@@ -31,8 +31,7 @@ def content_free(messages: Sequence[Message]) -> list[list[Message]]:
 
 
 def _normalized(logprobs: Sequence[float]) -> list[float]:
-    top = max(logprobs)
-    total = top + math.log(sum(math.exp(v - top) for v in logprobs))
+    total = logsumexp(logprobs)
     return [v - total for v in logprobs]
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from shouldtune import calibration
-from shouldtune.analysis.stats import score_interval
+from shouldtune.analysis.stats import logsumexp, score_interval
 from shouldtune.cache import CallCache, call_key
 from shouldtune.models.base import CallFailed, Message, Model
 from shouldtune.rag.embedder import Embedder
@@ -135,12 +135,16 @@ def decide_calibration(
         logprobs: list[float] = record["logprobs"]
         adjusted = calibration.adjust(logprobs, _prior(ctx, messages))
         expected = ctx.labels.index(example.expected) if example.expected in ctx.labels else -1
-        raw += int(max(range(len(logprobs)), key=lambda i: logprobs[i]) == expected)
-        calibrated += int(max(range(len(adjusted)), key=lambda i: adjusted[i]) == expected)
+        raw += int(_argmax(logprobs) == expected)
+        calibrated += int(_argmax(adjusted) == expected)
     decision = {"mode": "auto", **calibration.choose(raw, calibrated, len(probe))}
     if decision["used"]:
         ctx.calibrated.add(rung)
     return decision
+
+
+def _argmax(values: Sequence[float]) -> int:
+    return max(range(len(values)), key=values.__getitem__)
 
 
 def generation(
@@ -215,7 +219,7 @@ def _predict(ctx: EvalContext, rung: str, example: Example, messages: list[Messa
         record, cached, logprobs = scored
         ranked = sorted(range(len(logprobs)), key=lambda i: -logprobs[i])
         output = ctx.labels[ranked[0]]
-        total = _logsumexp(logprobs)
+        total = logsumexp(logprobs)
         detail: dict[str, Any] = {
             "top": [
                 {"label": ctx.labels[i], "p": round(math.exp(logprobs[i] - total), 4)}
@@ -409,8 +413,3 @@ def summarize(
         notes=notes or [],
         settings=settings or {},
     )
-
-
-def _logsumexp(values: Sequence[float]) -> float:
-    top = max(values)
-    return top + math.log(sum(math.exp(v - top) for v in values))

@@ -228,3 +228,9 @@ def examples_needed_paired(a: Sequence[bool], b: Sequence[bool]) -> int | None:
         else:
             low = middle
     return high - n
+
+
+def logsumexp(values: Sequence[float]) -> float:
+    """log(sum(exp(v))) without overflow: normalizes log-probabilities."""
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
