@@ -58,15 +58,15 @@ def test_gpu_with_unsloth_loads_through_it_with_the_job_settings(
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
-    loaded = engine.load_for_training(
-        "/students/x",
+    job = types.SimpleNamespace(
+        student_dir="/students/x",
         rank=8,
         alpha=16.0,
         dropout=0.05,
         target_modules=["q_proj", "v_proj"],
         seed=3,
-        max_seq_length=128,
     )
+    loaded = engine.load_for_training(job, tokenizer=None, max_seq_length=128)
     assert loaded.engine == "unsloth"
     assert loaded.model == "peft-model" and loaded.base == "base-model"
     assert loaded.tokenizer.pad_token == "</s>"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Engine = Literal["transformers", "unsloth"]
 
@@ -36,64 +36,62 @@ def choose_engine() -> Engine:
     return "transformers"
 
 
-def load_for_training(
-    student_dir: str,
-    *,
-    rank: int,
-    alpha: float,
-    dropout: float,
-    target_modules: list[str],
-    seed: int,
-    max_seq_length: int,
-) -> Loaded:
-    engine = choose_engine()
-    if engine == "unsloth":
-        return _load_unsloth(
-            student_dir, rank, alpha, dropout, target_modules, seed, max_seq_length
-        )
+class AdapterSettings(Protocol):
+    """What loading needs from a LoRA job (`lora.LoraJob` is one)."""
+
+    @property
+    def student_dir(self) -> str: ...
+    @property
+    def rank(self) -> int: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def dropout(self) -> float: ...
+    @property
+    def target_modules(self) -> list[str]: ...
+    @property
+    def seed(self) -> int: ...
+
+
+def load_for_training(job: AdapterSettings, *, tokenizer: Any, max_seq_length: int) -> Loaded:
+    """The student with fresh LoRA adapters; `tokenizer` is the student's (unsloth brings its
+    own, patched)."""
+    if choose_engine() == "unsloth":
+        return _load_unsloth(job, max_seq_length)
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    torch.manual_seed(seed)
-    tokenizer = AutoTokenizer.from_pretrained(student_dir)
-    base: Any = AutoModelForCausalLM.from_pretrained(student_dir, dtype=torch.float32)
+    torch.manual_seed(job.seed)
+    base: Any = AutoModelForCausalLM.from_pretrained(job.student_dir, dtype=torch.float32)
     config = LoraConfig(
-        r=rank,
-        lora_alpha=alpha,  # type: ignore[arg-type]  # peft reads it as a float scale
-        lora_dropout=dropout,
-        target_modules=list(target_modules),
+        r=job.rank,
+        lora_alpha=job.alpha,  # type: ignore[arg-type]  # peft reads it as a float scale
+        lora_dropout=job.dropout,
+        target_modules=list(job.target_modules),
         task_type="CAUSAL_LM",
     )
     return Loaded(get_peft_model(base, config), base, _with_pad(tokenizer), "transformers")
 
 
-def _load_unsloth(
-    student_dir: str,
-    rank: int,
-    alpha: float,
-    dropout: float,
-    target_modules: list[str],
-    seed: int,
-    max_seq_length: int,
-) -> Loaded:
+def _load_unsloth(job: AdapterSettings, max_seq_length: int) -> Loaded:
     from unsloth import FastLanguageModel
 
     base, tokenizer = FastLanguageModel.from_pretrained(
-        model_name=student_dir,
+        model_name=job.student_dir,
         max_seq_length=max_seq_length,
         dtype=None,  # bf16 where the GPU has it, else fp16
         load_in_4bit=False,  # the student is already full precision; QLoRA is a user choice
     )
     model = FastLanguageModel.get_peft_model(
         base,
-        r=rank,
-        lora_alpha=alpha,
-        lora_dropout=dropout,
-        target_modules=list(target_modules),
+        r=job.rank,
+        lora_alpha=job.alpha,
+        lora_dropout=job.dropout,
+        target_modules=list(job.target_modules),
         bias="none",
         use_gradient_checkpointing="unsloth",
-        random_state=seed,
+        random_state=job.seed,
     )
     return Loaded(model, base, _with_pad(tokenizer), "unsloth")
 

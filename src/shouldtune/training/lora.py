@@ -141,6 +141,7 @@ def train(
     """Train (or reuse, or resume) the adapter for `job`; returns where it is and how it went."""
     import torch
     from transformers import (
+        AutoTokenizer,
         DataCollatorForSeq2Seq,
         EarlyStoppingCallback,
         PrinterCallback,
@@ -162,16 +163,11 @@ def train(
     (work / "job.json").write_text(job.to_json())
     tell = say or (lambda message: None)
 
-    from transformers import AutoTokenizer
-
-    records = tokenize(job, AutoTokenizer.from_pretrained(job.student_dir))
+    student_tokenizer = AutoTokenizer.from_pretrained(job.student_dir)
+    records = tokenize(job, student_tokenizer)
     loaded = load_for_training(
-        job.student_dir,
-        rank=job.rank,
-        alpha=job.alpha,
-        dropout=job.dropout,
-        target_modules=list(job.target_modules),
-        seed=job.seed,
+        job,
+        tokenizer=student_tokenizer,
         max_seq_length=max(len(r["input_ids"]) for r in records) if records else 512,
     )
     model, base, tokenizer = loaded.model, loaded.base, loaded.tokenizer
@@ -329,8 +325,6 @@ def _calibrate(
     cache_name: str | None,
 ) -> float:
     """Seconds the whole run should take, from one timed forward+backward pass."""
-    import torch
-
     if not records:
         return 0.0
     sample = sorted(records, key=lambda r: len(r["input_ids"]))
@@ -338,8 +332,7 @@ def _calibrate(
     batch = collator(middle)
     model.train()
     start = time.perf_counter()
-    batch = {k: torch.as_tensor(v) if k != "logits_to_keep" else v for k, v in batch.items()}
-    out = batch_loss(model, batch, cache_name)
+    out = batch_loss(model, batch, cache_name)  # both collators return tensors
     out.loss.backward()
     model.zero_grad(set_to_none=True)
     elapsed = time.perf_counter() - start
