@@ -50,10 +50,15 @@ def test_demo_loads_and_climbs_on_a_small_budget(
             "reproduce": spec.reproduce.model_copy(
                 update={"max_failures": 2, "seeds": 1, "variants": 1}
             ),
+            "prompt_search": spec.prompt_search.model_copy(
+                update={"budget": 16, "val_size": 4, "similar": False}
+            ),
+            "all_rungs": True,  # every rung, prompt search included, runs on the real model
         }
     )
     result = run_ladder(small, cache=cache, runs_dir=tmp_path / "runs", model=smollm)
     assert result.rungs[0].rung == "zero_shot"
+    assert "prompt_search" in [r.rung for r in result.rungs]
     assert all(r.n == 4 for r in result.rungs)
     assert result.verdict.reasons
     assert (Path(result.run_dir or "") / "report.html").exists()

@@ -21,12 +21,19 @@ from typing import Any
 
 from shouldtune.analysis.stats import logsumexp
 from shouldtune.models.base import Message
+from shouldtune.prompts import block_content_free
 
 CONTENT_FREE: tuple[str, ...] = ("N/A", "[MASK]", "...")
 
 
-def content_free(messages: Sequence[Message]) -> list[list[Message]]:
-    """The same prompt with the input replaced by each content-free text."""
+def content_free(messages: Sequence[Message], layout: str = "chat") -> list[list[Message]]:
+    """The same prompt with the input replaced by each content-free text.
+
+    In the chat layout the input is the last message; in the block layout it is the last
+    "Input:" line of that message, after the demonstrations, which stay.
+    """
+    if layout == "block":
+        return [block_content_free(messages, text) for text in CONTENT_FREE]
     return [[*messages[:-1], Message("user", text)] for text in CONTENT_FREE]
 
 

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shouldtune.records import RungResult
+from shouldtune.rung_info import cost_order
 from shouldtune.spec import CostSpec, SpecError, TaskSpec, merge
 
 Method = Literal["lora", "full"]
@@ -490,8 +491,6 @@ def _num(value: Any) -> float:
 
 # --- a measured run ----------------------------------------------------------------------------
 
-_RUNG_ORDER = {"zero_shot": 0, "few_shot": 1, "rag": 2, "lora": 3}
-
 
 def rung_tokens(result: RungResult, answer_tokens: float) -> TokenUse:
     """Tokens per request on a rung, from its usage figures (the server's count for an API).
@@ -554,7 +553,7 @@ def run_cost(
         )
     candidates = [r for r in results if r.rung != "lora"]
     baseline = (
-        max(candidates, key=lambda r: (r.score.point, -_RUNG_ORDER.get(r.rung, 9))).rung
+        max(candidates, key=lambda r: (r.score.point, -cost_order(r.rung))).rung
         if candidates
         else None
     )

@@ -14,14 +14,13 @@ from pydantic import BaseModel, Field
 
 from shouldtune.analysis.stats import examples_needed, examples_needed_paired
 from shouldtune.records import RungResult
+from shouldtune.rung_info import cost_order, info, is_prompt
 
 if TYPE_CHECKING:
     from shouldtune.analysis.failures import FailureSummary
     from shouldtune.analysis.reproduce import Reproducibility
 
 VerdictKind = Literal["PROMPT", "RAG", "FINE_TUNE", "NOT_ENOUGH_DATA", "INCONCLUSIVE"]
-PROMPT_RUNGS = ("zero_shot", "few_shot")
-_RUNG_COST_ORDER = {"zero_shot": 0, "few_shot": 1, "rag": 2, "lora": 3}
 
 
 class Paired(Protocol):
@@ -62,7 +61,7 @@ def _best(results: Sequence[RungResult]) -> RungResult | None:
     if not results:
         return None
     # Ties go to the cheaper rung: the same score for less money and latency.
-    return max(results, key=lambda r: (r.score.point, -_RUNG_COST_ORDER.get(r.rung, 9)))
+    return max(results, key=lambda r: (r.score.point, -cost_order(r.rung)))
 
 
 def _pct(value: float) -> str:
@@ -142,7 +141,7 @@ def _decide(
     min_examples: int,
     comparisons: Sequence[Paired] = (),
 ) -> Verdict:
-    prompt_results = [r for r in results if r.rung in PROMPT_RUNGS]
+    prompt_results = [r for r in results if is_prompt(r.rung)]
     best = _best(prompt_results)
     within = prompt_fraction * bar
     table = [f"{r.rung}: {r.score.fmt()} on {r.n} test examples" for r in results]
@@ -192,7 +191,7 @@ def _decide(
                 f"Use a prompt. {_rung_words(best.rung)} scores {s.fmt()} on {best.n} held-out "
                 f"examples, and even the low end of that interval clears your bar of "
                 f"{_pct(bar)}. Fine-tuning would add cost and a second model to maintain for "
-                "no measured gain."
+                "no measured gain." + _prompt_file_words(best)
             ),
             best_rung=best.rung,
             gap=s.point - bar,
@@ -216,6 +215,7 @@ def _decide(
                 f"held-out examples: at least {_pct(prompt_fraction)} of your bar of "
                 f"{_pct(bar)}, but not yet the bar itself. Improving the instructions and the "
                 "examples is nearly free; look at the failures before paying for fine-tuning."
+                + _prompt_file_words(best)
             ),
             best_rung=best.rung,
             gap=s.point - bar,
@@ -279,6 +279,11 @@ def _decide(
     )
 
 
+def _prompt_file_words(rung: RungResult) -> str:
+    path = rung.settings.get("prompt_file")
+    return f" The exact prompt is in {path} (and prompt.json beside it)." if path else ""
+
+
 def _more_text(more: int | None, n: int) -> str:
     """How many more test examples would settle it, when that is a practical answer."""
     if more is not None and more <= max(1000, 20 * n):
@@ -291,12 +296,7 @@ def _more_text(more: int | None, n: int) -> str:
 
 
 def _rung_words(rung: str) -> str:
-    return {
-        "zero_shot": "The instructions alone (zero-shot)",
-        "few_shot": "The prompt with examples (few-shot)",
-        "rag": "The prompt with retrieved passages (RAG)",
-        "lora": "The fine-tuned model (LoRA)",
-    }.get(rung, rung)
+    return info(rung).words
 
 
 # --- question 2: knowledge (the RAG rung) -------------------------------------------------------
@@ -524,6 +524,22 @@ def _paired_lists(c: Paired, lora_is_b: bool) -> tuple[list[bool], list[bool]]:
     return cheaper, lora
 
 
+def _search_words(cheaper: Sequence[RungResult]) -> str:
+    """What was done to make the prompt good before a fine-tune is weighed against it."""
+    searched = next((r for r in cheaper if r.rung == "prompt_search"), None)
+    record = searched.settings.get("search") if searched is not None else None
+    if searched is None or not isinstance(record, dict):
+        return (
+            "prompt search was not run: the prompt side is the prompt as given, which a "
+            "search might improve"
+        )
+    return (
+        f"before fine-tuning was weighed, prompt search tried {record['tried']} prompts within "
+        f"{record['calls']} calls on {record['val_size']} validation examples from train; its "
+        f"winner scored {searched.score.fmt()} on the test split"
+    )
+
+
 def _lora_verdict(
     lora: RungResult,
     cheaper: Sequence[RungResult],
@@ -555,7 +571,8 @@ def _lora_verdict(
         if best is not None and paired is not None and p_value is not None
         else "no paired comparison with a cheaper rung"
     )
-    reasons = [f"lora: {score.fmt()}; {versus}", *extra, *table]
+    searched = _search_words(cheaper)
+    reasons = [f"lora: {score.fmt()}; {versus}", *extra, searched, *table]
     if forgetting:
         reasons.append(f"forgetting: {forgetting['summary']}")
     if score.low >= bar and beats:
@@ -569,7 +586,8 @@ def _lora_verdict(
                 f"Fine-tune. Prompting falls short (best: {best.rung}, {best.score.fmt()}), and a "
                 f"LoRA adapter trained on your examples scores {score.fmt()} on the same "
                 f"{lora.n} held-out examples, clearing your bar of {_pct(bar)}; the paired test "
-                f"says the gain is real ({versus}).{cost_words}{forget_words}"
+                f"says the gain is real ({versus}). {searched[0].upper()}{searched[1:]}."
+                f"{cost_words}{forget_words}"
             ),
             best_rung="lora",
             gap=score.point - bar,

@@ -51,6 +51,9 @@ class EvalContext:
     # Rungs whose label scores are calibrated (calibration.py), and the priors measured.
     calibrated: set[str] = field(default_factory=set)
     priors: dict[str, list[float]] = field(default_factory=dict)
+    # Rungs whose prompts use the block layout (prompts.messages_for): calibration's
+    # content-free prompts replace the input line, not the whole last message.
+    layouts: dict[str, str] = field(default_factory=dict)
 
 
 def _key_base(model: Model) -> dict[str, Any]:
@@ -99,12 +102,12 @@ def label_scores(
     logprobs: list[float] = record["logprobs"]
     if rung not in ctx.calibrated:
         return record, cached, logprobs
-    return record, cached, calibration.adjust(logprobs, _prior(ctx, messages))
+    return record, cached, calibration.adjust(logprobs, _prior(ctx, rung, messages))
 
 
-def _prior(ctx: EvalContext, messages: list[Message]) -> list[float]:
+def _prior(ctx: EvalContext, rung: str, messages: list[Message]) -> list[float]:
     # Shared demonstrations give every example the same content-free prompts: measure once.
-    free = calibration.content_free(messages)
+    free = calibration.content_free(messages, ctx.layouts.get(rung, "chat"))
     prompts = [ctx.model.render(m) for m in free]
     key = "\x00".join(prompts)
     if key not in ctx.priors:
@@ -133,7 +136,7 @@ def decide_calibration(
         except NotImplementedError:
             return None  # a server without label scores: nothing to calibrate
         logprobs: list[float] = record["logprobs"]
-        adjusted = calibration.adjust(logprobs, _prior(ctx, messages))
+        adjusted = calibration.adjust(logprobs, _prior(ctx, rung, messages))
         expected = ctx.labels.index(example.expected) if example.expected in ctx.labels else -1
         raw += int(_argmax(logprobs) == expected)
         calibrated += int(_argmax(adjusted) == expected)
@@ -200,6 +203,13 @@ def predict(ctx: EvalContext, rung: str, example: Example, messages: list[Messag
             method="error",
             detail={"error": str(error), "category": "call_error"},
         )
+
+
+def ask_unrecorded(
+    ctx: EvalContext, rung: str, example: Example, messages: list[Message]
+) -> Prediction:
+    """A prediction for a train example (a search or probe): not kept for failure re-runs."""
+    return _predict(ctx, rung, example, messages)
 
 
 def _label_record(

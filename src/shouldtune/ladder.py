@@ -26,6 +26,7 @@ from shouldtune.precheck import PrecheckReport, near_duplicate_groups, run_prech
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.rundir import RunDir
+from shouldtune.rung_info import cost_order, is_prompting
 from shouldtune.rungs import REGISTRY
 from shouldtune.scoring import build_scorer, infer_label_task
 from shouldtune.spec import TaskSpec
@@ -193,6 +194,11 @@ def skip_reason(
     """Why a rung is not climbed, or None. Cheapest first: stop once one is good enough."""
     if name == "rag" and spec.docs is None:
         return "no documents given (docs: or --docs)"
+    if name == "prompt_search" and len(prepared.split.train) < _MIN_SEARCH_TRAIN:
+        return (
+            f"{len(prepared.split.train)} train examples: too few to hold out a validation "
+            f"slice for the search (it needs {_MIN_SEARCH_TRAIN})"
+        )
     if name == "lora" and not prepared.precheck.enough_data:
         return (
             f"{prepared.precheck.n_usable} usable examples, fewer than min_examples "
@@ -222,16 +228,16 @@ def skip_reason(
     return None
 
 
-PROMPTING_RUNGS = ("zero_shot", "few_shot", "rag")
 _MIN_CHECKED = 5  # fewer re-run failures than this say nothing about a pattern
+_MIN_SEARCH_TRAIN = 12  # a validation slice of a third of train needs a few examples
 
 
 def best_prompting(results: Sequence[RungResult]) -> RungResult | None:
     """The prompt rung question 3 asks about: the best score, ties to the cheaper rung."""
-    prompting = [r for r in results if r.rung in PROMPTING_RUNGS]
+    prompting = [r for r in results if is_prompting(r.rung)]
     if not prompting:
         return None
-    return max(prompting, key=lambda r: (r.score.point, -PROMPTING_RUNGS.index(r.rung)))
+    return max(prompting, key=lambda r: (r.score.point, -cost_order(r.rung)))
 
 
 def not_reproducible_reason(found: Reproducibility | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Literal
 
 from shouldtune.models.base import Message
 from shouldtune.records import Example
@@ -24,13 +25,92 @@ def system_prompt(spec: TaskSpec, labels: Sequence[str] | None) -> str:
     return "\n".join(parts)
 
 
-def messages_for(system: str, demonstrations: Sequence[Example], example: Example) -> list[Message]:
+Layout = Literal["chat", "block"]
+INPUT_TAG, OUTPUT_TAG = "Input:", "Output:"
+
+
+def messages_for(
+    system: str, demonstrations: Sequence[Example], example: Example, layout: Layout = "chat"
+) -> list[Message]:
+    """The prompt for one example.
+
+    chat: each demonstration is a user turn and an assistant turn. block: the demonstrations
+    and the input are one "Input: ... / Output: ..." text in a single user message, which
+    small models often continue more faithfully than a conversation.
+    """
     messages = [Message("system", system)]
+    if layout == "block":
+        messages.append(Message("user", block_text(demonstrations, example.input)))
+        return messages
     for demo in demonstrations:
         messages.append(Message("user", demo.input))
         messages.append(Message("assistant", demo.expected))
     messages.append(Message("user", example.input))
     return messages
+
+
+def block_text(demonstrations: Sequence[Example], text: str) -> str:
+    shown = [f"{INPUT_TAG} {d.input}\n{OUTPUT_TAG} {d.expected}" for d in demonstrations]
+    return "\n\n".join([*shown, f"{INPUT_TAG} {text}\n{OUTPUT_TAG}"])
+
+
+def block_content_free(messages: Sequence[Message], text: str) -> list[Message]:
+    """A block-layout prompt with its input replaced by `text` (calibration's content-free)."""
+    head, sep, _ = messages[-1].content.rpartition(f"\n\n{INPUT_TAG} ")
+    body = f"{head}{sep}" if sep else ""
+    last = body + (f"{text}\n{OUTPUT_TAG}" if sep else block_text([], text))
+    return [*messages[:-1], Message("user", last)]
+
+
+def format_line(expected: Sequence[str], labels: Sequence[str] | None) -> str:
+    """An explicit answer-format instruction derived from the expected outputs."""
+    if labels:
+        return "Reply with the label only, exactly as written, and nothing else."
+    values = [v.strip() for v in expected if v.strip()]
+    if not values:
+        return "Reply with the answer only."
+    if all(v.startswith("{") and v.endswith("}") for v in values):
+        keys = _json_keys(values)
+        listed = f" with the keys {', '.join(keys)}" if keys else ""
+        return f"Reply with one JSON object{listed}, and nothing else."
+    if all(_is_number(v) for v in values):
+        return "Reply with the number only."
+    words = sorted(len(v.split()) for v in values)
+    median = words[len(words) // 2]
+    if all("\n" not in v for v in values) and median <= 6:
+        return "Reply with the answer only: a few words on one line, no explanation."
+    sentences = sorted(max(1, v.count(". ") + 1) for v in values)
+    return f"Reply in at most {sentences[-1]} sentences, with no preamble."
+
+
+def _json_keys(values: Sequence[str]) -> list[str]:
+    import json
+
+    common: set[str] | None = None
+    for value in values:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return []
+        if not isinstance(parsed, dict):
+            return []
+        common = set(parsed) if common is None else common & set(parsed)
+    return sorted(common or [])
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def label_lines_prompt(spec: TaskSpec, labels: Sequence[str]) -> str:
+    """The system prompt with the labels listed one per line (easier to read for long sets)."""
+    head = spec.instructions.strip() if spec.instructions else "Classify the input."
+    listed = "\n".join(f"- {label}" for label in labels)
+    return f"{head}\nAnswer with exactly one of these labels:\n{listed}"
 
 
 def default_k(labels: Sequence[str] | None) -> int:

@@ -20,10 +20,12 @@ from pydantic import (
     model_validator,
 )
 
+from shouldtune.rung_info import default_rungs
+
 ScorerName = Literal["auto", "exact", "label", "json", "regex", "contains", "f1", "python"]
-RungName = Literal["zero_shot", "few_shot", "rag", "lora"]
-ALL_PROMPT_RUNGS: tuple[RungName, ...] = ("zero_shot", "few_shot")
-DEFAULT_RUNGS: tuple[RungName, ...] = ("zero_shot", "few_shot", "lora")
+# The names in shouldtune.rung_info.CATALOG (a test keeps the two in step).
+RungName = Literal["zero_shot", "few_shot", "prompt_search", "rag", "lora"]
+DEFAULT_RUNGS: tuple[RungName, ...] = tuple(default_rungs(with_docs=False))  # type: ignore[arg-type]
 
 
 class _Strict(BaseModel):
@@ -54,6 +56,41 @@ class FewShotSpec(_Strict):
         description=(
             "balanced: round-robin over labels (label tasks), random: uniform from train, "
             "similar: the k train examples nearest each test input (rag.embedder)."
+        ),
+    )
+
+
+class PromptSearchSpec(_Strict):
+    budget: int = Field(
+        200,
+        ge=10,
+        description=(
+            "Most model calls the search spends on the validation slice (successive halving "
+            "drops weak prompts early); the winner is then scored once on the test split."
+        ),
+    )
+    val_size: int = Field(
+        48,
+        ge=4,
+        description=(
+            "Train examples held out of the demonstration pool to compare prompts on (at most "
+            "a third of train). Never test examples."
+        ),
+    )
+    seeds: int = Field(
+        2, ge=1, le=8, description="Random draws of demonstrations tried per size k."
+    )
+    layouts: list[Literal["chat", "block"]] = Field(
+        default_factory=lambda: ["chat", "block"],  # type: ignore[arg-type]
+        description=(
+            "Demonstration layouts: chat (one user/assistant turn each) or block (one "
+            "'Input: ... / Output: ...' block in a single message)."
+        ),
+    )
+    similar: bool = Field(
+        True,
+        description=(
+            "Also try the k train examples nearest each input as its demonstrations (rag.embedder)."
         ),
     )
 
@@ -336,12 +373,17 @@ class TaskSpec(_Strict):
     api: ApiSpec = Field(default_factory=ApiSpec, description="OpenAI-compatible model settings.")
     split: SplitSpec = Field(default_factory=SplitSpec, description="Train/test split.")
     few_shot: FewShotSpec = Field(default_factory=FewShotSpec, description="Few-shot rung.")
+    prompt_search: PromptSearchSpec = Field(
+        default_factory=PromptSearchSpec,
+        description="Prompt-search rung: the best prompt found on a validation slice of train.",
+    )
     rag: RagSpec = Field(default_factory=RagSpec, description="RAG rung (needs docs).")
     rungs: list[RungName] = Field(
         default_factory=lambda: list(DEFAULT_RUNGS),
         description=(
             "Rungs to climb, cheapest first; rag is added after the prompt rungs when docs are "
-            "given. lora runs only with enough data and when no cheaper rung is good enough."
+            "given. prompt_search and lora run only when no cheaper rung is good enough (lora "
+            "also needs enough data)."
         ),
     )
     lora: LoraSpec = Field(default_factory=LoraSpec, description="Fine-tuning rung (LoRA).")
@@ -400,10 +442,7 @@ class TaskSpec(_Strict):
     def _rag_when_docs(cls, data: Any) -> Any:
         # Documents given and no rungs chosen: climb to rag right after the prompt rungs.
         if isinstance(data, dict) and data.get("docs") and data.get("rungs") is None:
-            factory = cls.model_fields["rungs"].default_factory
-            rungs = list(factory()) if factory is not None else []  # type: ignore[call-arg]
-            at = max((i + 1 for i, r in enumerate(rungs) if r in ALL_PROMPT_RUNGS), default=0)
-            data = {**data, "rungs": [*rungs[:at], "rag", *rungs[at:]]}
+            data = {**data, "rungs": default_rungs(with_docs=True)}
         return data
 
     @field_validator("rungs")

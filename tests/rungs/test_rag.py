@@ -78,7 +78,8 @@ def climb(spec: TaskSpec, cache: CallCache, tmp_path: Path, **kwargs: Any) -> Ru
 def test_docs_add_the_rag_rung_which_beats_the_prompts(tmp_path: Path, cache: CallCache) -> None:
     spec = write_task(tmp_path)
     defaults = spec_from_dict({"data": str(spec.data), "docs": str(spec.docs)}).rungs
-    assert defaults[:3] == ["zero_shot", "few_shot", "rag"]  # rag right after the prompts
+    # rag right after the prompt rungs
+    assert defaults[:4] == ["zero_shot", "few_shot", "prompt_search", "rag"]
     result = climb(spec, cache, tmp_path)
     scores = {r.rung: r.score.point for r in result.rungs}
     assert scores == {"zero_shot": 0.0, "few_shot": 0.0, "rag": 1.0}

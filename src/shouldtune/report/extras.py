@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -28,6 +29,7 @@ class Extra:
     intro: str
     rows: list[tuple[str, str]]
     chart: Markup | None = None
+    text: str | None = None  # shown as preformatted text (a prompt), escaped
 
 
 def fmt_value(key: str, value: Any) -> str:
@@ -134,8 +136,69 @@ def reproducibility(raw: Mapping[str, Any]) -> Extra | None:
     )
 
 
-EXTRAS: list[Callable[[Mapping[str, Any]], Extra | None]] = [cost, forgetting, reproducibility]
+def prompt_search(raw: Mapping[str, Any], folder: Path | None = None) -> Extra | None:
+    """The search: what was tried, the winner's validation and test scores, its prompt."""
+    rung = next(
+        (
+            r
+            for r in raw.get("rungs") or []
+            if isinstance(r, Mapping) and r.get("rung") == "prompt_search"
+        ),
+        None,
+    )
+    settings = rung.get("settings") if rung is not None else None
+    search = settings.get("search") if isinstance(settings, Mapping) else None
+    if rung is None or not isinstance(settings, Mapping) or not isinstance(search, Mapping):
+        return None
+    score = rung.get("score") or {}
+    rows = [
+        ("winner", str(search.get("winner"))),
+        (
+            "winner on validation (train)",
+            f"{search.get('winner_val_score', 0):.1%} on {search.get('winner_val_n')} examples",
+        ),
+        (
+            "winner on the test split",
+            f"{score.get('point', 0):.1%} [{score.get('low', 0):.1%}, {score.get('high', 0):.1%}]",
+        ),
+        ("baseline (the few-shot settings)", str(search.get("baseline"))),
+        ("prompts tried / in the space", f"{search.get('tried')} / {search.get('space')}"),
+        ("calls (budget)", f"{search.get('calls')} ({search.get('budget')})"),
+        (
+            "validation examples / demonstration pool",
+            f"{search.get('val_size')} / {search.get('pool_size')}",
+        ),
+    ]
+    for tried in (search.get("candidates") or [])[:12]:
+        if isinstance(tried, Mapping):
+            rows.append(
+                (
+                    f"  {tried.get('key')}",
+                    f"{tried.get('val_score', 0):.1%} on {tried.get('val_n')}",
+                )
+            )
+    text = None
+    path = settings.get("prompt_file")
+    if folder is not None and isinstance(path, str):
+        found = (folder / path).resolve()
+        if found.is_relative_to(folder.resolve()) and found.is_file():
+            text = found.read_text(encoding="utf-8", errors="replace")
+    return Extra(
+        "prompt-search",
+        "Prompt search",
+        "Prompts tried on a validation slice of train (never the test split), weak ones "
+        "dropped early by successive halving; only the winner was scored on the test split. "
+        "Candidates: layout/instructions/demonstrations-k@seed(+cal = calibrated).",
+        rows,
+        text=text,
+    )
 
 
-def extras(raw: Mapping[str, Any]) -> list[Extra]:
-    return [found for build in EXTRAS if (found := build(raw)) is not None]
+Build = Callable[[Mapping[str, Any]], Extra | None]
+EXTRAS: list[Build] = [cost, forgetting, reproducibility]
+
+
+def extras(raw: Mapping[str, Any], folder: Path | None = None) -> list[Extra]:
+    found = [extra for build in EXTRAS if (extra := build(raw)) is not None]
+    searched = prompt_search(raw, folder)
+    return [searched, *found] if searched is not None else found

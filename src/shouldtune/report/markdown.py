@@ -32,6 +32,27 @@ def code(text: str) -> str:
     return f"`{quoted}`"
 
 
+def _prompt_search_lines(run: RunData) -> list[str]:
+    rung = next((r for r in run.result.rungs if r.rung == "prompt_search"), None)
+    search = rung.settings.get("search") if rung is not None else None
+    if rung is None or not isinstance(search, dict):
+        return []
+    lines = [
+        "",
+        "**Prompt search**",
+        "",
+        f"- Tried {search.get('tried')} of {search.get('space')} prompts within "
+        f"{search.get('calls')} calls (budget {search.get('budget')}) on "
+        f"{search.get('val_size')} validation examples from train.",
+        f"- Winner {code(str(search.get('winner')))}: {search.get('winner_val_score', 0):.1%} "
+        f"on validation, {rung.score.fmt()} on the test split.",
+    ]
+    prompt_file = rung.settings.get("prompt_file")
+    if prompt_file:
+        lines.append(f"- The winning prompt: {code(str(prompt_file))} in the run directory.")
+    return lines
+
+
 def render_markdown(run: RunData) -> str:
     result = run.result
     verdict = result.verdict
@@ -80,6 +101,7 @@ def render_markdown(run: RunData) -> str:
             top = top_failures(categories, name)
             shown = ", ".join(f"{code(category)} {count}" for category, count in top)
             lines.append(f"- {code(name)}: {shown or 'no failures'}")
+    lines += _prompt_search_lines(run)
     if result.cost is not None:
         lines += ["", *cost_markdown(result.cost, md)]
     lines += [

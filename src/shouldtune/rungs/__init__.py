@@ -1,4 +1,8 @@
-"""The rungs of the ladder, cheapest first. Each is a module with a `run` function."""
+"""The rungs of the ladder, cheapest first. Each is a module with a `run` function.
+
+What a rung *is* (name, cost order, kind, words) lives in `shouldtune.rung_info`, which the
+decision, the cost model and the reports read without importing any rung.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from typing import Protocol
 
 from shouldtune.evaluate import EvalContext
 from shouldtune.records import Example, Prediction, RungResult
-from shouldtune.rungs import few_shot, lora, rag, zero_shot
+from shouldtune.rung_info import CATALOG
+from shouldtune.rungs import few_shot, lora, prompt_search, rag, zero_shot
 
 
 class Rung(Protocol):
@@ -20,9 +25,6 @@ class Rung(Protocol):
     ) -> tuple[RungResult, list[Prediction]]: ...
 
 
-REGISTRY: dict[str, Rung] = {
-    zero_shot.NAME: zero_shot,
-    few_shot.NAME: few_shot,
-    rag.NAME: rag,
-    lora.NAME: lora,
-}
+_MODULES: dict[str, Rung] = {m.NAME: m for m in (zero_shot, few_shot, prompt_search, rag, lora)}
+# In the catalog's cost order; every catalog entry has its module (tests/rungs check it).
+REGISTRY: dict[str, Rung] = {r.name: _MODULES[r.name] for r in CATALOG}

@@ -15,8 +15,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from shouldtune.demonstrations import answer_room, choose, fit_demonstrations
 from shouldtune.evaluate import EvalContext, evaluate
 from shouldtune.models.base import Message
+from shouldtune.prompt_file import placeholder_example, saved
 from shouldtune.prompts import system_prompt
 from shouldtune.rag import RagError
 from shouldtune.rag.chunking import chunking_key
@@ -28,7 +30,6 @@ from shouldtune.rag.index import ExactIndex, recall_at_k
 from shouldtune.rag.retrieve import Passage, block, context_text, make_index, within_budget
 from shouldtune.rag.store import EmbeddingStore
 from shouldtune.records import Example, Prediction, RungResult
-from shouldtune.rungs import few_shot
 
 NAME = "rag"
 _READ_CONTEXT = "Use the context to answer."
@@ -101,11 +102,7 @@ def run(
         )
 
     system = system_prompt(spec, ctx.labels) + "\n" + _READ_CONTEXT
-    demos = (
-        few_shot.choose(ctx, train, test).per_example
-        if options.demonstrations
-        else [[] for _ in test]
-    )
+    demos = choose(ctx, train, test).per_example if options.demonstrations else [[] for _ in test]
     costs: dict[str, int] = {}
 
     def cost(text: str) -> int:
@@ -127,6 +124,16 @@ def run(
 
     settings = _settings(ctx, system, corpus, embedder.identity, index.kind, index_recall)
     settings["documents"] = documents.summary()
+    settings.update(
+        saved(
+            ctx.run_dir,
+            NAME,
+            messages_for(system, demos[0] if demos else [], placeholder_example(), "{passages}"),
+            demonstrations=demos[0] if demos else [],
+            varies="{passages}: the passages retrieved for the input (rag-chunks.jsonl)",
+            labels=ctx.labels,
+        )
+    )
     result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=[])
     matcher = GoldMatcher(corpus.sources)
     in_context: list[bool] = []
@@ -193,8 +200,8 @@ def _fit(
     budget; the passages then take what the window leaves, best ranked first.
     """
     budget = ctx.spec.rag.context_budget
-    limit = ctx.model.info.context_length - few_shot.answer_room(ctx)
-    kept_demos = few_shot.fit_demonstrations(
+    limit = ctx.model.info.context_length - answer_room(ctx)
+    kept_demos = fit_demonstrations(
         ctx, demos, lambda kept: messages_for(system, kept, example, ""), reserve=budget
     )
 

@@ -1,0 +1,121 @@
+"""Prompt search: finds the right prompt on train, never reads the test split, writes it out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shouldtune.cache import CallCache
+from shouldtune.data import load_examples
+from shouldtune.ladder import run_ladder
+from shouldtune.prompts import format_line
+from shouldtune.rungs import REGISTRY, prompt_search
+from shouldtune.rungs.prompt_search import halving_cost, plan
+from shouldtune.spec import TaskSpec, spec_from_dict
+from tests.fakes import ScriptedModel
+
+LABELS = ["red", "green", "blue"]
+
+
+def write_task(tmp_path: Path, **extra: Any) -> TaskSpec:
+    rows = [
+        {"text": f"sample {i} looks {LABELS[i % 3]}", "label": LABELS[i % 3]} for i in range(120)
+    ]
+    data = tmp_path / "data.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    fields: dict[str, Any] = {
+        "data": str(data),
+        "input": "text",
+        "expected": "label",
+        "labels": LABELS,
+        "rungs": ["few_shot", "prompt_search"],
+        "calibrate": "off",
+        "prompt_search": {"budget": 600, "similar": False},
+        **extra,
+    }
+    return spec_from_dict(fields)
+
+
+FORMAT = format_line([], LABELS)
+
+
+def picky(prompt: str) -> str:
+    """Right only with the answer-format line AND the block layout; otherwise always 'red'.
+
+    The plain test format renders a block-layout user message as "Input: Input: ...".
+    """
+    if FORMAT in prompt and "Input: Input:" in prompt:
+        return prompt.rsplit("Input: ", 1)[-1].split("\n", 1)[0].rsplit(" ", 1)[-1]
+    return "red"
+
+
+def test_the_search_finds_the_one_right_prompt(tmp_path: Path, cache: CallCache) -> None:
+    spec = write_task(tmp_path)
+    result = run_ladder(spec, cache=cache, runs_dir=tmp_path / "runs", model=ScriptedModel(picky))
+    few, searched = result.rungs
+    assert few.rung == "few_shot" and few.score.point < 0.5
+    assert searched.rung == "prompt_search"
+    assert searched.settings["instruction"] == "format"
+    assert searched.settings["layout"] == "block"
+    assert searched.score.point == 1.0
+    record = searched.settings["search"]
+    assert record["winner_val_score"] == 1.0
+    assert record["calls"] <= record["budget"]
+    assert record["tried"] > 1 and record["baseline"].startswith("chat/given/")
+    # The winning prompt is written where a user can take it, with the input as a placeholder.
+    run_dir = Path(str(result.run_dir))
+    prompt = json.loads((run_dir / "artifacts/prompt_search/prompt.json").read_text())
+    assert prompt["layout"] == "block" and "{input}" in prompt["messages"][-1]["content"]
+    assert FORMAT in (run_dir / "artifacts/prompt_search/prompt.txt").read_text()
+    assert searched.settings["prompt_file"] == "artifacts/prompt_search/prompt.txt"
+    assert (run_dir / "artifacts/few_shot/prompt.txt").exists()
+
+
+def test_the_search_never_reads_a_test_example(
+    tmp_path: Path, cache: CallCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = write_task(tmp_path, rungs=["prompt_search"])
+    seen: list[str] = []
+
+    def answer(prompt: str) -> str:
+        seen.append(prompt)
+        return picky(prompt)
+
+    asked_before_test: list[str] = []
+    real_evaluate = prompt_search.evaluate
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        asked_before_test.extend(seen)
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(prompt_search, "evaluate", spy)
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(answer))
+    by_id = {e.id: e.input for e in load_examples(spec)}
+    test_inputs = [by_id[i] for i in result.split.test_ids]
+    assert test_inputs and len(asked_before_test) > 50
+    for text in test_inputs:
+        assert not any(text in prompt for prompt in asked_before_test), text
+    # ...and the test split is then asked once per example, for the winner only.
+    assert len(seen) - len(asked_before_test) == len(test_inputs)
+
+
+def test_plan_fits_the_budget_and_halving_costs_add_up() -> None:
+    # 8 candidates, 4 examples each, then 4 on 8, 2 on 16, 1 on 32 (only new examples cost).
+    assert halving_cost(8, 4, 32) == 8 * 4 + 4 * 4 + 2 * 8 + 1 * 16
+    count, n0 = plan(100, 48, 400)
+    assert halving_cost(count, n0, 48) <= 400
+    assert count >= 2 and n0 >= 4
+    assert plan(3, 10, 10_000) == (3, 10)
+
+
+def test_the_rung_is_registered_in_cost_order() -> None:
+    from shouldtune.rung_info import CATALOG, default_rungs
+    from shouldtune.spec import RungName
+
+    assert list(REGISTRY) == [r.name for r in CATALOG]
+    assert set(RungName.__args__) == set(REGISTRY)  # type: ignore[attr-defined]
+    assert default_rungs(with_docs=False) == ["zero_shot", "few_shot", "prompt_search", "lora"]
+    assert default_rungs(with_docs=True)[3] == "rag"
