@@ -10,7 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import assert_clean_exit, invoke, label_rows, use_scripted_model, write_jsonl
+from shouldtune.data import DataError, load_examples
+from shouldtune.ladder import Prepared, prepare
+from shouldtune.spec import TaskSpec
+from tests.fakes import ScriptedModel
+from tests.hostile import (
+    assert_clean_exit,
+    echo_label,
+    invoke,
+    label_rows,
+    use_scripted_model,
+    write_jsonl,
+)
 
 MARKUP_LABELS = ["[/INST]", "[bold]", "[red]x[/]"]
 
@@ -59,3 +70,75 @@ def test_error_message_with_markup_is_printed_verbatim(tmp_path: Path) -> None:
     outcome = invoke(["run", str(tmp_path / "d.jsonl"), "--fail-unless", "[/INST]"])
     assert_clean_exit(outcome, 2)
     assert "[/INST]" in outcome.output
+
+
+# --- data: one label identity, Unicode forms, encodings -------------------------------------
+
+
+def _prepare(spec: TaskSpec) -> Prepared:
+    return prepare(spec, ScriptedModel(echo_label))
+
+
+def test_labels_differing_in_case_are_one_label_everywhere(tmp_path: Path) -> None:
+    rows = [{"text": f"q{i}", "label": ["Yes", "yes", "No", "NO."][i % 4]} for i in range(40)]
+    spec = TaskSpec(data=write_jsonl(tmp_path / "d.jsonl", rows), input="text", expected="label")
+    prepared = _prepare(spec)
+    assert prepared.labels == ["No", "Yes"]  # the most common spelling, first seen on a tie
+    assert prepared.precheck.label_distribution == {"No": 20, "Yes": 20}
+    assert {ex.expected for ex in prepared.split.test} == {"No", "Yes"}
+
+
+def test_declared_labels_take_the_data_in_any_case(tmp_path: Path) -> None:
+    rows = [{"text": f"q{i}", "label": ["yes", "NO"][i % 2]} for i in range(20)]
+    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    spec = TaskSpec(data=data, input="text", expected="label", labels=["Yes", "No"])
+    assert {ex.expected for ex in load_examples(spec)} == {"Yes", "No"}
+
+
+def test_declared_labels_that_the_scorer_cannot_tell_apart_are_refused(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", label_rows(["a"], n=2))
+    labels = ["card_arrival", "Card Arrival"]
+    spec = TaskSpec(data=data, input="text", expected="label", labels=labels)
+    with pytest.raises(DataError, match="one label to the scorer"):
+        load_examples(spec)
+
+
+def test_full_width_input_is_a_duplicate_and_a_conflict(tmp_path: Path) -> None:
+    rows = [*label_rows(["pos", "neg"], n=20)]
+    rows += [{"text": "ＨＥＬＬＯ world", "label": "pos"}, {"text": "hello world", "label": "neg"}]
+    rows += [{"text": "café ok", "label": "pos"}, {"text": "cafe\u0301 ok", "label": "pos"}]
+    spec = TaskSpec(data=write_jsonl(tmp_path / "d.jsonl", rows), input="text", expected="label")
+    report = _prepare(spec).precheck
+    assert report.exact_duplicates == 1  # é precomposed and decomposed
+    assert [group.lines for group in report.conflicting_duplicates] == [[21, 22]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_files_with_a_byte_order_mark_are_read(tmp_path: Path, encoding: str) -> None:
+    text = "text,label\r\nhello,a\r\nbye,b\r\n"
+    data = tmp_path / "d.csv"
+    data.write_bytes(text.encode(encoding))
+    spec = TaskSpec(data=data, input="text", expected="label")
+    assert [(ex.input, ex.expected, ex.line) for ex in load_examples(spec)] == [
+        ("hello", "a", 2),
+        ("bye", "b", 3),
+    ]
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{text.__class__.__mro__}", "{text[0]}", "{text!r}", "{text:{width}}", "{0}", "{}"],
+)
+def test_templates_allow_field_names_and_format_specs_only(tmp_path: Path, template: str) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", label_rows(["a", "b"], n=4))
+    with pytest.raises(DataError) as info:
+        load_examples(TaskSpec(data=data, input=template, expected="label"))
+    (issue,) = info.value.issues
+    assert issue.line is None
+    assert "the input template" in issue.message
+
+
+def test_template_with_format_spec_still_renders(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"x": 1.23456, "label": "a"}])
+    (example,) = load_examples(TaskSpec(data=data, input="x={x:.2f}", expected="label"))
+    assert example.input == "x=1.23"

@@ -191,6 +191,9 @@ def _label_key(text: str) -> str:
     return _SEPARATORS.sub(" ", normalize(text)).strip()
 
 
+label_key = _label_key  # public: shouldtune.labels groups expected values by it
+
+
 def _ends_at_boundary(text: str, end: int) -> bool:
     return end == len(text) or not (text[end].isalnum() or text[end] == "_")
 
