@@ -6,12 +6,19 @@ The model is scripted (tests.hostile), so no weights are read.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from shouldtune.data import DataError, load_examples
 from shouldtune.ladder import Prepared, prepare
+from shouldtune.models.registry import requantized_q8_0
+from shouldtune.rag.documents import read_documents
+from shouldtune.scoring import JsonScorer
 from shouldtune.spec import TaskSpec
 from tests.fakes import ScriptedModel
 from tests.hostile import (
@@ -142,3 +149,94 @@ def test_template_with_format_spec_still_renders(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "d.jsonl", [{"x": 1.23456, "label": "a"}])
     (example,) = load_examples(TaskSpec(data=data, input="x={x:.2f}", expected="label"))
     assert example.input == "x=1.23"
+
+
+# --- model outputs, docs folders, shared caches ----------------------------------------------
+
+
+def test_json_scorer_scores_a_degenerate_deep_output_as_invalid() -> None:
+    scorer = JsonScorer()
+    for output in (
+        "[" * 100_000,
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 50_000 + "1" + "}" * 50_000,
+    ):
+        score = scorer.score(output, '{"a": 1}')
+        assert (score.value, score.category) == (0.0, "invalid_json")
+
+
+def test_docs_folder_skips_pipes_and_link_loops(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.md").write_text("# Title\n\nSome text.\n")
+    os.mkfifo(docs / "pipe.md")  # reading it would block forever
+    (docs / "loop.md").symlink_to(docs / "loop.md")
+    (docs / "a.md").symlink_to(docs / "b.md")
+    (docs / "b.md").symlink_to(docs / "a.md")
+    (docs / "sub").mkdir()
+    (docs / "sub" / "up").symlink_to(docs / "sub" / "up")
+    found = read_documents(docs, max_file_bytes=10_000, max_total_bytes=100_000)
+    assert [d.path for d in found.documents] == ["good.md"]
+    assert sorted(s.path for s in found.skipped) == ["a.md", "b.md", "loop.md", "pipe.md", "sub/up"]
+
+
+def test_docs_folder_contains_any_parser_exception(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.md").write_text("fine\n")
+    (docs / "bad.pdf").write_bytes(b"%PDF-1.4 hostile")
+
+    def explode(data: bytes) -> list[str]:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("shouldtune.rag.documents._pdf_pages", explode)
+    found = read_documents(docs, max_file_bytes=10_000, max_total_bytes=100_000)
+    assert [d.path for d in found.documents] == ["good.md"]
+    (skipped,) = found.skipped
+    assert skipped.path == "bad.pdf"
+    assert "RecursionError" in skipped.reason
+
+
+def test_requantizing_writes_a_private_temp_file_and_publishes_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[str] = []
+    barrier = threading.Barrier(2)
+
+    class Params(ctypes.Structure):
+        _fields_: ClassVar = [("ftype", ctypes.c_int), ("allow_requantize", ctypes.c_bool)]
+
+    class FakeLlama:
+        LLAMA_FTYPE_MOSTLY_Q8_0 = 7
+
+        @staticmethod
+        def llama_model_quantize_default_params() -> ctypes.Structure:
+            return Params()
+
+        @staticmethod
+        def llama_model_quantize(source: bytes, out: bytes, params: object) -> int:
+            written.append(out.decode())
+            with open(out, "wb") as handle:
+                handle.write(b"half")
+                barrier.wait(timeout=10)  # both runs are mid-write at once
+                handle.write(b" and whole")
+            return 0
+
+    monkeypatch.setattr("shouldtune.models.llamacpp._quiet_llama", lambda: FakeLlama)
+    source = tmp_path / "m.gguf"
+    source.write_bytes(b"gguf")
+    results: list[Path] = []
+    runs = [
+        threading.Thread(target=lambda: results.append(requantized_q8_0(source, tmp_path)))
+        for _ in range(2)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert len(set(written)) == 2
+    assert results[0] == results[1]
+    assert results[0].read_bytes() == b"half and whole"
+    assert not list(results[0].parent.glob("*.tmp"))
