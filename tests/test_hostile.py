@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import ctypes
 import os
+import socket
+import stat
 import threading
+import time
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
+from shouldtune.cache import CallCache
 from shouldtune.data import DataError, load_examples
 from shouldtune.ladder import Prepared, prepare
-from shouldtune.models.registry import requantized_q8_0
+from shouldtune.models.registry import load_model, requantized_q8_0
+from shouldtune.models.remote import parse_remote
 from shouldtune.rag.documents import read_documents
+from shouldtune.rundir import RunDir, write_json_atomic
 from shouldtune.scoring import JsonScorer
 from shouldtune.spec import TaskSpec
 from tests.fakes import ScriptedModel
@@ -240,3 +246,53 @@ def test_requantizing_writes_a_private_temp_file_and_publishes_it_whole(
     assert results[0] == results[1]
     assert results[0].read_bytes() == b"half and whole"
     assert not list(results[0].parent.glob("*.tmp"))
+
+
+# --- served models: no server, secrets in URLs, private folders ------------------------------
+
+
+def _unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("provider", ["http", "ollama"])
+def test_no_server_listening_is_one_line_naming_the_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider: str
+) -> None:
+    port = _unused_port()
+    monkeypatch.setenv("OLLAMA_HOST", f"http://user:s3cret-token@127.0.0.1:{port}")
+    model = f"http://127.0.0.1:{port}/v1:m" if provider == "http" else "ollama:llama3.2"
+    data = write_jsonl(tmp_path / "d.jsonl", label_rows(["a", "b"], n=20))
+    started = time.monotonic()
+    args = ["run", str(data), "--input", "text", "--expected", "label", "--model", model]
+    outcome = invoke([*args, "--rungs", "zero_shot", "--runs-dir", str(tmp_path / "runs")])
+    assert_clean_exit(outcome, 2)
+    assert f"127.0.0.1:{port}/v1" in outcome.output
+    assert "s3cret" not in outcome.output
+    assert time.monotonic() - started < 20  # no backoff: the first refusal ends the run
+
+
+def test_url_credentials_from_the_environment_stay_out_of_everything_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://user:s3cret-token@example.invalid/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-unused")
+    ref = parse_remote("openai:gpt-x")
+    assert "s3cret" not in ref.base_url
+    assert ref.connect_url == "https://user:s3cret-token@example.invalid/v1"
+    model = load_model("openai:gpt-x", CallCache(tmp_path / "cache"))
+    assert "s3cret" not in model.info.model_dump_json()
+    # The run directory's writer scrubs any URL credential that still reaches it.
+    target = tmp_path / "r.json"
+    write_json_atomic(target, {"note": "from https://bob:hunter2@host/x"})
+    assert "hunter2" not in target.read_text()
+
+
+def test_cache_and_run_folders_are_private(tmp_path: Path) -> None:
+    cache = CallCache(tmp_path / "new" / "cache")
+    cache.close()
+    run = RunDir.create(tmp_path / "runs", "task")
+    for folder in (tmp_path / "new", tmp_path / "new" / "cache", tmp_path / "runs", run.path):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
