@@ -10,6 +10,8 @@ import ctypes
 import os
 import socket
 import stat
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -296,3 +298,24 @@ def test_cache_and_run_folders_are_private(tmp_path: Path) -> None:
     run = RunDir.create(tmp_path / "runs", "task")
     for folder in (tmp_path / "new", tmp_path / "new" / "cache", tmp_path / "runs", run.path):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+@pytest.mark.slow
+def test_first_use_of_the_builtin_model_prints_no_loader_log(tmp_path: Path) -> None:
+    # Requantizing the shipped model once printed ~300 lines of llama.cpp logs.
+    code = (
+        "import sys; from pathlib import Path; "
+        "from shouldtune.models.registry import builtin_path; "
+        "builtin_path('smollm2-135m', Path(sys.argv[1]))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=True,
+    )
+    assert done.stderr.strip() == ""
+    assert done.stdout.strip() == ""
