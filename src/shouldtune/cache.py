@@ -39,6 +39,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "shouldtune"
 
 
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and missing parents) readable by its owner only; an existing folder is
+    left as the user set it."""
+    for folder in reversed([path, *path.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=0o700, exist_ok=True)
+
+
 def call_key(**parts: Any) -> str:
     canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -47,7 +55,8 @@ def call_key(**parts: Any) -> str:
 class CallCache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or default_cache_dir()
-        self.root.mkdir(parents=True, exist_ok=True)
+        # Private to the user: it holds their prompts, the model's outputs and their data.
+        make_private_dir(self.root)
         self.path = self.root / "calls.sqlite"
         # One connection shared by the evaluator's worker threads (HTTP backends ask several
         # examples at once): sqlite3 allows that when every use holds the lock.

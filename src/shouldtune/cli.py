@@ -139,7 +139,10 @@ def _build_spec(task: Path, overrides: dict[str, Any]) -> TaskSpec:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    # Messages quote user text (paths, labels, model names): never read it as markup.
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -351,8 +354,10 @@ def _gate(result: Any, fail_under: float | None, verdicts: list[str] | None) -> 
     from shouldtune.report.gate import GATE_EXIT_CODE, gate_failures
 
     failures = gate_failures(result, fail_under=fail_under, fail_unless=verdicts)
+    from rich.markup import escape
+
     for failure in failures:
-        errors.print(f"[red]gate failed:[/red] {failure}", highlight=False, soft_wrap=True)
+        errors.print(f"[red]gate failed:[/red] {escape(failure)}", highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(GATE_EXIT_CODE)
 
@@ -380,7 +385,7 @@ def report(
         result = load_run(run_dir).result
         render_result(console, result)
         for path in written:
-            console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+            console.print(f"wrote {path}", highlight=False, markup=False, soft_wrap=True)
         _gate(result, fail_under, verdicts)
 
     _guarded(action)

@@ -20,13 +20,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shouldtune.labels import canonical_spellings, colliding
 from shouldtune.records import Example
 from shouldtune.spec import TaskSpec
 
 MAX_ISSUES = 200
+# Records nest at most this deep (the record itself is level 1): deeper values are not data a
+# prompt can use, and they exhaust Python's recursion in the parser and in JSON rendering.
+MAX_DEPTH = 64
 SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# Text files that say their encoding with a byte order mark; UTF-32 first (its LE mark starts
+# with UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+class _BadJson(ValueError):
+    """JSON that Python's parser accepts but the data must not hold (NaN, duplicate keys)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _BadJson(f"duplicate key '{key}' in one object (which value is meant?)")
+        seen.add(key)
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise _BadJson(f"{name} is not valid JSON (use null, or a number)")
+
+
+_STRICT = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
 
 
 @dataclass(frozen=True)
@@ -166,29 +200,47 @@ def content_id(input_text: str, expected: str) -> str:
 
 
 def template_fields(template: str) -> list[str]:
-    """Field names a '{title}: {body}' template uses; [] when it is a plain field name."""
+    """Field names a '{title}: {body}' template uses; [] when it is a plain field name.
+
+    Raises ValueError for anything but plain names with optional format specs: attribute
+    and index access ('{text.__class__}', '{a[0]}'), conversions ('{a!r}') and fields nested
+    in a format spec would render Python internals, not the user's data, into prompts.
+    """
     names: list[str] = []
-    for _, name, _, _ in string.Formatter().parse(template):
+    for _, name, format_spec, conversion in string.Formatter().parse(template):
         if name is None:
             continue
-        # "{meta[lang]}" and "{meta.lang}" read the field "meta".
-        base = re.split(r"[.\[]", name, maxsplit=1)[0]
-        if base not in names:
-            names.append(base)
+        if not name or name.isdigit():
+            raise ValueError(f"'{{{name}}}': the template needs field names, like '{{title}}'")
+        if _NOT_PLAIN.search(name):
+            raise ValueError(
+                f"'{{{name}}}': only plain field names are allowed (no '.', '[' or ']'); "
+                "a nested value can be flattened into its own field"
+            )
+        if conversion is not None:
+            raise ValueError(f"'{{{name}!{conversion}}}': conversions (!r, !s, !a) are not allowed")
+        if format_spec and "{" in format_spec:
+            raise ValueError(f"'{{{name}:{format_spec}}}': fields inside a format spec")
+        if name not in names:
+            names.append(name)
     return names
+
+
+_NOT_PLAIN = re.compile(r"[.\[\]]")
 
 
 def _plan(spec: TaskSpec, issues: _Issues) -> _Plan | None:
     try:
         names = template_fields(spec.input)
     except ValueError as error:
-        issues.add(None, None, f"the input template '{spec.input}' is not valid: {error}")
+        issues.add(None, "input", f"the input template '{spec.input}' is not valid: {error}")
         return None
-    if any(not name or name.isdigit() for name in names):
+    for group in colliding(spec.labels or []):
         issues.add(
             None,
-            None,
-            f"the input template '{spec.input}' needs field names, like '{{title}}', not '{{}}'",
+            "labels",
+            f"{_names(repr(label) for label in group)} are one label to the scorer (case, "
+            "width, spaces, '_' and '-' are ignored): keep one",
         )
         return None
     if names:
@@ -260,9 +312,15 @@ def _read_text(path: Path, issues: _Issues) -> str | None:
     except OSError as error:
         issues.add(None, None, f"cannot read: {error.strerror or error}")
         return None
-    # Spreadsheet exports often start with a byte order mark; it is not part of the data.
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
+    # Spreadsheet exports often start with a byte order mark; it is not part of the data, but
+    # it says the encoding (Excel and PowerShell write UTF-16 with one).
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom) :].decode(encoding)
+            except UnicodeDecodeError:
+                issues.add(1, None, f"not valid {encoding.upper()} text (save the file as UTF-8)")
+                return None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -283,10 +341,18 @@ def _jsonl_records(text: str, issues: _Issues) -> Iterator[tuple[int, int, objec
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = _STRICT.decode(line)
         except json.JSONDecodeError as error:
             hint = " (a JSON array? name the file .json)" if line.strip() == "[" else ""
             issues.add(number, None, f"invalid JSON: {error.msg} (column {error.colno}){hint}")
+            continue
+        except _BadJson as error:
+            issues.add(number, None, f"invalid JSON: {error}")
+            continue
+        except RecursionError:
+            value = _TOO_DEEP
+        if value is _TOO_DEEP or _depth(value) > MAX_DEPTH:
+            issues.add(number, None, _too_deep(line))
             continue
         yield number, len(line.encode()), value
 
@@ -296,6 +362,11 @@ def _json_records(text: str, issues: _Issues) -> Iterator[tuple[int, int, object
         document = json.loads(text)
     except json.JSONDecodeError as error:
         issues.add(error.lineno, None, f"invalid JSON: {error.msg} (column {error.colno})")
+        return
+    except RecursionError:
+        offset = _deep_offset(text)
+        line = 1 if offset is None else text.count("\n", 0, offset) + 1
+        issues.add(line, None, _too_deep(text))
         return
     decoder = json.JSONDecoder()
     if isinstance(document, list):
@@ -314,7 +385,58 @@ def _json_records(text: str, issues: _Issues) -> Iterator[tuple[int, int, object
     else:
         issues.add(1, None, f"expected an array of records, found a JSON {_kind(document)}")
         return
-    yield from _array_elements(text, start, decoder)
+    for line, size, value in _array_elements(text, start, decoder):
+        try:
+            strict = _STRICT.decode(value)
+        except _BadJson as error:
+            issues.add(line, None, f"invalid JSON: {error}")
+            continue
+        if _depth(strict) > MAX_DEPTH:
+            issues.add(line, None, _too_deep(value))
+            continue
+        yield line, size, strict
+
+
+_TOO_DEEP = object()
+
+
+def _depth(value: object) -> int:
+    """How deep lists and objects nest (a scalar is 0), counted without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _deep_offset(text: str) -> int | None:
+    """Where the JSON text first nests deeper than MAX_DEPTH (brackets in strings skipped)."""
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return match.start()
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
+def _too_deep(text: str) -> str:
+    offset = _deep_offset(text)
+    where = "" if offset is None else f" (column {offset - text.rfind(chr(10), 0, offset)})"
+    return f"nested more than {MAX_DEPTH} levels deep{where}: flatten the record"
 
 
 def _skip(text: str, pos: int) -> int:
@@ -340,8 +462,8 @@ def _member_start(text: str, key: str, decoder: json.JSONDecoder) -> int:
 
 def _array_elements(
     text: str, start: int, decoder: json.JSONDecoder
-) -> Iterator[tuple[int, int, object]]:
-    """Each element of the array at `start` with the line it starts on."""
+) -> Iterator[tuple[int, int, str]]:
+    """Each element's JSON text in the array at `start`, with the line it starts on."""
     pos = start + 1
     line = text.count("\n", 0, pos) + 1
     counted = pos
@@ -351,8 +473,8 @@ def _array_elements(
             return
         line += text.count("\n", counted, pos)
         counted = pos
-        value, end = decoder.raw_decode(text, pos)
-        yield line, len(text[pos:end].encode()), value
+        _, end = decoder.raw_decode(text, pos)
+        yield line, len(text[pos:end].encode()), text[pos:end]
         pos = _skip(text, end)
         if text[pos] == ",":
             pos += 1
@@ -427,14 +549,25 @@ def _parquet_source(path: Path, issues: _Issues) -> _Source | None:
     if table.num_rows == 0:
         issues.add(None, None, "empty file: no records")
         return None
-    return _Source(_parquet_rows(table), list(table.column_names), None)
+    return _Source(_parquet_rows(table, issues), list(table.column_names), None)
 
 
-def _parquet_rows(table: Any) -> Iterator[tuple[int, int, object]]:
+def _parquet_rows(table: Any, issues: _Issues) -> Iterator[tuple[int, int, object]]:
+    import pyarrow as pa
+
     row_number = 0
     for batch in table.to_batches():
-        for record in batch.to_pylist():
+        try:
+            records = batch.to_pylist()
+        except (ValueError, OverflowError, pa.ArrowException) as error:
+            # A value Python cannot hold (a date out of range, say) stops the file here.
+            issues.add(row_number + 1, None, f"cannot read the rows from here on: {error}")
+            return
+        for record in records:
             row_number += 1
+            if _depth(record) > MAX_DEPTH:
+                issues.add(row_number, None, f"nested more than {MAX_DEPTH} levels deep")
+                continue
             size = len(json.dumps(record, ensure_ascii=False, default=str).encode())
             yield row_number, size, record
 
@@ -475,6 +608,9 @@ def _input(line: int, record: dict[str, Any], plan: _Plan, issues: _Issues) -> s
         elif record[name] is None:
             ok = False
             issues.add(line, name, f"null ({plan.needs[name]})")
+        elif (problem := _not_text(record[name])) is not None:
+            ok = False
+            issues.add(line, name, problem)
     if not ok:
         return None
     if not plan.template:
@@ -500,12 +636,19 @@ def _expected(line: int, record: dict[str, Any], plan: _Plan, issues: _Issues) -
     if value is None:
         issues.add(line, name, "null (every record needs an expected output)")
         return None
+    if (problem := _not_text(value)) is not None:
+        issues.add(line, name, problem)
+        return None
     text = to_text(value).strip()
     if not text:
         issues.add(line, name, "blank (every record needs an expected output)")
         return None
-    if plan.labels is not None and text not in plan.labels:
-        issues.add(line, name, f"'{text}' is not one of the labels ({_names(plan.labels)})")
+    if plan.labels is not None:
+        # The declared spelling of the same label ("yes" for "Yes"): see shouldtune.labels.
+        declared = canonical_spellings([text], plan.labels).get(text, text)
+        if declared not in plan.labels:
+            issues.add(line, name, f"'{text}' is not one of the labels ({_names(plan.labels)})")
+        return declared
     return text
 
 
@@ -528,6 +671,15 @@ def _id(
     if first != line:
         issues.add(line, name, f"duplicate id '{text}' (first used on line {first})")
     return text
+
+
+def _not_text(value: object) -> str | None:
+    """Why a value cannot stand for text, or None. Parquet and pandas exports hold these."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "binary data, not text (store it as a string column)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a value (a missing number? fill it in or drop the record)"
+    return None
 
 
 def _absent(line: int, record: dict[str, Any], name: str, plan: _Plan, issues: _Issues) -> bool:

@@ -20,6 +20,7 @@ from shouldtune.cost import CostReport, run_cost, task_prices
 from shouldtune.data import DataError, DataIssue, load_examples
 from shouldtune.decide import Verdict, decide
 from shouldtune.evaluate import EvalContext
+from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model, ModelInfo
 from shouldtune.models.registry import load_model
 from shouldtune.precheck import PrecheckReport, near_duplicate_groups, run_precheck
@@ -151,7 +152,8 @@ def resolve_labels(spec: TaskSpec, examples: Sequence[Example]) -> tuple[str, li
 
 
 def prepare(spec: TaskSpec, model: Model) -> Prepared:
-    examples = load_examples(spec)
+    # "Yes" and "yes" are one label to the scorer, so to the pre-check and split too.
+    examples = unify_labels(spec, load_examples(spec))
     scorer_name, labels = resolve_labels(spec, examples)
     report, usable = run_precheck(
         examples,

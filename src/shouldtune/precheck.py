@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
@@ -70,8 +71,9 @@ class PrecheckReport(BaseModel):
 
 
 def normalize(text: str) -> str:
-    """The form duplicates are compared in: casefolded, whitespace collapsed and stripped."""
-    return " ".join(text.casefold().split())
+    """The form duplicates are compared in: NFKC (full-width and compatibility forms become
+    plain ones), casefolded, whitespace collapsed and stripped."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def run_precheck(

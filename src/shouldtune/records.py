@@ -30,7 +30,7 @@ class Interval(BaseModel):
     point: float
     low: float
     high: float
-    method: str = Field(description="wilson or bootstrap")
+    method: str = Field(description="wilson, bootstrap, or wilson_mean (graded, no spread)")
 
     def fmt(self) -> str:
         return f"{self.point:.1%} [{self.low:.1%}, {self.high:.1%}]"

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from shouldtune import __version__
+from shouldtune.cache import make_private_dir
 from shouldtune.models.base import ModelInfo
+from shouldtune.models.remote import redact_url_credentials
 from shouldtune.records import Prediction
 from shouldtune.spec import TaskSpec
 from shouldtune.split import Split
@@ -32,9 +34,14 @@ def _versions() -> dict[str, str]:
 
 
 def write_json_atomic(path: Path, value: Any) -> None:
-    """Write to a temporary file and rename, so a crash never leaves half a file."""
+    """Write to a temporary file and rename, so a crash never leaves half a file.
+
+    Credentials in URLs ('https://user:token@host') are written as '***': a run records the
+    server it talked to, never the secret in its address.
+    """
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = redact_url_credentials(json.dumps(value, indent=2, ensure_ascii=False))
+    tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -52,7 +59,8 @@ class RunDir:
         while path.exists():
             n += 1
             path = root / f"{safe}-{stamp}-{n}"
-        path.mkdir(parents=True)
+        make_private_dir(root)
+        path.mkdir(mode=0o700)  # private: results quote the user's examples
         return cls(path)
 
     def write_manifest(self, spec: TaskSpec, model: ModelInfo, split: Split, status: str) -> None:

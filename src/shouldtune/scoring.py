@@ -191,6 +191,9 @@ def _label_key(text: str) -> str:
     return _SEPARATORS.sub(" ", normalize(text)).strip()
 
 
+label_key = _label_key  # public: shouldtune.labels groups expected values by it
+
+
 def _ends_at_boundary(text: str, end: int) -> bool:
     return end == len(text) or not (text[end].isalnum() or text[end] == "_")
 
@@ -269,7 +272,8 @@ def _first_json(text: str) -> dict[str, Any] | list[Any] | None:
     for start in starts:
         try:
             value, _ = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
+            # A degenerate output ("[[[[..." thousands deep) is invalid JSON, not a crash.
             continue
         if isinstance(value, dict | list):
             return value
@@ -344,7 +348,13 @@ class JsonScorer:
     binary = False
 
     def score(self, output: str, expected: str) -> Score:
-        value = extract_json(output)
+        try:
+            value = extract_json(output)
+            return self._score(value, expected)
+        except RecursionError:  # nested too deep for the schema check or the comparison
+            return _fail("invalid_json")
+
+    def _score(self, value: dict[str, Any] | list[Any] | None, expected: str) -> Score:
         if value is None:
             return _fail("invalid_json")
         if self.validator is not None:

@@ -73,8 +73,22 @@ def test_bootstrap_of_nothing_is_the_whole_range() -> None:
 
 def test_score_interval_picks_wilson_for_binary_scores() -> None:
     assert score_interval([1.0] * 8 + [0.0] * 2, binary=True) == wilson(8, 10)
-    graded = score_interval([0.5] * 4, binary=False)
-    assert (graded.method, graded.low, graded.high) == ("bootstrap", 0.5, 0.5)
+    graded = score_interval([0.5, 0.25, 0.75, 0.5], binary=False)
+    assert graded.method == "bootstrap"
+
+
+@pytest.mark.parametrize("value", [0.0, 0.5, 1.0])
+def test_graded_scores_without_spread_get_an_interval_that_reflects_n(value: float) -> None:
+    # 45 examples all scored the same: the bootstrap alone would say [v, v].
+    interval = score_interval([value] * 45, binary=False)
+    assert interval.method == "wilson_mean"
+    assert interval.point == value
+    assert interval.high - interval.low > 0.05
+    assert interval == score_interval([value] * 45, binary=False)
+    wider = score_interval([value] * 10, binary=False)
+    assert wider.high - wider.low > interval.high - interval.low
+    if value == 0.0:  # the same as 0 passes out of 45
+        assert (interval.low, interval.high) == (0.0, wilson(0, 45).high)
 
 
 def test_score_interval_rejects_graded_values_called_binary() -> None:

@@ -80,7 +80,8 @@ def test_graded_scores_use_the_paired_bootstrap(tmp_path: Path) -> None:
     path = tmp_path / "words.jsonl"
     rows = [{"input": f"words {i}", "expected": f"alpha beta gamma {i}"} for i in range(60)]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    spec = TaskSpec(name="words", data=path, scorer="f1", rungs=RUNGS)
+    # all_rungs: both runs climb both rungs, whatever their zero-shot interval says.
+    spec = TaskSpec(name="words", data=path, scorer="f1", rungs=RUNGS, all_rungs=True)
 
     def half(prompt: str) -> str:
         return "alpha beta"

@@ -95,10 +95,39 @@ def bootstrap_mean(values: Sequence[float], *, seed: int = 0, resamples: int = 2
     return Interval(point=point, low=min(low, point), high=max(high, point), method="bootstrap")
 
 
+def wilson_mean(values: Sequence[float], z: float = 1.96) -> Interval:
+    """Wilson's interval around the mean of scores in [0, 1], taken as n trials.
+
+    A score in [0, 1] has at most the variance of a pass/fail score with the same mean, so
+    this is the widest the truth allows: what a sample that shows no spread can still claim.
+    """
+    array = _as_array(values)
+    n = len(array)
+    if n == 0:
+        return Interval(point=0.0, low=0.0, high=1.0, method="wilson_mean")
+    p = min(max(float(array.mean()), 0.0), 1.0)
+    z2 = z * z
+    denominator = 1 + z2 / n
+    center = (p + z2 / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+    low = 0.0 if p == 0.0 else max(0.0, min(p, center - half))
+    high = 1.0 if p == 1.0 else min(1.0, max(p, center + half))
+    return Interval(point=p, low=low, high=high, method="wilson_mean")
+
+
 def score_interval(values: Sequence[float], binary: bool, seed: int = 0) -> Interval:
-    """Wilson for pass/fail scores (every value 0 or 1), bootstrap for graded ones."""
+    """Wilson for pass/fail scores (every value 0 or 1), bootstrap for graded ones.
+
+    A graded sample with no spread (every example scored the same) gives the bootstrap
+    nothing to resample: its interval has zero width, a certainty a few examples cannot
+    give. Scores in [0, 1] then get `wilson_mean`, whose width reflects n.
+    """
     if not binary:
-        return bootstrap_mean(values, seed=seed)
+        interval = bootstrap_mean(values, seed=seed)
+        constant = len(values) > 0 and interval.low == interval.high
+        if constant and all(0.0 <= value <= 1.0 for value in values):
+            return wilson_mean(values)
+        return interval
     if any(value not in (0.0, 1.0) for value in values):
         raise ValueError("binary scores must all be 0 or 1")
     return wilson(sum(1 for value in values if value == 1.0), len(values))

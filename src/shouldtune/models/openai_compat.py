@@ -26,7 +26,7 @@ from typing import Any, Literal
 from shouldtune.models.base import CallFailed, Generation, LogLik, Message, ModelInfo
 from shouldtune.models.label_logprobs import Step, label_scores
 from shouldtune.models.registry import ModelError
-from shouldtune.models.remote import RemoteRef
+from shouldtune.models.remote import RemoteRef, redact_url_credentials
 from shouldtune.models.retry import Backoff, RetriesExhausted, Transient, parse_retry_after
 from shouldtune.spec import ApiSpec
 
@@ -77,7 +77,7 @@ class OpenAICompatModel:
         # The client's own retries are off: ours honour Retry-After and count every fault.
         self._client = OpenAI(
             api_key=key or "unused",
-            base_url=ref.base_url,
+            base_url=ref.connect_url,
             timeout=options.timeout_s,
             max_retries=0,
         )
@@ -87,6 +87,7 @@ class OpenAICompatModel:
         self._completion_tokens = False
         self._default_temperature = False
         self._lock = threading.Lock()
+        self._reached = False  # whether the server has answered once (see _unreachable)
         self.failed_calls = 0
         # The cache key's model identity: server and model name (no weights to hash). A
         # provider can change the model behind a name; a new name or cache folder re-asks.
@@ -240,10 +241,14 @@ class OpenAICompatModel:
 
         def attempt() -> Any:
             try:
-                return self._client.chat.completions.create(model=self._ref.model, **params)
+                response = self._client.chat.completions.create(model=self._ref.model, **params)
             except openai.APIConnectionError as error:  # timeouts and dropped connections
+                if not self._reached and not isinstance(error, openai.APITimeoutError):
+                    # Never reached: no server, a wrong port or host. Retrying cannot help.
+                    raise ModelError(self._unreachable(error)) from None
                 raise Transient(f"{type(error).__name__}: {self._scrub(str(error))}") from None
             except openai.APIStatusError as error:
+                self._reached = True  # it answered, if with an error: later refusals are faults
                 status = error.status_code
                 message = self._scrub(str(error.message))
                 if status in _FATAL:
@@ -262,6 +267,8 @@ class OpenAICompatModel:
                 raise CallFailed(f"HTTP {status}: {message}") from None
             except openai.OpenAIError as error:  # a malformed response, for one
                 raise CallFailed(f"{type(error).__name__}: {self._scrub(str(error))}") from None
+            self._reached = True
+            return response
 
         try:
             return self.backoff.call(attempt)
@@ -277,7 +284,19 @@ class OpenAICompatModel:
         return self.count_tokens(prompt), self.count_tokens(text) if text else 0
 
     def _scrub(self, text: str) -> str:
+        text = redact_url_credentials(text)
         return text.replace(self._key, "***") if self._key else text
+
+    def _unreachable(self, error: Exception) -> str:
+        cause = error.__cause__ or error.__context__
+        reason = self._scrub(str(cause or error)).strip() or type(error).__name__
+        hint = {
+            "ollama": "is Ollama running (ollama serve), and is OLLAMA_HOST right?",
+            "openai": "is OPENAI_BASE_URL right, and is the network up?",
+        }.get(self._ref.provider, "is the server running, on this host and port?")
+        return (
+            f"model {self._ref.model!r}: cannot connect to {self._ref.base_url} ({reason}): {hint}"
+        )
 
 
 def _decode(prompt: str) -> list[dict[str, str]]:

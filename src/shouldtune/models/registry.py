@@ -81,14 +81,19 @@ def requantized_q8_0(source: Path, cache_dir: Path) -> Path:
     Q4_1's own step, so answers are all but unchanged, and every rung uses this same file.
     """
     import ctypes
+    import os
+    import uuid
 
-    import llama_cpp
+    from shouldtune.models.llamacpp import _quiet_llama
 
+    llama_cpp = _quiet_llama()  # no loader log in the user's terminal
     target = cache_dir / "models" / f"{source.stem}.requantized-Q8_0.gguf"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
+    # A name of its own: two runs sharing a cache each write theirs, and the rename publishes
+    # one whole file (the second rename replaces it with an identical one).
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0
     params.allow_requantize = True

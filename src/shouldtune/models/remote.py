@@ -8,6 +8,7 @@ Parsing imports nothing heavy, so the spec can tell a remote reference from a lo
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,15 +18,31 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 OLLAMA_BASE_URL = "http://127.0.0.1:11434/v1"
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+
+
+def redact_url_credentials(text: str) -> str:
+    """Text with every 'scheme://user:secret@' written as 'scheme://***@'."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 class RemoteRefError(ValueError):
     """A reference that looks remote but cannot be used; the message says why."""
 
 
 @dataclass(frozen=True)
 class RemoteRef:
+    """`base_url` is safe to show and record: credentials an environment variable put in the
+    URL are kept apart in `auth_url`, the URL the client connects to."""
+
     provider: Provider
     base_url: str
     model: str
+    auth_url: str | None = None
+
+    @property
+    def connect_url(self) -> str:
+        return self.auth_url or self.base_url
 
     @property
     def default_key_env(self) -> str | None:
@@ -40,12 +57,12 @@ def is_remote(reference: str) -> bool:
 
 def parse_remote(reference: str) -> RemoteRef:
     if reference.startswith("openai:"):
-        base = os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
-        return RemoteRef("openai", base.rstrip("/"), _model(reference, reference[7:]))
+        base = (os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL).rstrip("/")
+        return _ref("openai", base, _model(reference, reference[7:]))
     if reference.startswith("ollama:"):
         host = os.environ.get("OLLAMA_HOST")
         base = f"{_with_scheme(host).rstrip('/')}/v1" if host else OLLAMA_BASE_URL
-        return RemoteRef("ollama", base, _model(reference, reference[7:]))
+        return _ref("ollama", base, _model(reference, reference[7:]))
     if reference.startswith(("http://", "https://")):
         scheme, _, rest = reference.partition("://")
         host, slash, path = rest.partition("/")
@@ -65,6 +82,11 @@ def parse_remote(reference: str) -> RemoteRef:
         base = f"{scheme}://{host}/{route}".rstrip("/")
         return RemoteRef("http", base, _model(reference, model))
     raise RemoteRefError(f"model {reference!r} is not an OpenAI-compatible reference")
+
+
+def _ref(provider: Provider, url: str, model: str) -> RemoteRef:
+    shown = redact_url_credentials(url)
+    return RemoteRef(provider, shown, model, None if shown == url else url)
 
 
 def _model(reference: str, name: str) -> str:

@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -123,11 +124,19 @@ def read_documents(root: Path, *, max_file_bytes: int, max_total_bytes: int) -> 
         except DocsError as error:
             skipped.append(Skipped(relative, f"refused: {error}"))
             continue
+        except (OSError, RuntimeError) as error:  # a symbolic link loop, for one
+            skipped.append(Skipped(relative, f"cannot resolve: {error}"))
+            continue
         try:
-            size = target.stat().st_size
+            info = target.stat()
         except OSError as error:
             skipped.append(Skipped(relative, f"cannot read: {error.strerror or error}"))
             continue
+        if not stat.S_ISREG(info.st_mode):
+            # A named pipe would block the read forever; devices and sockets are not documents.
+            skipped.append(Skipped(relative, "not a regular file"))
+            continue
+        size = info.st_size
         if size > max_file_bytes:
             skipped.append(
                 Skipped(relative, f"{size} bytes, over max_file_bytes ({max_file_bytes})")
@@ -143,17 +152,30 @@ def read_documents(root: Path, *, max_file_bytes: int, max_total_bytes: int) -> 
             )
             continue
         try:
-            data = target.read_bytes()
+            data = _read_regular(target, max_file_bytes)
         except OSError as error:
             skipped.append(Skipped(relative, f"cannot read: {error.strerror or error}"))
             continue
-        parsed = _parse(relative, kind, data)
+        try:
+            parsed = _parse(relative, kind, data)
+        except Exception as error:  # a parser's bug on a hostile file costs that file only
+            parsed = Skipped(relative, f"cannot parse: {type(error).__name__}: {error}")
         if isinstance(parsed, Skipped):
             skipped.append(parsed)
             continue
         total += size
         documents.append(parsed)
     return DocumentSet(root, tuple(documents), tuple(skipped), total)
+
+
+def _read_regular(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes; opened without blocking and checked again, in case it was swapped for
+    a pipe after the stat."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
+        return handle.read(max_bytes + 1)
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
@@ -168,8 +190,12 @@ def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
                 continue
             path = here / name
             if path.is_symlink():
-                target = path.resolve()
                 relative = path.relative_to(root).as_posix()
+                try:
+                    target = path.resolve()
+                except (OSError, RuntimeError) as error:  # a loop of links
+                    skipped.append(Skipped(relative, f"cannot resolve: {error}"))
+                    continue
                 if not target.is_relative_to(base):
                     skipped.append(
                         Skipped(relative, f"refused: a link to {target}, outside {base}")

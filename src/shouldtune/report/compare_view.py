@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from shouldtune.analysis.stats import PairedTest
@@ -44,14 +45,15 @@ def render_comparison(console: Console, comparison: RunComparison) -> None:
     a, b = comparison.a, comparison.b
     for tag, side in (("A", a), ("B", b)):
         console.print(
-            f"[bold]{tag}[/bold] {side.run_dir}: {side.task}, {side.model}, "
-            f"{side.n_test} test, verdict [bold]{side.verdict}[/bold]",
+            f"[bold]{tag}[/bold] {escape(f'{side.run_dir}: {side.task}, {side.model}')}, "
+            f"{side.n_test} test, verdict [bold]{escape(side.verdict)}[/bold]",
             highlight=False,
         )
     style = "green" if comparison.test_sets.same else "yellow"
-    console.print(f"[{style}]{comparison.note}[/{style}]", highlight=False)
+    console.print(f"[{style}]{escape(comparison.note)}[/{style}]", highlight=False)
     if comparison.changed:
-        console.print("[dim]changed: " + "; ".join(comparison.changed) + "[/dim]", highlight=False)
+        changed = escape("; ".join(comparison.changed))
+        console.print(f"[dim]changed: {changed}[/dim]", highlight=False)
     tests = {(r.paired.method, r.paired.n) for r in comparison.rungs if r.paired is not None}
     caption = "; ".join(f"{method} on {n} paired examples" for method, n in sorted(tests))
     same = comparison.test_sets.same
@@ -64,7 +66,7 @@ def render_comparison(console: Console, comparison: RunComparison) -> None:
         table.add_column(column, justify="right", no_wrap=True)
     for rung in comparison.rungs:
         test = rung.paired
-        cells = [rung.rung, _compact(rung.a), _compact(rung.b), _points(rung.diff)]
+        cells = [escape(rung.rung), _compact(rung.a), _compact(rung.b), _points(rung.diff)]
         if not same:
             cells.append(_points(test.diff) if test is not None else "-")
         cells.append(f"{test.p_value:.3g}" if test is not None else "-")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -31,11 +32,11 @@ class TerminalReporter:
         self._task: int | None = None
 
     def stage(self, message: str) -> None:
-        self.console.print(f"[dim]- {message}[/dim]")
+        self.console.print(f"[dim]- {escape(message)}[/dim]")
 
     def rung_started(self, rung: str, total: int) -> None:
         self._progress = Progress(
-            TextColumn(f"[bold]{rung:<10}"),
+            TextColumn(f"[bold]{escape(f'{rung:<10}')}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -54,8 +55,9 @@ class TerminalReporter:
             self._progress.stop()
             self._progress = None
         cached = f", {result.cached_calls} from cache" if result.cached_calls else ""
+        rung = escape(f"{result.rung:<10}")
         self.console.print(
-            f"  {result.rung:<10} {result.score.fmt()}  [dim]({result.wall_s:.1f}s{cached})[/dim]"
+            f"  {rung} {result.score.fmt()}  [dim]({result.wall_s:.1f}s{cached})[/dim]"
         )
 
 
@@ -79,19 +81,19 @@ def precheck_table(report: PrecheckReport) -> Table:
         text = ", ".join(f"{label} {count}" for label, count in shown[:12])
         if len(shown) > 12:
             text += f", ... ({len(shown)} labels)"
-        table.add_row("labels", text)
+        table.add_row("labels", escape(text))
     return table
 
 
 def render_check(console: Console, prepared: Prepared) -> None:
     console.print(precheck_table(prepared.precheck))
     for warning in prepared.precheck.warnings:
-        console.print(f"[yellow]! {warning}[/yellow]")
+        console.print(f"[yellow]! {escape(warning)}[/yellow]")
     split = prepared.split
     console.print(
         f"split: {len(split.train)} train / {len(split.test)} test "
         f"(seed {split.seed}{', stratified' if split.stratified else ''}); scorer "
-        f"{prepared.scorer_name}"
+        f"{escape(prepared.scorer_name)}"
     )
 
 
@@ -101,7 +103,8 @@ def rung_table(result: RunResult) -> Table:
         # Served models score labels from logprobs or parse answers: name what was used.
         used = {m for r in result.rungs for m in r.settings.get("methods", []) if m != "error"}
         method = "label " + ", ".join(sorted(used)) if used else method
-    table = Table(title=f"{result.task}: {result.model.name} ({result.model.backend}, {method})")
+    title = f"{result.task}: {result.model.name} ({result.model.backend}, {method})"
+    table = Table(title=escape(title))
     table.add_column("rung", no_wrap=True)
     # A prompted model and a fine-tuned student that differ: say which answered each rung.
     found = rung_models(result)
@@ -113,8 +116,8 @@ def rung_table(result: RunResult) -> Table:
         table.add_column(column, justify="right", no_wrap=True)
     for rung, model in zip(result.rungs, models, strict=True):
         table.add_row(
-            rung.rung,
-            *([model] if show_models else []),
+            escape(rung.rung),
+            *([escape(model)] if show_models else []),
             f"{rung.score.point:.1%}",
             f"[{rung.score.low:.1%}, {rung.score.high:.1%}]",
             str(rung.n),
@@ -131,18 +134,19 @@ def render_result(console: Console, result: RunResult) -> None:
         if comparison.p_value is None:
             continue
         console.print(
-            f"[dim]{comparison.b} vs {comparison.a}: {comparison.diff:+.1%} "
+            f"[dim]{escape(comparison.b)} vs {escape(comparison.a)}: {comparison.diff:+.1%} "
             f"({comparison.method}, p={comparison.p_value:.3g}, n={comparison.n})[/dim]"
         )
     if result.cost is not None:
         render_cost(console, result.cost)
     verdict = result.verdict
     color = _COLORS[verdict.kind]
-    body = f"[bold]{verdict.headline}[/bold]\n\n{verdict.answer}\n\n" + "\n".join(
-        f"- {reason}" for reason in verdict.reasons
+    # Verdict text quotes labels, rung and model names: user text, never markup.
+    body = f"[bold]{escape(verdict.headline)}[/bold]\n\n{escape(verdict.answer)}\n\n" + "\n".join(
+        f"- {escape(reason)}" for reason in verdict.reasons
     )
     console.print(
         Panel(body, title=f"[bold {color}]{verdict.kind}[/bold {color}]", border_style=color)
     )
     if result.run_dir:
-        console.print(f"[dim]run directory: {result.run_dir}[/dim]")
+        console.print(f"[dim]run directory: {escape(result.run_dir)}[/dim]")
