@@ -17,7 +17,7 @@ from shouldtune.records import RungResult
 
 if TYPE_CHECKING:
     from shouldtune.analysis.failures import FailureSummary
-    from shouldtune.analysis.reproduce import Reproducibility
+    from shouldtune.analysis.reproducibility import Reproducibility
 
 VerdictKind = Literal["PROMPT", "RAG", "FINE_TUNE", "NOT_ENOUGH_DATA", "INCONCLUSIVE"]
 PROMPT_RUNGS = ("zero_shot", "few_shot")
