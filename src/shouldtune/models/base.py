@@ -30,6 +30,10 @@ class ModelInfo(BaseModel):
     n_params: int | None = None
 
 
+class ModelError(Exception):
+    """A model reference that cannot be resolved or loaded; the message says why."""
+
+
 class ContextOverflow(ValueError):
     """A prompt longer than the context window the model was loaded with."""
 

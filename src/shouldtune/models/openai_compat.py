@@ -23,9 +23,15 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from shouldtune.models.base import CallFailed, Generation, LogLik, Message, ModelInfo
+from shouldtune.models.base import (
+    CallFailed,
+    Generation,
+    LogLik,
+    Message,
+    ModelError,
+    ModelInfo,
+)
 from shouldtune.models.label_logprobs import Step, label_scores
-from shouldtune.models.registry import ModelError
 from shouldtune.models.remote import RemoteRef
 from shouldtune.models.retry import Backoff, RetriesExhausted, Transient, parse_retry_after
 from shouldtune.spec import ApiSpec

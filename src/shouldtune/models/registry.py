@@ -14,13 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shouldtune.cache import CallCache
-from shouldtune.models.base import Model
+from shouldtune.models.base import Model, ModelError
 from shouldtune.models.remote import RemoteRefError, is_remote, parse_remote
 from shouldtune.spec import ApiSpec
-
-
-class ModelError(Exception):
-    """A model reference that cannot be resolved or loaded; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +164,7 @@ def load_model(
     path = resolved.path
     if path.is_file():
         # Dequantizing a GGUF in transformers takes tens of seconds: do it once, cached.
-        from shouldtune.training.student import dequantized_dir
+        from shouldtune.models.dequantize import dequantized_dir
 
         path = dequantized_dir(path, digest, cache.root)
     return HFModel(path, name=resolved.name, file_sha256=digest, context_length=context_length)
