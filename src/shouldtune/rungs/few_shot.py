@@ -8,55 +8,16 @@ to it (the RAG rung's embedder): a stronger prompt baseline before anyone pays f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
+from shouldtune.demonstrations import BuildMessages, answer_room, choose, fit_demonstrations
 from shouldtune.evaluate import EvalContext, evaluate
-from shouldtune.models.base import ContextOverflow, Message
-from shouldtune.prompts import (
-    default_k,
-    messages_for,
-    pick_demonstrations,
-    probe_examples,
-    system_prompt,
-)
+from shouldtune.models.base import ContextOverflow
+from shouldtune.prompts import messages_for, probe_examples, system_prompt
 from shouldtune.records import Example, Prediction, RungResult
 
 NAME = "few_shot"
-_ANSWER_ROOM = 16
-
-
-@dataclass(frozen=True)
-class Demonstrations:
-    """The demonstrations for each test example (one shared list unless similar)."""
-
-    selection: str
-    k: int
-    per_example: list[list[Example]]
-    shared: bool
-
-
-def choose(ctx: EvalContext, train: Sequence[Example], test: Sequence[Example]) -> Demonstrations:
-    spec = ctx.spec
-    k = spec.few_shot.k or default_k(ctx.labels)
-    if spec.few_shot.selection == "similar":
-        from shouldtune.rag.embedder import load_embedder
-        from shouldtune.rag.similar import nearest_examples
-
-        embedder = ctx.embedder or load_embedder(
-            spec.rag.embedder, ctx.cache, batch_size=spec.rag.batch_size
-        )
-        return Demonstrations(
-            "similar", k, nearest_examples(embedder, ctx.cache, train, test, k), shared=False
-        )
-    balanced = spec.few_shot.selection == "balanced" and ctx.labels is not None
-    demos = pick_demonstrations(train, k, seed=spec.split.seed, balanced=balanced)
-    return Demonstrations("balanced" if balanced else "random", k, [demos] * len(test), True)
-
-
-def answer_room(ctx: EvalContext) -> int:
-    return ctx.spec.max_new_tokens if ctx.labels is None else _ANSWER_ROOM
 
 
 def run(
@@ -107,25 +68,8 @@ def run(
     return result, predictions
 
 
-BuildMessages = Callable[[list[Example]], list[Message]]
-
-
 def _builder(system: str, example: Example) -> BuildMessages:
     return lambda kept: messages_for(system, kept, example)
-
-
-def fit_demonstrations(
-    ctx: EvalContext, demos: list[Example], build: BuildMessages, reserve: int = 0
-) -> list[Example]:
-    """Drop demonstrations from the front (the least similar) until build(kept) fits.
-
-    `reserve` keeps room for text added later (the RAG rung's passages).
-    """
-    budget = ctx.model.info.context_length - answer_room(ctx) - reserve
-    kept = list(demos)
-    while kept and ctx.model.count_tokens(ctx.model.render(build(kept))) > budget:
-        kept.pop(0)
-    return kept
 
 
 def _fit_context(

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from shouldtune.demonstrations import answer_room, choose, fit_demonstrations
 from shouldtune.evaluate import EvalContext, evaluate
 from shouldtune.models.base import Message
 from shouldtune.prompts import system_prompt
@@ -28,7 +29,6 @@ from shouldtune.rag.index import ExactIndex, recall_at_k
 from shouldtune.rag.retrieve import Passage, block, context_text, make_index, within_budget
 from shouldtune.rag.store import EmbeddingStore
 from shouldtune.records import Example, Prediction, RungResult
-from shouldtune.rungs import few_shot
 
 NAME = "rag"
 _READ_CONTEXT = "Use the context to answer."
@@ -101,11 +101,7 @@ def run(
         )
 
     system = system_prompt(spec, ctx.labels) + "\n" + _READ_CONTEXT
-    demos = (
-        few_shot.choose(ctx, train, test).per_example
-        if options.demonstrations
-        else [[] for _ in test]
-    )
+    demos = choose(ctx, train, test).per_example if options.demonstrations else [[] for _ in test]
     costs: dict[str, int] = {}
 
     def cost(text: str) -> int:
@@ -193,8 +189,8 @@ def _fit(
     budget; the passages then take what the window leaves, best ranked first.
     """
     budget = ctx.spec.rag.context_budget
-    limit = ctx.model.info.context_length - few_shot.answer_room(ctx)
-    kept_demos = few_shot.fit_demonstrations(
+    limit = ctx.model.info.context_length - answer_room(ctx)
+    kept_demos = fit_demonstrations(
         ctx, demos, lambda kept: messages_for(system, kept, example, ""), reserve=budget
     )
 
