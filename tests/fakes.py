@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from shouldtune.models.base import Generation, LogLik, Message, ModelInfo
+from shouldtune.models.base import Generation, InProcessModel, LogLik, Message, ModelInfo
 from shouldtune.models.chat import ChatFormat
 
 
-class ScriptedModel:
+class ScriptedModel(InProcessModel):
     """Implements the Model protocol without weights; `answer(prompt)` says what it replies.
 
     For label scoring the scripted answer gets log-probability 0 and every other

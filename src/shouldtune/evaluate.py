@@ -172,11 +172,7 @@ def generation(
 
 def uses_loglik(ctx: EvalContext) -> bool:
     # An HTTP backend says `scores_labels = False` once it knows its server gives no logprobs.
-    return (
-        ctx.labels is not None
-        and ctx.scorer.name == "label"
-        and getattr(ctx.model, "scores_labels", True) is not False
-    )
+    return ctx.labels is not None and ctx.scorer.name == "label" and ctx.model.scores_labels
 
 
 def predict(ctx: EvalContext, rung: str, example: Example, messages: list[Message]) -> Prediction:
@@ -277,10 +273,9 @@ def evaluate(
 ) -> tuple[RungResult, list[Prediction]]:
     """Ask every test item; `probe` (train items) lets a prompt rung decide on calibration."""
     start = time.perf_counter()
-    stats = getattr(ctx.model, "call_stats", None)
-    before: dict[str, int] = stats() if stats is not None else {}
+    before = ctx.model.call_stats()
     calibrated = decide_calibration(ctx, rung, probe) if probe is not None else None
-    workers = min(int(getattr(ctx.model, "max_concurrency", 1)), len(items))
+    workers = min(ctx.model.max_concurrency, len(items))
     if workers > 1:
         predictions = _predict_parallel(ctx, rung, items, workers)
     else:
@@ -289,13 +284,12 @@ def evaluate(
             predictions.append(predict(ctx, rung, example, messages))
             ctx.progress(done + 1, len(items))
     accounting = _accounting(ctx, predictions)
-    if stats is not None:
-        after = stats()
+    after = ctx.model.call_stats()
+    if after:  # a backend that makes remote calls counts them; a local one has none
         accounting["http"] = {k: v - before.get(k, 0) for k, v in after.items()}
         accounting["http"]["concurrency"] = max(workers, 1)
     notes = list(notes or [])
-    adaptations = getattr(ctx.model, "adaptations", None)
-    if adaptations is not None and (changes := adaptations()):
+    if changes := ctx.model.adaptations():
         accounting["model"]["adapted"] = changes
         notes.append("the server refused some parameters; asked with " + "; ".join(changes))
     errors = sum(1 for p in predictions if p.method == "error")
@@ -370,12 +364,12 @@ def _accounting(ctx: EvalContext, predictions: Sequence[Prediction]) -> dict[str
             "mean_completion_tokens": completion_tokens / requests if requests else 0.0,
             "fresh_prompt_tokens": sum(p.prompt_tokens for p in answered if not p.cached),
             "fresh_completion_tokens": sum(p.completion_tokens for p in answered if not p.cached),
-            "source": "server" if info.backend == "openai" else "tokenizer",
+            "source": ctx.model.usage_source,
         },
         "methods": sorted({p.method for p in predictions}),
     }
     api = ctx.spec.api
-    if info.backend == "openai" and api.price_input is not None and requests:
+    if ctx.model.usage_source == "server" and api.price_input is not None and requests:
         price_out = api.price_output if api.price_output is not None else api.price_input
         cost = (prompt_tokens * api.price_input + completion_tokens * price_out) / 1e6
         out["cost_usd"] = cost

@@ -30,6 +30,7 @@ from shouldtune.models.base import (
     Message,
     ModelError,
     ModelInfo,
+    UsageSource,
 )
 from shouldtune.models.label_logprobs import Step, label_scores
 from shouldtune.models.remote import RemoteRef
@@ -119,6 +120,11 @@ class OpenAICompatModel:
     def scores_labels(self) -> bool:
         """False once the server is known to give no logprobs: the evaluator then parses."""
         return self._logprobs is not False
+
+    @property
+    def usage_source(self) -> UsageSource:
+        """The server's usage figures: what the provider bills (api.price_* apply)."""
+        return "server"
 
     def call_stats(self) -> dict[str, int]:
         """Retries and failed calls so far (the evaluator reports them per rung)."""
