@@ -23,6 +23,7 @@ from typing import Any
 from shouldtune import calibration
 from shouldtune.analysis.stats import logsumexp, score_interval
 from shouldtune.cache import CallCache, call_key
+from shouldtune.cost import api_usd
 from shouldtune.models.base import CallFailed, Message, Model
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
@@ -368,10 +369,9 @@ def _accounting(ctx: EvalContext, predictions: Sequence[Prediction]) -> dict[str
         },
         "methods": sorted({p.method for p in predictions}),
     }
-    api = ctx.spec.api
-    if ctx.model.usage_source == "server" and api.price_input is not None and requests:
-        price_out = api.price_output if api.price_output is not None else api.price_input
-        cost = (prompt_tokens * api.price_input + completion_tokens * price_out) / 1e6
+    # Only a served model's tokens are billed; the task's API prices are its prices.
+    cost = api_usd(ctx.spec.api, prompt_tokens, completion_tokens)
+    if ctx.model.usage_source == "server" and requests and cost is not None:
         out["cost_usd"] = cost
         out["cost_per_request_usd"] = cost / requests
     return out

@@ -220,7 +220,12 @@ class ApiSpec(_Strict):
     price_input: float | None = Field(
         None, ge=0, description="USD per million prompt tokens (gives the rungs' API cost)."
     )
-    price_output: float | None = Field(None, ge=0, description="USD per million completion tokens.")
+    price_output: float | None = Field(
+        None,
+        ge=0,
+        description="USD per million completion tokens. Not given: the input price, for the "
+        "rungs' cost and the cost table alike.",
+    )
 
 
 class CostSpec(_Strict):
