@@ -425,7 +425,7 @@ def models() -> None:
     console.print(table)
     console.print(
         "Any .gguf path runs in llama.cpp; a Hugging Face folder (or hf:PATH.gguf) runs in "
-        "transformers."
+        "transformers; mock has no weights and echoes the input (a dry run of the pipeline)."
     )
 
 

