@@ -28,6 +28,7 @@ MODEL_CALLING = (
     "shouldtune.models.hf",
     "shouldtune.models.openai_compat",
     "shouldtune.models.dequantize",
+    "shouldtune.models.mock",
 )
 PIPELINE = ("shouldtune.ladder", "shouldtune.rungs", "shouldtune.training", "shouldtune.api")
 
@@ -132,7 +133,7 @@ def circles(src: Path = SRC) -> list[list[str]]:
             elif target in stack:
                 low[module] = min(low[module], order[target])
         if low[module] == order[module]:
-            group = []
+            group: list[str] = []
             while not group or group[-1] != module:
                 group.append(stack.pop())
             if len(group) > 1:
