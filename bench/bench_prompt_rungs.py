@@ -77,8 +77,8 @@ def main() -> None:
     if not args.skip_naive:
         import torch
 
+        from shouldtune.models.dequantize import dequantized_dir
         from shouldtune.models.hf import load_hf
-        from shouldtune.training.student import dequantized_dir
 
         start = time.perf_counter()
         # The same GGUF, dequantized once to a transformers folder (cached).

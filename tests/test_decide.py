@@ -99,7 +99,7 @@ def test_no_rungs_is_inconclusive() -> None:
 
 
 def _cmp(a: str, b: str, diff: float, p: float, a_only: int, b_only: int, n: int = 50) -> object:
-    from shouldtune.ladder import Comparison
+    from shouldtune.results import Comparison
 
     return Comparison(
         a=a, b=b, method="mcnemar", n=n, diff=diff, p_value=p, a_only=a_only, b_only=b_only
@@ -166,7 +166,7 @@ def test_prompt_within_reach_wins_over_a_better_lora() -> None:
 
 def _evidence(reproducible: int, checked: int) -> tuple[object, object]:
     from shouldtune.analysis.failures import CategoryCount, Confusion, FailureSummary
-    from shouldtune.analysis.reproduce import Reproducibility
+    from shouldtune.analysis.reproducibility import Reproducibility
     from shouldtune.analysis.stats import wilson
 
     failures = FailureSummary(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from shouldtune.decide import Verdict, decide
-from shouldtune.ladder import Comparison
 from shouldtune.records import Interval, RungResult
+from shouldtune.results import Comparison
 
 
 def rung(

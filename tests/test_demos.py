@@ -14,6 +14,7 @@ from shouldtune.cli import app
 from shouldtune.demos import DEMOS, task_file
 from shouldtune.ladder import prepare, run_ladder
 from shouldtune.models.base import Model
+from shouldtune.report.write import write_reports
 from shouldtune.spec import load_spec
 
 runner = CliRunner()
@@ -57,6 +58,7 @@ def test_demo_loads_and_climbs_on_a_small_budget(
         }
     )
     result = run_ladder(small, cache=cache, runs_dir=tmp_path / "runs", model=smollm)
+    write_reports(Path(result.run_dir or ""))  # what `shouldtune.run` does after the ladder
     assert result.rungs[0].rung == "zero_shot"
     assert "prompt_search" in [r.rung for r in result.rungs]
     assert all(r.n == 4 for r in result.rungs)

@@ -101,5 +101,5 @@ def test_usage_and_model_are_recorded_per_rung(tmp_path: Path, cache: CallCache)
     for rung in result.rungs:
         usage = rung.settings["usage"]
         assert usage["requests"] == rung.n and usage["prompt_tokens"] > 0
-        assert rung.settings["model"] == {"name": "scripted", "backend": "scripted"}
+        assert rung.settings["model"] == {"name": "scripted", "backend": "mock"}
         assert "cost_usd" not in rung.settings  # no API, no price: no cost claimed

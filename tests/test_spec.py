@@ -10,7 +10,7 @@ from shouldtune.spec import SpecError, TaskSpec, load_spec, spec_from_dict, spec
 def test_cli_style_spec_needs_only_data() -> None:
     spec = spec_from_dict({"data": "examples.jsonl", "expected": "label"})
     assert spec.expected == "label"
-    assert spec.rungs == ["zero_shot", "few_shot", "lora"]
+    assert spec.rungs == ["zero_shot", "few_shot", "prompt_search", "lora"]
     assert spec.task_name == "examples"
 
 

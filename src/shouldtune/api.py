@@ -9,8 +9,9 @@ from shouldtune.cache import CallCache
 from shouldtune.spec import TaskSpec, load_spec, merge, spec_from_dict
 
 if TYPE_CHECKING:
-    from shouldtune.ladder import Prepared, Reporter, RunResult
+    from shouldtune.ladder import Reporter
     from shouldtune.models.base import Model
+    from shouldtune.results import Prepared, RunResult
 
 
 def _as_spec(task: TaskSpec | Path | str | dict[str, Any], overrides: dict[str, Any]) -> TaskSpec:
@@ -43,11 +44,12 @@ def run(
     'PROMPT'
     """
     from shouldtune.ladder import run_ladder
+    from shouldtune.report.write import write_reports
 
     spec = _as_spec(task, overrides)
     cache = CallCache(cache_dir)
     try:
-        return run_ladder(
+        result = run_ladder(
             spec,
             cache=cache,
             runs_dir=runs_dir,
@@ -57,6 +59,11 @@ def run(
         )
     finally:
         cache.close()
+    # The reports are rendered from the finished run directory, here rather than in the
+    # ladder: the report package reads saved runs and never imports the pipeline.
+    if result.run_dir is not None:
+        write_reports(Path(result.run_dir))
+    return result
 
 
 def check(

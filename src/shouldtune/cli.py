@@ -149,8 +149,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _guarded(action: Any) -> Any:
     """Run an action and turn expected failures into a message and exit code 2."""
     from shouldtune.data import DataError
-    from shouldtune.models.base import ContextOverflow
-    from shouldtune.models.registry import ModelError
+    from shouldtune.models.base import ContextOverflow, ModelError
     from shouldtune.rag import RagError
     from shouldtune.report.load import ReportError
     from shouldtune.scoring import ScorerError
@@ -431,7 +430,7 @@ def models() -> None:
     console.print(table)
     console.print(
         "Any .gguf path runs in llama.cpp; a Hugging Face folder (or hf:PATH.gguf) runs in "
-        "transformers."
+        "transformers; mock has no weights and echoes the input (a dry run of the pipeline)."
     )
 
 

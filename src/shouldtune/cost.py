@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shouldtune.records import RungResult
 from shouldtune.rung_info import cost_order
-from shouldtune.spec import CostSpec, SpecError, TaskSpec, merge
+from shouldtune.spec import ApiSpec, CostSpec, SpecError, TaskSpec, merge
 
 Method = Literal["lora", "full"]
 FLOPS_PER_PARAM_TOKEN: dict[str, float] = {"lora": 4.0, "full": 6.0}
@@ -135,12 +135,34 @@ def load_price_table(path: Path | None = None) -> PriceTable:
         raise SpecError("\n".join(lines)) from None
 
 
+def api_rates(
+    price_input: float | None, price_output: float | None
+) -> tuple[float | None, float | None]:
+    """The user's API prices, USD per million (input, output) tokens; None where not given.
+
+    The one rule every reader of api.price_* uses (each rung's cost_usd, the cost table, the
+    advice): an output price left out is the input price, so a price the user gave is never
+    mixed with the table's placeholder for the other half of a request.
+    """
+    return price_input, price_output if price_output is not None else price_input
+
+
+def api_usd(api: ApiSpec, prompt_tokens: float, completion_tokens: float) -> float | None:
+    """What these tokens cost at the task's API prices; None when no input price is given."""
+    rate_in, rate_out = api_rates(api.price_input, api.price_output)
+    if rate_in is None or rate_out is None:
+        return None
+    use = TokenUse(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, source="usage")
+    return request_usd(use, rate_in, rate_out)
+
+
 def prices_for(
     spec: CostSpec, *, api_input: float | None = None, api_output: float | None = None
 ) -> PriceTable:
     """The price table a task uses: the file it names, then its own overrides."""
     table = load_price_table(spec.price_table)
     update: dict[str, Any] = {}
+    api_input, api_output = api_rates(api_input, api_output)
     if api_input is not None:
         update["api_input_usd_per_mtok"] = api_input
     if api_output is not None:

@@ -18,7 +18,7 @@ from shouldtune.rung_info import cost_order, info, is_prompt
 
 if TYPE_CHECKING:
     from shouldtune.analysis.failures import FailureSummary
-    from shouldtune.analysis.reproduce import Reproducibility
+    from shouldtune.analysis.reproducibility import Reproducibility
 
 VerdictKind = Literal["PROMPT", "RAG", "FINE_TUNE", "NOT_ENOUGH_DATA", "INCONCLUSIVE"]
 

@@ -23,6 +23,7 @@ from typing import Any
 from shouldtune import calibration
 from shouldtune.analysis.stats import logsumexp, score_interval
 from shouldtune.cache import CallCache, call_key
+from shouldtune.cost import api_usd
 from shouldtune.models.base import CallFailed, Message, Model
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
@@ -175,11 +176,7 @@ def generation(
 
 def uses_loglik(ctx: EvalContext) -> bool:
     # An HTTP backend says `scores_labels = False` once it knows its server gives no logprobs.
-    return (
-        ctx.labels is not None
-        and ctx.scorer.name == "label"
-        and getattr(ctx.model, "scores_labels", True) is not False
-    )
+    return ctx.labels is not None and ctx.scorer.name == "label" and ctx.model.scores_labels
 
 
 def predict(ctx: EvalContext, rung: str, example: Example, messages: list[Message]) -> Prediction:
@@ -287,10 +284,9 @@ def evaluate(
 ) -> tuple[RungResult, list[Prediction]]:
     """Ask every test item; `probe` (train items) lets a prompt rung decide on calibration."""
     start = time.perf_counter()
-    stats = getattr(ctx.model, "call_stats", None)
-    before: dict[str, int] = stats() if stats is not None else {}
+    before = ctx.model.call_stats()
     calibrated = decide_calibration(ctx, rung, probe) if probe is not None else None
-    workers = min(int(getattr(ctx.model, "max_concurrency", 1)), len(items))
+    workers = min(ctx.model.max_concurrency, len(items))
     if workers > 1:
         predictions = _predict_parallel(ctx, rung, items, workers)
     else:
@@ -299,13 +295,12 @@ def evaluate(
             predictions.append(predict(ctx, rung, example, messages))
             ctx.progress(done + 1, len(items))
     accounting = _accounting(ctx, predictions)
-    if stats is not None:
-        after = stats()
+    after = ctx.model.call_stats()
+    if after:  # a backend that makes remote calls counts them; a local one has none
         accounting["http"] = {k: v - before.get(k, 0) for k, v in after.items()}
         accounting["http"]["concurrency"] = max(workers, 1)
     notes = list(notes or [])
-    adaptations = getattr(ctx.model, "adaptations", None)
-    if adaptations is not None and (changes := adaptations()):
+    if changes := ctx.model.adaptations():
         accounting["model"]["adapted"] = changes
         notes.append("the server refused some parameters; asked with " + "; ".join(changes))
     errors = sum(1 for p in predictions if p.method == "error")
@@ -380,14 +375,13 @@ def _accounting(ctx: EvalContext, predictions: Sequence[Prediction]) -> dict[str
             "mean_completion_tokens": completion_tokens / requests if requests else 0.0,
             "fresh_prompt_tokens": sum(p.prompt_tokens for p in answered if not p.cached),
             "fresh_completion_tokens": sum(p.completion_tokens for p in answered if not p.cached),
-            "source": "server" if info.backend == "openai" else "tokenizer",
+            "source": ctx.model.usage_source,
         },
         "methods": sorted({p.method for p in predictions}),
     }
-    api = ctx.spec.api
-    if info.backend == "openai" and api.price_input is not None and requests:
-        price_out = api.price_output if api.price_output is not None else api.price_input
-        cost = (prompt_tokens * api.price_input + completion_tokens * price_out) / 1e6
+    # Only a served model's tokens are billed; the task's API prices are its prices.
+    cost = api_usd(ctx.spec.api, prompt_tokens, completion_tokens)
+    if ctx.model.usage_source == "server" and requests and cost is not None:
         out["cost_usd"] = cost
         out["cost_per_request_usd"] = cost / requests
     return out

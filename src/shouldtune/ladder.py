@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Sequence
 from itertools import combinations
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel, Field
-
-from shouldtune import __version__
-from shouldtune.analysis.failures import FailureSummary, summarize_failures
-from shouldtune.analysis.reproduce import Reproducibility, reproduce_failures
+from shouldtune.analysis.failures import summarize_failures
+from shouldtune.analysis.reproduce import reproduce_failures
+from shouldtune.analysis.reproducibility import Reproducibility
 from shouldtune.analysis.stats import mcnemar, paired_bootstrap
 from shouldtune.cache import CallCache
-from shouldtune.cost import CostReport, run_cost, task_prices
+from shouldtune.cost import run_cost, task_prices
 from shouldtune.data import DataError, DataIssue, load_examples
-from shouldtune.decide import Verdict, decide
+from shouldtune.decide import decide
 from shouldtune.evaluate import EvalContext
 from shouldtune.labels import unify_labels
-from shouldtune.models.base import Model, ModelInfo
+from shouldtune.models.base import Model
 from shouldtune.models.registry import load_model
-from shouldtune.precheck import PrecheckReport, near_duplicate_groups, run_precheck
+from shouldtune.precheck import near_duplicate_groups, run_precheck
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
+from shouldtune.results import Comparison, Prepared, RunResult, SplitSummary
 from shouldtune.rundir import RunDir
 from shouldtune.rung_info import cost_order, is_prompting
 from shouldtune.rungs import REGISTRY
 from shouldtune.scoring import build_scorer, infer_label_task
 from shouldtune.spec import TaskSpec
-from shouldtune.split import Split, make_split
+from shouldtune.split import make_split
 
 
 class Reporter(Protocol):
@@ -58,73 +56,6 @@ class SilentReporter:
 
     def rung_finished(self, result: RungResult) -> None:
         pass
-
-
-class Comparison(BaseModel):
-    """Rung b against rung a on the same test examples."""
-
-    a: str
-    b: str
-    method: str
-    n: int
-    diff: float = Field(description="b minus a, mean score")
-    low: float | None = None
-    high: float | None = None
-    p_value: float | None = None
-    a_only: int | None = Field(None, description="examples a passes and b fails")
-    b_only: int | None = None
-
-
-class SplitSummary(BaseModel):
-    n_train: int
-    n_test: int
-    seed: int
-    stratified: bool
-    test_ids: list[str]
-    train_ids: list[str]
-
-
-class RunResult(BaseModel):
-    """Everything a run measured and concluded; results.json is this model."""
-
-    schema_version: int = 1
-    shouldtune_version: str = __version__
-    task: str
-    run_dir: str | None
-    model: ModelInfo
-    scorer: str
-    labels: list[str] | None
-    bar: float
-    prompt_fraction: float
-    precheck: PrecheckReport
-    split: SplitSummary
-    rungs: list[RungResult]
-    skipped: dict[str, str] = Field(
-        default_factory=dict, description="Rungs not climbed, with the reason."
-    )
-    comparisons: list[Comparison]
-    failures: list[FailureSummary] = Field(
-        default_factory=list, description="Each rung's failures by category."
-    )
-    reproducibility: Reproducibility | None = Field(
-        None, description="The best prompt rung's failures re-run under seeds and variants."
-    )
-    cost: CostReport | None = Field(
-        None, description="Monthly spend per option, the fine-tune's cost and break-even."
-    )
-    verdict: Verdict
-    wall_s: float
-
-
-@dataclasses.dataclass
-class Prepared:
-    """The task ready to climb: examples validated, pre-checked and split."""
-
-    spec: TaskSpec
-    scorer_name: str
-    labels: list[str] | None
-    precheck: PrecheckReport
-    split: Split
 
 
 def resolve_labels(spec: TaskSpec, examples: Sequence[Example]) -> tuple[str, list[str] | None]:
@@ -414,10 +345,6 @@ def run_ladder(
         if run_dir is not None:
             run_dir.write_results(run_result.model_dump(mode="json"))
             run_dir.write_manifest(spec, loaded.info, split, status="finished")
-            # Imported here: the report package reads RunResult from this module.
-            from shouldtune.report.write import write_reports
-
-            write_reports(run_dir.path)
         return run_result
     finally:
         if owned:

@@ -257,7 +257,12 @@ class ApiSpec(_Strict):
     price_input: float | None = Field(
         None, ge=0, description="USD per million prompt tokens (gives the rungs' API cost)."
     )
-    price_output: float | None = Field(None, ge=0, description="USD per million completion tokens.")
+    price_output: float | None = Field(
+        None,
+        ge=0,
+        description="USD per million completion tokens. Not given: the input price, for the "
+        "rungs' cost and the cost table alike.",
+    )
 
 
 class CostSpec(_Strict):
@@ -359,7 +364,8 @@ class TaskSpec(_Strict):
         description=(
             "Model the prompt rungs ask: a built-in name (shouldtune models), a .gguf path, an "
             "HF directory, or an OpenAI-compatible one (openai:gpt-4o-mini, ollama:NAME, "
-            "http://HOST:PORT/v1:MODEL; see api)."
+            "http://HOST:PORT/v1:MODEL; see api), or mock: no weights, it echoes the input (a "
+            "dry run of the pipeline; its verdicts mean nothing)."
         ),
     )
     student: str | None = Field(

@@ -17,9 +17,9 @@ import pytest
 
 from shouldtune.cache import CallCache
 from shouldtune.ladder import prepare, run_ladder
-from shouldtune.models.base import Message
+from shouldtune.models.base import Message, ModelError
 from shouldtune.models.openai_compat import OpenAICompatModel
-from shouldtune.models.registry import ModelError, load_model
+from shouldtune.models.registry import load_model
 from shouldtune.models.remote import parse_remote
 from shouldtune.models.retry import Backoff
 from shouldtune.spec import TaskSpec, load_spec

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from shouldtune.cache import CallCache
-from shouldtune.ladder import run_ladder
+from shouldtune.api import run
 from shouldtune.report.terminal import render_result
 from shouldtune.spec import load_spec
 from tests.conftest import EXAMPLES, SHARED_MODEL_CACHE
@@ -44,11 +43,7 @@ def test_prompted_server_model_against_fine_tuned_local_student(
             "lora": {"max_steps": 4, "batch_size": 4, "target_modules": ["q_proj", "v_proj"]},
         },
     )
-    cache = CallCache(cache_dir)
-    try:
-        result = run_ladder(spec, cache=cache, runs_dir=tmp_path / "runs")
-    finally:
-        cache.close()
+    result = run(spec, cache_dir=cache_dir, runs_dir=tmp_path / "runs")
     prompted, tuned = result.rungs
     assert result.model.backend == "openai" and result.model.name == "served-smollm2"
     assert prompted.settings["model"] == {"name": "served-smollm2", "backend": "openai"}

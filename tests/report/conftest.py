@@ -1,4 +1,4 @@
-"""Run directories for report tests, produced by the real ladder with scripted models."""
+"""Run directories for report tests, produced by `shouldtune.run` with scripted models."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from shouldtune.cache import CallCache
-from shouldtune.ladder import RunResult, run_ladder
+from shouldtune.api import run
+from shouldtune.results import RunResult
 from shouldtune.spec import TaskSpec
 from tests.fakes import ScriptedModel, last_input
 
@@ -57,16 +57,12 @@ def make_run(
     spec: TaskSpec | None = None,
     model_name: str = "scripted",
 ) -> RunResult:
-    store = CallCache(tmp_path / "cache")
-    try:
-        return run_ladder(
-            spec or color_task(tmp_path),
-            cache=store,
-            runs_dir=tmp_path / "runs",
-            model=ScriptedModel(answer, name=model_name),
-        )
-    finally:
-        store.close()
+    return run(
+        spec or color_task(tmp_path),
+        cache_dir=tmp_path / "cache",
+        runs_dir=tmp_path / "runs",
+        model=ScriptedModel(answer, name=model_name),
+    )
 
 
 @pytest.fixture

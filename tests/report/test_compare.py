@@ -34,7 +34,7 @@ def test_another_model_on_the_same_test_set_is_paired(tmp_path: Path) -> None:
     sets = comparison.test_sets
     assert sets.same and sets.overlap == sets.n_a == sets.n_b == 27
     assert comparison.note.startswith("Same 27 test examples")
-    assert comparison.changed == ["model file: scripted-sha -> scripted-ora"]
+    assert comparison.changed == ["model file: mock-shaky -> mock-oracle"]
     few = next(r for r in comparison.rungs if r.rung == "few_shot")
     pa, pb = _passes(a, "few_shot"), _passes(b, "few_shot")
     expected = mcnemar([pa[i] for i in pa], [pb[i] for i in pa])

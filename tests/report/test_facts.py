@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from shouldtune.ladder import RunResult
 from shouldtune.records import Interval, Prediction
 from shouldtune.report.facts import (
     OTHER,
@@ -16,6 +15,7 @@ from shouldtune.report.facts import (
     top_confusions,
     top_failures,
 )
+from shouldtune.results import RunResult
 
 
 def pred(

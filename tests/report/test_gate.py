@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from shouldtune.ladder import RunResult
 from shouldtune.records import Interval
 from shouldtune.report.gate import gate_failures, parse_verdicts
+from shouldtune.results import RunResult
 
 
 def with_scores(result: RunResult, *intervals: tuple[float, float, float]) -> RunResult:

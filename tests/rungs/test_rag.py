@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from shouldtune.cache import CallCache
-from shouldtune.ladder import RunResult, run_ladder
+from shouldtune.ladder import run_ladder
+from shouldtune.results import RunResult
 from shouldtune.spec import TaskSpec, spec_from_dict
 from tests.fakes import ScriptedModel
 from tests.rag.fakes import HashEmbedder

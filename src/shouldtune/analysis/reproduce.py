@@ -24,14 +24,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
-
 from shouldtune.analysis.failures import category_of
+from shouldtune.analysis.reproducibility import CategoryShare, ReproducedFailure, Reproducibility
 from shouldtune.analysis.stats import wilson
 from shouldtune.evaluate import EvalContext, generation, label_scores, uses_loglik
 from shouldtune.models.base import CallFailed, ContextOverflow, Message
 from shouldtune.prompts import pick_demonstrations
-from shouldtune.records import Example, Interval, Prediction
+from shouldtune.records import Example, Prediction
 
 # Rewordings of the framing around the user's instructions. They wrap the system message
 # rather than replace it, so that a RAG prompt keeps its passages.
@@ -40,46 +39,6 @@ FRAMINGS: tuple[str, ...] = (
     "{system}\nGive the answer only, with no explanation.",
     "You are a precise and careful assistant.\n{system}",
 )
-
-
-class ReproducedFailure(BaseModel):
-    example_id: str
-    category: str
-    runs: int
-    failed_runs: int
-    passed_under: list[str] = Field(description="Conditions under which it passed.")
-
-    @property
-    def reproducible(self) -> bool:
-        return self.runs > 0 and 2 * self.failed_runs > self.runs
-
-
-class CategoryShare(BaseModel):
-    category: str
-    checked: int
-    reproducible: int
-
-
-class Reproducibility(BaseModel):
-    """How many of one rung's failures recur across seeds and prompt variants."""
-
-    rung: str
-    n_failures: int = Field(description="Failures of the rung on the test set.")
-    n_checked: int = Field(description="Failures re-run (a seeded sample when there are many).")
-    conditions: list[str] = Field(description="The re-run conditions (at most, per example).")
-    reproducible: int
-    share: Interval = Field(description="Share of checked failures that are reproducible.")
-    by_category: list[CategoryShare]
-    failures: list[ReproducedFailure]
-
-    def describe(self) -> str:
-        if not self.n_checked:
-            return f"{self.rung}: no failures to re-run"
-        cats = ", ".join(f"{c.category} {c.reproducible}/{c.checked}" for c in self.by_category)
-        return (
-            f"{self.rung}: {self.reproducible} of {self.n_checked} failures reproducible "
-            f"({self.share.fmt()}) over {len(self.conditions)} re-runs each ({cats})"
-        )
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ class ModelInfo(BaseModel):
     n_params: int | None = None
 
 
+class ModelError(Exception):
+    """A model reference that cannot be resolved or loaded; the message says why."""
+
+
 class ContextOverflow(ValueError):
     """A prompt longer than the context window the model was loaded with."""
 
@@ -71,11 +75,53 @@ class LogLik:
     completion_tokens: int = 0
 
 
+UsageSource = Literal["server", "tokenizer"]
+
+
 class Model(Protocol):
-    """A loaded model. Prompts are rendered text; the model owns its chat template."""
+    """A loaded model. Prompts are rendered text; the model owns its chat template.
+
+    Besides answering, a backend declares what the evaluator may ask of it (the capabilities
+    below, read as plain attributes); a local backend inherits them from `InProcessModel`.
+    """
 
     @property
     def info(self) -> ModelInfo: ...
+
+    @property
+    def scores_labels(self) -> bool:
+        """Whether `loglik` is worth asking for a closed label set.
+
+        False once the backend knows it cannot answer (a server that gives no logprobs): the
+        evaluator then generates and parses the label instead. May turn False during a run.
+        """
+        ...
+
+    @property
+    def max_concurrency(self) -> int:
+        """Requests the evaluator may keep in flight at once: 1 for a model in this process."""
+        ...
+
+    @property
+    def usage_source(self) -> UsageSource:
+        """Where token counts come from, and so whether they are billed per token.
+
+        "server": the usage figures of a served model, what a provider bills (the task's API
+        prices apply). "tokenizer": counted here, by a model that is not paid per token.
+        """
+        ...
+
+    def call_stats(self) -> dict[str, int]:
+        """Counters of remote calls so far (retries, failed calls); empty for a local model.
+
+        Cumulative: the evaluator reports each rung's difference as `settings.http`.
+        """
+        ...
+
+    def adaptations(self) -> list[str]:
+        """What the server made this backend change from what was asked (a reasoning model's
+        token budget or temperature), in words for the reports; empty when nothing was."""
+        ...
 
     def render(self, messages: Sequence[Message]) -> str:
         """The prompt text for these messages, ending where the answer starts."""
@@ -102,3 +148,29 @@ class Model(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class InProcessModel:
+    """The capabilities of a model that runs in this process (see `Model`).
+
+    It scores labels, answers one request at a time, counts tokens with its own tokenizer
+    (nothing billed per token) and makes no remote calls to count or adapt.
+    """
+
+    @property
+    def scores_labels(self) -> bool:
+        return True
+
+    @property
+    def max_concurrency(self) -> int:
+        return 1
+
+    @property
+    def usage_source(self) -> UsageSource:
+        return "tokenizer"
+
+    def call_stats(self) -> dict[str, int]:
+        return {}
+
+    def adaptations(self) -> list[str]:
+        return []

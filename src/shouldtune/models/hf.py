@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from shouldtune.models.base import Generation, LogLik, Message, ModelInfo
+from shouldtune.models.base import Generation, InProcessModel, LogLik, Message, ModelInfo
 from shouldtune.models.chat import ChatFormat
 
 
@@ -48,7 +48,7 @@ def load_hf(path: Path) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-class HFModel:
+class HFModel(InProcessModel):
     """Implements `shouldtune.models.base.Model` on transformers."""
 
     def __init__(

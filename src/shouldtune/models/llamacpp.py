@@ -19,7 +19,14 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from shouldtune.models.base import ContextOverflow, Generation, LogLik, Message, ModelInfo
+from shouldtune.models.base import (
+    ContextOverflow,
+    Generation,
+    InProcessModel,
+    LogLik,
+    Message,
+    ModelInfo,
+)
 from shouldtune.models.chat import ChatFormat
 from shouldtune.token_ids import common_prefix
 
@@ -36,7 +43,7 @@ def _quiet_llama() -> Any:
     return llama_cpp
 
 
-class LlamaCppModel:
+class LlamaCppModel(InProcessModel):
     """A GGUF file loaded once; implements `shouldtune.models.base.Model`."""
 
     def __init__(

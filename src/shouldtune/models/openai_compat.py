@@ -23,9 +23,16 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from shouldtune.models.base import CallFailed, Generation, LogLik, Message, ModelInfo
+from shouldtune.models.base import (
+    CallFailed,
+    Generation,
+    LogLik,
+    Message,
+    ModelError,
+    ModelInfo,
+    UsageSource,
+)
 from shouldtune.models.label_logprobs import Step, label_scores
-from shouldtune.models.registry import ModelError
 from shouldtune.models.remote import RemoteRef, redact_url_credentials
 from shouldtune.models.retry import Backoff, RetriesExhausted, Transient, parse_retry_after
 from shouldtune.spec import ApiSpec
@@ -114,6 +121,11 @@ class OpenAICompatModel:
     def scores_labels(self) -> bool:
         """False once the server is known to give no logprobs: the evaluator then parses."""
         return self._logprobs is not False
+
+    @property
+    def usage_source(self) -> UsageSource:
+        """The server's usage figures: what the provider bills (api.price_* apply)."""
+        return "server"
 
     def call_stats(self) -> dict[str, int]:
         """Retries and failed calls so far (the evaluator reports them per rung)."""

@@ -14,13 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shouldtune.cache import CallCache
-from shouldtune.models.base import Model
+from shouldtune.models.base import Model, ModelError
 from shouldtune.models.remote import RemoteRefError, is_remote, parse_remote
 from shouldtune.spec import ApiSpec
-
-
-class ModelError(Exception):
-    """A model reference that cannot be resolved or loaded; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +45,10 @@ BUILTINS: dict[str, BuiltinModel] = {
         "gemma",
     ),
 }
+
+
+MOCK = "mock"  # models.mock: no weights, answers by echoing the input (dry runs, tests)
+_MOCK_CONTEXT = 4096
 
 
 def _package_dir(package: str) -> Path:
@@ -120,6 +120,11 @@ def resolve(reference: str, cache_dir: Path) -> Resolved:
             f"model {reference!r} is served over HTTP: it can be prompted, not loaded here "
             "(a student to fine-tune must be a local model)"
         )
+    if reference == MOCK:
+        raise ModelError(
+            "model 'mock' has no weights: it can be prompted (a dry run), not fine-tuned "
+            "(set student to a local model, or leave lora out of the rungs)"
+        )
     force_hf = reference.startswith("hf:")
     ref = reference[3:] if force_hf else reference
     if ref in BUILTINS:
@@ -146,6 +151,10 @@ def load_model(
     api: ApiSpec | None = None,
 ) -> Model:
     """Load a model by reference; `api` configures OpenAI-compatible ones (defaults if None)."""
+    if reference == MOCK:
+        from shouldtune.models.mock import MockModel
+
+        return MockModel(context_length=context_length or _MOCK_CONTEXT)
     if is_remote(reference):
         from shouldtune.models.openai_compat import OpenAICompatModel
 
@@ -173,7 +182,7 @@ def load_model(
     path = resolved.path
     if path.is_file():
         # Dequantizing a GGUF in transformers takes tens of seconds: do it once, cached.
-        from shouldtune.training.student import dequantized_dir
+        from shouldtune.models.dequantize import dequantized_dir
 
         path = dequantized_dir(path, digest, cache.root)
     return HFModel(path, name=resolved.name, file_sha256=digest, context_length=context_length)

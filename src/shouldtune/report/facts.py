@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from shouldtune.ladder import RunResult
 from shouldtune.records import Interval, Prediction
+from shouldtune.results import RunResult
 from shouldtune.scoring import CATEGORIES
 
 RungStatus = Literal["meets", "within", "uncertain", "short"]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import get_args
 
 from shouldtune.decide import VerdictKind
-from shouldtune.ladder import RunResult
+from shouldtune.results import RunResult
 
 VERDICTS: tuple[str, ...] = get_args(VerdictKind)
 GATE_EXIT_CODE = 3

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shouldtune.ladder import RunResult
 from shouldtune.records import Prediction
+from shouldtune.results import RunResult
 
 
 class ReportError(Exception):

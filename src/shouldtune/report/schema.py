@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from shouldtune.ladder import RunResult
+from shouldtune.results import RunResult
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

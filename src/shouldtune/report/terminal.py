@@ -8,11 +8,11 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from shouldtune.ladder import Prepared, RunResult
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import RungResult
 from shouldtune.report.cost_view import render_cost
 from shouldtune.report.facts import rung_models
+from shouldtune.results import Prepared, RunResult
 
 _COLORS = {
     "PROMPT": "green",

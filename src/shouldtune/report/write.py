@@ -1,7 +1,7 @@
 """Every report format from one run directory: report.json, report.html, report.md.
 
-The ladder calls `write_reports` once results.json is on disk, and `shouldtune report`
-calls it on a saved run, so both paths render from the same files.
+`shouldtune.run` (the API layer) calls `write_reports` once the ladder has put results.json on
+disk, and `shouldtune report` calls it on a saved run, so both paths render from the same files.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from shouldtune.evaluate import EvalContext, evaluate
-from shouldtune.models.base import Model
-from shouldtune.models.registry import ModelError, load_model, resolve
+from shouldtune.models.base import Model, ModelError
+from shouldtune.models.registry import load_model, resolve
 from shouldtune.prompts import messages_for, system_prompt
 from shouldtune.records import Example, Prediction, RungResult
 

@@ -1,0 +1,90 @@
+"""What a run hands on: the prepared task, comparisons between rungs, and results.json's model.
+
+These types sit below both the pipeline (`ladder`) and the reports (`report/`): the ladder
+builds them, the reports read them back from disk, and neither imports the other. Nothing
+here loads or calls a model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pydantic import BaseModel, Field
+
+from shouldtune import __version__
+from shouldtune.analysis.failures import FailureSummary
+from shouldtune.analysis.reproducibility import Reproducibility
+from shouldtune.cost import CostReport
+from shouldtune.decide import Verdict
+from shouldtune.models.base import ModelInfo
+from shouldtune.precheck import PrecheckReport
+from shouldtune.records import RungResult
+from shouldtune.spec import TaskSpec
+from shouldtune.split import Split
+
+
+class Comparison(BaseModel):
+    """Rung b against rung a on the same test examples."""
+
+    a: str
+    b: str
+    method: str
+    n: int
+    diff: float = Field(description="b minus a, mean score")
+    low: float | None = None
+    high: float | None = None
+    p_value: float | None = None
+    a_only: int | None = Field(None, description="examples a passes and b fails")
+    b_only: int | None = None
+
+
+class SplitSummary(BaseModel):
+    n_train: int
+    n_test: int
+    seed: int
+    stratified: bool
+    test_ids: list[str]
+    train_ids: list[str]
+
+
+class RunResult(BaseModel):
+    """Everything a run measured and concluded; results.json is this model."""
+
+    schema_version: int = 1
+    shouldtune_version: str = __version__
+    task: str
+    run_dir: str | None
+    model: ModelInfo
+    scorer: str
+    labels: list[str] | None
+    bar: float
+    prompt_fraction: float
+    precheck: PrecheckReport
+    split: SplitSummary
+    rungs: list[RungResult]
+    skipped: dict[str, str] = Field(
+        default_factory=dict, description="Rungs not climbed, with the reason."
+    )
+    comparisons: list[Comparison]
+    failures: list[FailureSummary] = Field(
+        default_factory=list, description="Each rung's failures by category."
+    )
+    reproducibility: Reproducibility | None = Field(
+        None, description="The best prompt rung's failures re-run under seeds and variants."
+    )
+    cost: CostReport | None = Field(
+        None, description="Monthly spend per option, the fine-tune's cost and break-even."
+    )
+    verdict: Verdict
+    wall_s: float
+
+
+@dataclasses.dataclass
+class Prepared:
+    """The task ready to climb: examples validated, pre-checked and split."""
+
+    spec: TaskSpec
+    scorer_name: str
+    labels: list[str] | None
+    precheck: PrecheckReport
+    split: Split
