@@ -22,11 +22,12 @@ from typing import Any
 
 from shouldtune import calibration
 from shouldtune.analysis.stats import logsumexp, score_interval
+from shouldtune.budget import max_new_tokens, truncation_note
 from shouldtune.cache import CallCache, call_key
 from shouldtune.models.base import CallFailed, Message, Model
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
-from shouldtune.scoring import Scorer, parse_label
+from shouldtune.scoring import Scorer, parse_label, scorer_settings
 from shouldtune.spec import TaskSpec
 
 Progress = Callable[[int, int], None]
@@ -150,15 +151,14 @@ def _argmax(values: Sequence[float]) -> int:
 def generation(
     ctx: EvalContext, prompt: str, *, temperature: float = 0.0, seed: int = 0
 ) -> tuple[dict[str, Any], bool]:
-    params = {"max_tokens": ctx.spec.max_new_tokens, "temperature": temperature, "seed": seed}
+    budget = max_new_tokens(ctx.spec)
+    params = {"max_tokens": budget, "temperature": temperature, "seed": seed}
     key = call_key(kind="generate", prompt=prompt, params=params, **_key_base(ctx.model))
     hit = ctx.cache.get(key)
     if hit is not None:
         return hit, True
     start = time.perf_counter()
-    out = ctx.model.generate(
-        prompt, max_tokens=ctx.spec.max_new_tokens, temperature=temperature, seed=seed
-    )
+    out = ctx.model.generate(prompt, max_tokens=budget, temperature=temperature, seed=seed)
     record = {
         "text": out.text,
         "prompt_tokens": out.prompt_tokens,
@@ -298,6 +298,28 @@ def evaluate(
     if adaptations is not None and (changes := adaptations()):
         accounting["model"]["adapted"] = changes
         notes.append("the server refused some parameters; asked with " + "; ".join(changes))
+    generated = [p for p in predictions if p.method in ("generate", "constrained")]
+    if generated:
+        # The budget the answers were generated under; cut answers are the budget's failures.
+        truncated = sum(1 for p in generated if p.detail.get("category") == "truncated")
+        accounting["max_new_tokens"] = max_new_tokens(ctx.spec)
+        accounting["truncated"] = truncated
+        warning = truncation_note(truncated, len(generated), max_new_tokens(ctx.spec))
+        if warning is not None:
+            notes.append(warning)
+    scoring = scorer_settings(ctx.scorer)
+    if scoring:
+        # A scorer that asks a model (embedder, judge): who scored, and how.
+        accounting["scorer"] = scoring
+        if scoring.get("name") == "judge":
+            from shouldtune.judge import agreement
+
+            scoring["agreement"] = agreement([p.detail for p in predictions])
+        if scoring.get("judges_own_outputs"):
+            notes.append(
+                f"the judge ({scoring.get('judge_model')}) is the model that wrote these "
+                "answers: it grades its own outputs, which tends to flatter them"
+            )
     errors = sum(1 for p in predictions if p.method == "error")
     if errors:
         notes.append(

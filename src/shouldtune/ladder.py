@@ -15,6 +15,7 @@ from shouldtune import __version__
 from shouldtune.analysis.failures import FailureSummary, summarize_failures
 from shouldtune.analysis.reproduce import Reproducibility, reproduce_failures
 from shouldtune.analysis.stats import mcnemar, paired_bootstrap
+from shouldtune.budget import GenerationBudget, derive_budget
 from shouldtune.cache import CallCache
 from shouldtune.cost import CostReport, run_cost, task_prices
 from shouldtune.data import DataError, DataIssue, load_examples
@@ -27,7 +28,7 @@ from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.rundir import RunDir
 from shouldtune.rungs import REGISTRY
-from shouldtune.scoring import build_scorer, infer_label_task
+from shouldtune.scoring import build_scorer, infer_label_task, scorer_settings
 from shouldtune.spec import TaskSpec
 from shouldtune.split import Split, make_split
 
@@ -110,19 +111,26 @@ class RunResult(BaseModel):
     cost: CostReport | None = Field(
         None, description="Monthly spend per option, the fine-tune's cost and break-even."
     )
+    generation_budget: GenerationBudget | None = Field(
+        None, description="max_new_tokens as used: set in the spec or derived from train."
+    )
     verdict: Verdict
     wall_s: float
 
 
 @dataclasses.dataclass
 class Prepared:
-    """The task ready to climb: examples validated, pre-checked and split."""
+    """The task ready to climb: examples validated, pre-checked and split.
+
+    `spec` carries the generation budget actually used (`budget`) in max_new_tokens.
+    """
 
     spec: TaskSpec
     scorer_name: str
     labels: list[str] | None
     precheck: PrecheckReport
     split: Split
+    budget: GenerationBudget | None = None
 
 
 def resolve_labels(spec: TaskSpec, examples: Sequence[Example]) -> tuple[str, list[str] | None]:
@@ -165,7 +173,11 @@ def prepare(spec: TaskSpec, model: Model) -> Prepared:
         label_task=labels is not None,
         groups=near_duplicate_groups(usable),
     )
-    return Prepared(spec, scorer_name, labels, report, split)
+    budget = derive_budget(
+        spec, [e.expected for e in split.train], model.count_tokens, model.info.context_length
+    )
+    resolved = spec.model_copy(update={"max_new_tokens": budget.max_new_tokens})
+    return Prepared(resolved, scorer_name, labels, report, split, budget)
 
 
 def compare(
@@ -289,15 +301,20 @@ def run_ladder(
     try:
         say.stage(f"reading {spec.data}")
         prepared = prepare(spec, loaded)
+        spec = prepared.spec  # the generation budget resolved against the train answers
         prices = task_prices(spec)  # a bad price table fails here, before any rung runs
         scorer = build_scorer(
             spec.model_copy(update={"scorer": prepared.scorer_name}),
             labels=prepared.labels,
             allow_python=allow_python,
+            cache=cache,
+            embedder=embedder,
         )
         run_dir = RunDir.create(runs_dir, spec.task_name) if runs_dir is not None else None
         if run_dir is not None:
-            run_dir.write_manifest(spec, loaded.info, prepared.split, status="running")
+            run_dir.write_manifest(
+                spec, loaded.info, prepared.split, status="running", scorer=scorer_settings(scorer)
+            )
         ctx = EvalContext(
             spec,
             loaded,
@@ -400,12 +417,15 @@ def run_ladder(
             failures=failures,
             reproducibility=reproducibility,
             cost=cost,
+            generation_budget=prepared.budget,
             verdict=verdict,
             wall_s=time.perf_counter() - started,
         )
         if run_dir is not None:
             run_dir.write_results(run_result.model_dump(mode="json"))
-            run_dir.write_manifest(spec, loaded.info, split, status="finished")
+            run_dir.write_manifest(
+                spec, loaded.info, split, status="finished", scorer=scorer_settings(scorer)
+            )
             # Imported here: the report package reads RunResult from this module.
             from shouldtune.report.write import write_reports
 

@@ -14,6 +14,10 @@ Conditions, for each failed example of the analysed rung:
 - `variants` re-runs under prompt variants, greedy: the instructions reworded (framed three
   ways), the demonstrations reshuffled, and a different sample of demonstrations from train.
 A failure is reproducible when it fails in more than half of the re-runs.
+
+Answers cut off by the generation budget (`truncated`) are left out, and so are re-runs cut
+off the same way: a failure our own max_new_tokens caused is no evidence about the model, and
+must never read as "a reproducible pattern a fine-tune can learn".
 """
 
 from __future__ import annotations
@@ -64,8 +68,13 @@ class Reproducibility(BaseModel):
     """How many of one rung's failures recur across seeds and prompt variants."""
 
     rung: str
-    n_failures: int = Field(description="Failures of the rung on the test set.")
+    n_failures: int = Field(
+        description="Failures of the rung on the test set, less error rows and truncated ones."
+    )
     n_checked: int = Field(description="Failures re-run (a seeded sample when there are many).")
+    n_truncated: int = Field(
+        0, description="Failures cut off by the generation budget: not re-run, not evidence."
+    )
     conditions: list[str] = Field(description="The re-run conditions (at most, per example).")
     reproducible: int
     share: Interval = Field(description="Share of checked failures that are reproducible.")
@@ -76,9 +85,14 @@ class Reproducibility(BaseModel):
         if not self.n_checked:
             return f"{self.rung}: no failures to re-run"
         cats = ", ".join(f"{c.category} {c.reproducible}/{c.checked}" for c in self.by_category)
+        budget = (
+            f"; {self.n_truncated} truncated by the generation budget left out"
+            if self.n_truncated
+            else ""
+        )
         return (
             f"{self.rung}: {self.reproducible} of {self.n_checked} failures reproducible "
-            f"({self.share.fmt()}) over {len(self.conditions)} re-runs each ({cats})"
+            f"({self.share.fmt()}) over {len(self.conditions)} re-runs each ({cats}){budget}"
         )
 
 
@@ -152,7 +166,8 @@ def _softmax_draw(logprobs: Sequence[float], temperature: float, rng: random.Ran
     return rng.choices(range(len(weights)), weights=weights)[0]
 
 
-def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition) -> bool:
+def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition) -> bool | None:
+    """Whether the example passes under the condition; None when the budget cut it off."""
     prompt = ctx.model.render(condition.messages)
     if uses_loglik(ctx):
         assert ctx.labels is not None
@@ -167,6 +182,8 @@ def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition)
     else:
         record, _ = generation(ctx, prompt, temperature=condition.temperature, seed=condition.seed)
         output = record["text"]
+        passed = ctx.scorer.score(output, example.expected).passed
+        return None if not passed and record.get("finish_reason") == "length" else passed
     return ctx.scorer.score(output, example.expected).passed
 
 
@@ -180,9 +197,15 @@ def reproduce_failures(
 ) -> Reproducibility:
     """Re-run `rung`'s failures; `asked(example_id)` gives the messages the rung used."""
     options = ctx.spec.reproduce
-    # Error rows (a call that failed) say nothing about the model: not re-run.
+    # Error rows (a call that failed) and answers cut off by our budget say nothing about
+    # the model: not re-run.
+    truncated = [p for p in predictions if not p.passed and category_of(p) == "truncated"]
     failed = sorted(
-        (p for p in predictions if not p.passed and p.method != "error"),
+        (
+            p
+            for p in predictions
+            if not p.passed and p.method != "error" and category_of(p) != "truncated"
+        ),
         key=lambda p: p.example_id,
     )
     chosen = failed
@@ -221,11 +244,13 @@ def reproduce_failures(
         outcomes: list[tuple[str, bool]] = []
         for condition in conditions:
             try:
-                outcomes.append((condition.name, _passes(ctx, rung, example, condition)))
+                passed = _passes(ctx, rung, example, condition)
             except (ContextOverflow, CallFailed):
                 # A resampled prompt too long for the context, or an HTTP call that failed
                 # after its retries: not a re-run.
                 continue
+            if passed is not None:  # None: cut off by the budget, not a re-run either
+                outcomes.append((condition.name, passed))
         if len(outcomes) > len(names):
             names = [name for name, _ in outcomes]
         results.append(
@@ -247,6 +272,7 @@ def reproduce_failures(
         rung=rung,
         n_failures=len(failed),
         n_checked=len(results),
+        n_truncated=len(truncated),
         conditions=names,
         reproducible=reproducible,
         share=wilson(reproducible, len(results)),

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shouldtune.budget import max_new_tokens
 from shouldtune.evaluate import EvalContext, evaluate
 from shouldtune.models.base import ContextOverflow, Message
 from shouldtune.prompts import (
@@ -56,7 +57,7 @@ def choose(ctx: EvalContext, train: Sequence[Example], test: Sequence[Example]) 
 
 
 def answer_room(ctx: EvalContext) -> int:
-    return ctx.spec.max_new_tokens if ctx.labels is None else _ANSWER_ROOM
+    return max_new_tokens(ctx.spec) if ctx.labels is None else _ANSWER_ROOM
 
 
 def run(

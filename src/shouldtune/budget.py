@@ -1,0 +1,94 @@
+"""The generation budget: how many tokens an answer may take, derived from the train answers.
+
+A fixed budget either cuts long answers short (and every cut answer then fails, for a reason
+that is ours, not the model's) or lets short-answer tasks ramble. So when the spec leaves
+`max_new_tokens` unset, the budget follows the expected outputs of the train split (never the
+test split): their p99 token length by the model's tokenizer, plus a margin for wording that
+differs from the reference, never below a floor and never more than half the context.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from shouldtune.spec import TaskSpec
+
+FALLBACK = 64  # a spec that was never resolved against the data (library callers, tests)
+FLOOR = 32
+MARGIN_SHARE = 0.25  # a correct paraphrase may be a quarter longer than the reference
+MARGIN_TOKENS = 8
+HARD_CAP = 4096  # the spec field's own upper limit
+# Truncated answers past this share of a rung's generated answers get a warning: one or two
+# are a long tail, more say the budget is wrong for the task.
+WARN_SHARE = 0.05
+WARN_MIN = 3
+
+
+class GenerationBudget(BaseModel):
+    """The budget the run used and where it came from (results.json, the reports)."""
+
+    max_new_tokens: int
+    source: Literal["spec", "derived"] = Field(
+        description="spec: max_new_tokens was set; derived: from the train answers."
+    )
+    n_answers: int = Field(0, description="Train answers measured.")
+    p99_tokens: int | None = Field(None, description="Their p99 token length (max below 100).")
+    max_tokens: int | None = Field(None, description="The longest train answer, in tokens.")
+    cap: int | None = Field(None, description="Half the context: the most a derived budget gets.")
+
+    def describe(self) -> str:
+        if self.source == "spec":
+            return f"max_new_tokens {self.max_new_tokens} (set in the spec)"
+        return (
+            f"max_new_tokens {self.max_new_tokens}, derived from {self.n_answers} train answers "
+            f"(p99 {self.p99_tokens} tokens, longest {self.max_tokens}; +{MARGIN_SHARE:.0%} "
+            f"+{MARGIN_TOKENS}, floor {FLOOR}, cap {self.cap})"
+        )
+
+
+def max_new_tokens(spec: TaskSpec) -> int:
+    """The budget a resolved spec carries (the ladder resolves it; FALLBACK otherwise)."""
+    return spec.max_new_tokens if spec.max_new_tokens is not None else FALLBACK
+
+
+def derive_budget(
+    spec: TaskSpec,
+    train_expected: Sequence[str],
+    count_tokens: Callable[[str], int],
+    context_length: int,
+) -> GenerationBudget:
+    """The spec's budget when it sets one, else one derived from the train answers."""
+    if spec.max_new_tokens is not None:
+        return GenerationBudget(max_new_tokens=spec.max_new_tokens, source="spec")
+    cap = max(FLOOR, min(HARD_CAP, context_length // 2))
+    lengths = [count_tokens(text) for text in train_expected]
+    if not lengths:
+        return GenerationBudget(max_new_tokens=min(FALLBACK, cap), source="derived", cap=cap)
+    # "higher": an observed length, and with fewer than 100 answers the longest one.
+    p99 = int(np.percentile(np.asarray(lengths), 99, method="higher"))
+    wanted = math.ceil(p99 * (1 + MARGIN_SHARE)) + MARGIN_TOKENS
+    return GenerationBudget(
+        max_new_tokens=min(cap, max(FLOOR, wanted)),
+        source="derived",
+        n_answers=len(lengths),
+        p99_tokens=p99,
+        max_tokens=max(lengths),
+        cap=cap,
+    )
+
+
+def truncation_note(truncated: int, generated: int, budget: int) -> str | None:
+    """A warning when more than a few generated answers hit the budget, else None."""
+    if generated == 0 or truncated < WARN_MIN or truncated <= WARN_SHARE * generated:
+        return None
+    return (
+        f"{truncated} of {generated} answers hit the generation budget (max_new_tokens "
+        f"{budget}) and were cut off: a budget problem, not the model's; they are reported as "
+        "truncated, never counted as evidence for fine-tuning. Raise max_new_tokens (or leave "
+        "it unset to derive it from the train answers)"
+    )
