@@ -35,9 +35,9 @@ class FakeJudge:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append(body)
                 graded = body["messages"][-1]["content"].split("Answer to grade:")[-1]
-                if "nightly" in graded and "thirty" in graded:
+                if "night" in graded and "thirty" in graded:
                     reply = "VERDICT: correct\nREASON: same schedule and retention."
-                elif "nightly" in graded:
+                elif "night" in graded:
                     reply = "Verdict: partially correct\nReason: retention is missing."
                 else:
                     reply = "VERDICT: wrong\nREASON: it describes something else."

@@ -569,9 +569,7 @@ def _model_scorer(
         from shouldtune.rag.embedder import load_embedder
         from shouldtune.similarity import SimilarityScorer
 
-        chosen = embedder or load_embedder(
-            spec.rag.embedder, store, batch_size=spec.rag.batch_size
-        )
+        chosen = embedder or load_embedder(spec.rag.embedder, store, batch_size=spec.rag.batch_size)
         return SimilarityScorer(chosen, store, spec.scorer_options.threshold)
     from shouldtune.judge import JudgeScorer
     from shouldtune.models.registry import load_model
