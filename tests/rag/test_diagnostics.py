@@ -96,6 +96,9 @@ def test_short_answers_keep_containment_and_gold_decides_when_given() -> None:
     gold = answer_support(LONG, "nothing relevant", True)
     assert gold.measure == "gold" and gold.found is True
     assert answer_support("and the", "x", None).found is False  # short: containment says no
+    # The gold page retrieved without the short answer on it: still not in context.
+    on_page = answer_support("Moss green", "the colour settings page", True)
+    assert on_page.measure == "containment" and on_page.found is False
 
 
 def test_summary_says_cannot_tell_rather_than_a_false_zero() -> None:

@@ -10,7 +10,8 @@ Containment only works for short answers: a reference answer of two or three sen
 paraphrase that never appears verbatim in any document, and containment would report a false
 0%. So an answer longer than a short span is measured graded: the share of its content words
 (stopwords removed) that the passages hold, "in context" at SUPPORT_THRESHOLD or more. When
-the example names its gold source or passage, whether retrieval found it decides instead. When
+a long answer's example names its gold source or passage, whether retrieval found it decides
+instead (a short answer is always looked for verbatim). When
 neither can be measured (an answer with no content words), the example is "cannot tell" and
 counts for neither kind of failure.
 """
@@ -30,8 +31,7 @@ SHORT_SPAN = 5  # content words: an answer this short is looked for verbatim
 SUPPORT_THRESHOLD = 0.6  # share of the answer's content words the passages must hold
 
 # Function words carry no content: "the passages hold the answer" must not mean "and", "is".
-STOPWORDS = frozenset(
-    """
+_STOPWORD_TEXT = """
     a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each either else
     even ever every few for from further get gets got had has have having he her here hers
@@ -41,8 +41,8 @@ STOPWORDS = frozenset(
     their theirs them themselves then there these they this those though through thus to too
     under until up upon us very via was we were what when where whether which while who whom
     whose why will with within without would yes yet you your yours yourself yourselves
-    """.split()
-)
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 Measure = Literal["containment", "content_recall", "gold", "cannot_tell"]
 
@@ -76,12 +76,17 @@ class Support:
 
 
 def answer_support(expected: str, passages: str, gold_hit: bool | None) -> Support:
-    """Gold hit when the example names its gold; else containment or graded content recall."""
-    if gold_hit is not None:
-        return Support(gold_hit, "gold", content_recall(expected, passages))
+    """Containment for a short answer; for a long one the gold hit when the example names its
+    gold, else graded content recall.
+
+    A short answer is checked in the passages' text even when the gold source was retrieved:
+    the right page without the answer on it is still a retrieval failure.
+    """
     if len(f1_tokens(expected)) <= SHORT_SPAN:
         found = answer_in_text(expected, passages)
         return Support(found if normalize(expected) else None, "containment")
+    if gold_hit is not None:
+        return Support(gold_hit, "gold", content_recall(expected, passages))
     recall = content_recall(expected, passages)
     if recall is None:
         return Support(None, "cannot_tell")
