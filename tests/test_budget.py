@@ -42,15 +42,18 @@ def test_short_answers_get_the_floor_and_long_ones_the_context_cap(tmp_path: Pat
     assert derive_budget(spec, ["yes", "no"], count, 4096).max_new_tokens == FLOOR
     capped = derive_budget(spec, [words(900)], count, 1024)
     assert capped.max_new_tokens == capped.cap == 512
+    # Capped below what the answers need: said up front, not left to the cut answers.
+    assert capped.warning is not None and "may be cut off" in capped.warning
+    assert derive_budget(spec, [words(40)], count, 4096).warning is None
 
 
 def test_a_budget_set_in_the_spec_wins_and_auto_means_derived(tmp_path: Path) -> None:
     spec = TaskSpec(data=tmp_path / "d.jsonl", max_new_tokens=12)
-    assert derive_budget(spec, [words(100)], count, 4096).model_dump(exclude_none=True) == {
-        "max_new_tokens": 12,
-        "source": "spec",
-        "n_answers": 0,
-    }
+    short = derive_budget(spec, [words(100)], count, 4096)
+    assert (short.max_new_tokens, short.source, short.p99_tokens) == (12, "spec", 100)
+    # The user's budget wins, but one that cannot hold the train answers is said up front.
+    assert short.warning is not None and "below the train answers' p99" in short.warning
+    assert derive_budget(spec, [words(10)], count, 4096).warning is None
     auto = spec_from_dict({"data": "d.jsonl", "max_new_tokens": "auto"})
     assert auto.max_new_tokens is None
 

@@ -40,10 +40,19 @@ class GenerationBudget(BaseModel):
     p99_tokens: int | None = Field(None, description="Their p99 token length (max below 100).")
     max_tokens: int | None = Field(None, description="The longest train answer, in tokens.")
     cap: int | None = Field(None, description="Half the context: the most a derived budget gets.")
+    warning: str | None = Field(
+        None,
+        description=(
+            "Said before any rung runs when the budget is below what the train answers need "
+            "(a spec budget under their p99, or a derived one capped by the context)."
+        ),
+    )
 
     def describe(self) -> str:
         if self.source == "spec":
             return f"max_new_tokens {self.max_new_tokens} (set in the spec)"
+        if self.p99_tokens is None:
+            return f"max_new_tokens {self.max_new_tokens} (no train answers to measure)"
         return (
             f"max_new_tokens {self.max_new_tokens}, derived from {self.n_answers} train answers "
             f"(p99 {self.p99_tokens} tokens, longest {self.max_tokens}; +{MARGIN_SHARE:.0%} "
@@ -63,22 +72,38 @@ def derive_budget(
     context_length: int,
 ) -> GenerationBudget:
     """The spec's budget when it sets one, else one derived from the train answers."""
-    if spec.max_new_tokens is not None:
-        return GenerationBudget(max_new_tokens=spec.max_new_tokens, source="spec")
     cap = max(FLOOR, min(HARD_CAP, context_length // 2))
     lengths = [count_tokens(text) for text in train_expected]
     if not lengths:
+        if spec.max_new_tokens is not None:
+            return GenerationBudget(max_new_tokens=spec.max_new_tokens, source="spec")
         return GenerationBudget(max_new_tokens=min(FALLBACK, cap), source="derived", cap=cap)
     # "higher": an observed length, and with fewer than 100 answers the longest one.
     p99 = int(np.percentile(np.asarray(lengths), 99, method="higher"))
+    measured = {"n_answers": len(lengths), "p99_tokens": p99, "max_tokens": max(lengths)}
+    if spec.max_new_tokens is not None:
+        # The user's budget wins, but one that cannot hold the answers is said up front.
+        warning = (
+            f"max_new_tokens {spec.max_new_tokens} (set in the spec) is below the train "
+            f"answers' p99 length of {p99} tokens: answers will be cut off, and cut answers "
+            "fail for our setting, not the model's. Leave max_new_tokens unset to derive it"
+            if spec.max_new_tokens < p99
+            else None
+        )
+        return GenerationBudget(
+            max_new_tokens=spec.max_new_tokens, source="spec", warning=warning, **measured
+        )
     wanted = math.ceil(p99 * (1 + MARGIN_SHARE)) + MARGIN_TOKENS
+    budget = min(cap, max(FLOOR, wanted))
+    warning = (
+        f"the train answers need about {wanted} new tokens (p99 {p99} +{MARGIN_SHARE:.0%} "
+        f"+{MARGIN_TOKENS}) but half the context allows {cap}: the longest answers may be cut "
+        "off (a longer context_length raises the cap)"
+        if wanted > cap
+        else None
+    )
     return GenerationBudget(
-        max_new_tokens=min(cap, max(FLOOR, wanted)),
-        source="derived",
-        n_answers=len(lengths),
-        p99_tokens=p99,
-        max_tokens=max(lengths),
-        cap=cap,
+        max_new_tokens=budget, source="derived", cap=cap, warning=warning, **measured
     )
 
 

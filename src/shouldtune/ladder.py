@@ -302,6 +302,10 @@ def run_ladder(
         say.stage(f"reading {spec.data}")
         prepared = prepare(spec, loaded)
         spec = prepared.spec  # the generation budget resolved against the train answers
+        if prepared.budget is not None and prepared.labels is None:
+            say.stage(f"generation budget: {prepared.budget.describe()}")
+            if prepared.budget.warning:
+                say.stage(f"warning: {prepared.budget.warning}")
         prices = task_prices(spec)  # a bad price table fails here, before any rung runs
         scorer = build_scorer(
             spec.model_copy(update={"scorer": prepared.scorer_name}),
