@@ -125,3 +125,19 @@ def test_cut_answers_are_a_budget_problem_never_fine_tune_evidence(
     other = spec.model_copy(update={"max_new_tokens": 9})
     run_ladder(other, cache=cache, runs_dir=None, model=model)
     assert model.calls > calls
+
+
+def test_an_answer_running_past_a_budget_with_room_is_the_model_s_not_ours(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    spec, answers = long_answer_task(tmp_path)
+    # The model gives the answer, then does not stop: the derived budget had room for it.
+    model = Cutting({question: answer + " " + words(80) for question, answer in answers.items()})
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
+    rung = result.rungs[0]
+    assert rung.pass_rate == 0.0
+    assert rung.settings["runaway"] == rung.n and rung.settings["truncated"] == 0
+    assert not any("hit the generation budget" in note for note in rung.notes)
+    found = result.reproducibility
+    assert found is not None and found.n_truncated == 0 and found.n_checked > 0
+    assert "cut off by the generation budget" not in result.verdict.answer

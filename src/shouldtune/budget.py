@@ -107,6 +107,18 @@ def derive_budget(
     )
 
 
+def cut_by_budget(expected_tokens: int, budget: int) -> bool:
+    """Whether an answer that stopped at `budget` was cut by our setting, not the model.
+
+    True when the budget leaves less room than the derivation rule gives this very expected
+    answer (its length +MARGIN_SHARE +MARGIN_TOKENS): the budget, not the model, ended it.
+    False when that room was there and the model still did not stop: it ran on past the
+    answer (rambling, copying its context), a pattern of the model's ("runaway"), and raising
+    the budget would only let it ramble longer.
+    """
+    return math.ceil(expected_tokens * (1 + MARGIN_SHARE)) + MARGIN_TOKENS > budget
+
+
 def truncation_note(truncated: int, generated: int, budget: int) -> str | None:
     """A warning when more than a few generated answers hit the budget, else None."""
     if generated == 0 or truncated < WARN_MIN or truncated <= WARN_SHARE * generated:

@@ -22,7 +22,7 @@ from typing import Any
 
 from shouldtune import calibration
 from shouldtune.analysis.stats import logsumexp, score_interval
-from shouldtune.budget import max_new_tokens, truncation_note
+from shouldtune.budget import cut_by_budget, max_new_tokens, truncation_note
 from shouldtune.cache import CallCache, call_key
 from shouldtune.models.base import CallFailed, Message, Model
 from shouldtune.rag.embedder import Embedder
@@ -202,6 +202,12 @@ def predict(ctx: EvalContext, rung: str, example: Example, messages: list[Messag
         )
 
 
+def length_category(ctx: EvalContext, example: Example) -> str:
+    """'truncated' (our budget cut the answer) or 'runaway' (room was there; it did not stop)."""
+    needed = ctx.model.count_tokens(example.expected)
+    return "truncated" if cut_by_budget(needed, max_new_tokens(ctx.spec)) else "runaway"
+
+
 def _label_record(
     ctx: EvalContext, rung: str, messages: list[Message], prompt: str
 ) -> tuple[dict[str, Any], bool, list[float]] | None:
@@ -245,9 +251,10 @@ def _predict(ctx: EvalContext, rung: str, example: Example, messages: list[Messa
     detail.update(score.detail)
     if score.category:
         detail["category"] = score.category
-        # An answer cut off by the token budget fails for that reason, whatever it looks like.
+        # An answer stopped by the token budget fails for that reason, whatever it looks like:
+        # ours when the budget had no room for the expected answer, the model's when it had.
         if detail.get("finish_reason") == "length" and score.category != "too_long":
-            detail["category"] = "truncated"
+            detail["category"] = length_category(ctx, example)
             detail["scored_as"] = score.category
     return Prediction(
         rung=rung,
@@ -304,6 +311,7 @@ def evaluate(
         truncated = sum(1 for p in generated if p.detail.get("category") == "truncated")
         accounting["max_new_tokens"] = max_new_tokens(ctx.spec)
         accounting["truncated"] = truncated
+        accounting["runaway"] = sum(1 for p in generated if p.detail.get("category") == "runaway")
         warning = truncation_note(truncated, len(generated), max_new_tokens(ctx.spec))
         if warning is not None:
             notes.append(warning)

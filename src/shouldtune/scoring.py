@@ -35,7 +35,10 @@ CATEGORIES: dict[str, str] = {
     "empty": "the output is blank",
     "refusal": "the model refused or apologised instead of answering",
     "too_long": "the output is longer than scorer_options.max_chars",
-    "truncated": "the answer was cut off at max_new_tokens before it was complete",
+    "truncated": "the answer was cut off at max_new_tokens, a budget too small for the expected "
+    "answer: our setting's failure, not the model's",
+    "runaway": "the model did not stop: it ran past max_new_tokens although the budget had room "
+    "for the expected answer and a quarter more",
     "call_error": "the model call failed after retries (an error row, retried next run)",
     "label_outside_set": "the output names no label of the set, or more than one",
     "wrong_label": "the output names a label of the set, but the wrong one",

@@ -15,9 +15,11 @@ Conditions, for each failed example of the analysed rung:
   ways), the demonstrations reshuffled, and a different sample of demonstrations from train.
 A failure is reproducible when it fails in more than half of the re-runs.
 
-Answers cut off by the generation budget (`truncated`) are left out, and so are re-runs cut
-off the same way: a failure our own max_new_tokens caused is no evidence about the model, and
-must never read as "a reproducible pattern a fine-tune can learn".
+Answers cut off by the generation budget (`truncated`: it had no room for the expected answer)
+are left out, and so are re-runs cut off the same way: a failure our own max_new_tokens caused
+is no evidence about the model, and must never read as "a reproducible pattern a fine-tune can
+learn". An answer that ran past a budget with room for the expected answer (`runaway`) is the
+model's: it did not stop, and that counts like any failure.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ from pydantic import BaseModel, Field
 
 from shouldtune.analysis.failures import category_of
 from shouldtune.analysis.stats import wilson
-from shouldtune.evaluate import EvalContext, generation, label_scores, uses_loglik
+from shouldtune.evaluate import (
+    EvalContext,
+    generation,
+    label_scores,
+    length_category,
+    uses_loglik,
+)
 from shouldtune.models.base import CallFailed, ContextOverflow, Message
 from shouldtune.prompts import pick_demonstrations
 from shouldtune.records import Example, Interval, Prediction
@@ -183,7 +191,9 @@ def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition)
         record, _ = generation(ctx, prompt, temperature=condition.temperature, seed=condition.seed)
         output = record["text"]
         passed = ctx.scorer.score(output, example.expected).passed
-        return None if not passed and record.get("finish_reason") == "length" else passed
+        # Cut off by our budget: no re-run. Ran on past room for the answer: the model's.
+        cut = record.get("finish_reason") == "length" and length_category(ctx, example)
+        return None if not passed and cut == "truncated" else passed
     return ctx.scorer.score(output, example.expected).passed
 
 
