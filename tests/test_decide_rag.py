@@ -159,3 +159,48 @@ def test_a_prompt_that_meets_the_bar_still_wins_over_rag() -> None:
     v = verdict(prompt, good, comparisons=[mcnemar("few_shot", "rag", 1, 3, 0.62)])
     assert v.kind == "PROMPT"
     assert any(r.startswith("rag: 95.0%") for r in v.reasons)  # still in the table
+
+
+def test_graded_support_is_worded_as_content_recall_with_its_threshold() -> None:
+    graded = rung(
+        "rag",
+        0.2,
+        0.1,
+        0.3,
+        retrieval={
+            "answer_in_context": 0.7,
+            "answer_in_context_n": 50,
+            "n": 50,
+            "failures": {"retrieval": 10, "reading": 30},
+            "recall_at_k": None,
+            "top_k": 4,
+            "measure": "content_recall",
+            "support_threshold": 0.6,
+            "mean_content_recall": 0.66,
+        },
+    )
+    v = verdict(rung("zero_shot", 0.1, 0.05, 0.2), graded, comparisons=[])
+    text = " ".join(v.reasons)
+    assert "mostly a reading failure" in text
+    assert "held at least 60% of the expected answer's content words" in text
+    assert "66% on average" in text
+
+
+def test_unmeasurable_support_says_cannot_tell_not_zero() -> None:
+    unknown = rung(
+        "rag",
+        0.2,
+        0.1,
+        0.3,
+        retrieval={
+            "answer_in_context": None,
+            "answer_in_context_n": 0,
+            "n": 50,
+            "failures": {"retrieval": 0, "reading": 0},
+            "recall_at_k": None,
+            "top_k": 4,
+        },
+    )
+    v = verdict(rung("zero_shot", 0.1, 0.05, 0.2), unknown, comparisons=[])
+    said = next(r for r in v.reasons if "retrieval or reading" in r)
+    assert "cannot tell" in said and "%" not in said

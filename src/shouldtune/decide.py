@@ -104,14 +104,18 @@ def _pattern_evidence(
 ) -> tuple[list[str], str]:
     """Reasons and one sentence on the prompt's failure pattern and whether it recurs."""
     reasons = [f"failures: {f.describe()}" for f in failures if f.n_failed]
+    budget = _budget_words(failures, found)
     if found is None or not found.n_checked:
-        return reasons, ""
+        return reasons, budget
     reasons.append(f"reproducibility: {found.describe()}")
     summary = next((f for f in failures if f.rung == found.rung), None)
     pattern = ""
-    if summary is not None and summary.categories:
-        top = summary.categories[0]
-        pattern = f" Most are {top.category.replace('_', ' ')} ({top.count} of {summary.n_failed})"
+    # Answers cut off by our own budget are no pattern of the model's: never cited as one.
+    kinds = [c for c in summary.categories if c.category != "truncated"] if summary else []
+    if summary is not None and kinds:
+        top = kinds[0]
+        counted = summary.n_failed - _truncated(summary)
+        pattern = f" Most are {top.category.replace('_', ' ')} ({top.count} of {counted})"
         if summary.confusions:
             c = summary.confusions[0]
             pattern += f", most often {c.expected!r} answered as {c.predicted!r}"
@@ -128,7 +132,27 @@ def _pattern_evidence(
         f"instructions, other demonstrations): {_pct(found.share.point)} "
         f"[{_pct(found.share.low)}, {_pct(found.share.high)}], {kind}.{pattern}"
     )
-    return reasons, words
+    return reasons, f"{words} {budget}".strip()
+
+
+def _budget_words(failures: Sequence[FailureSummary], found: Reproducibility | None) -> str:
+    """One sentence when the analysed rung's answers were cut off by the generation budget."""
+    rung = found.rung if found is not None else None
+    summary = next((f for f in failures if f.rung == rung), None)
+    if summary is None:  # no reproducibility run: the rung with the most truncated answers
+        summary = max(failures, key=_truncated, default=None)
+    cut = _truncated(summary) if summary is not None else 0
+    if summary is None or not cut:
+        return ""
+    return (
+        f"{cut} of {summary.rung}'s {summary.n_failed} failures were cut off by the generation "
+        "budget (max_new_tokens): a setting of this run, not a pattern of the model, so they "
+        "count for nothing here; raise max_new_tokens (or leave it unset) and run again."
+    )
+
+
+def _truncated(summary: FailureSummary) -> int:
+    return sum(c.count for c in summary.categories if c.category == "truncated")
 
 
 def _decide(
@@ -441,11 +465,19 @@ def _rag_diagnosis(rag: RungResult, *, failing: bool = True) -> str | None:
     """Retrieval failure (the answer was not in the passages) or reading failure (it was).
 
     For a RAG rung that passes, a plain account of where its remaining errors come from.
+    Long answers are measured graded (rag.diagnostics): the words say so, and when nothing
+    could be measured they say it cannot be told rather than quote a false 0%.
     """
     retrieval = rag.settings.get("retrieval")
     if not isinstance(retrieval, dict) or "answer_in_context" not in retrieval:
         return None
+    if retrieval["answer_in_context"] is None:
+        return (
+            "retrieval or reading failure: cannot tell, the expected answers could not be "
+            "looked for in the passages (set rag.gold_field to name each answer's source)"
+        )
     share = float(retrieval["answer_in_context"])
+    held = _held_words(retrieval)
     failures = retrieval.get("failures") or {}
     missed, misread = int(failures.get("retrieval", 0)), int(failures.get("reading", 0))
     recall = retrieval.get("recall_at_k")
@@ -454,32 +486,51 @@ def _rag_diagnosis(rag: RungResult, *, failing: bool = True) -> str | None:
         if isinstance(recall, (int, float))
         else ""
     )
+    told = retrieval.get("answer_in_context_n")
+    n = retrieval.get("n")
+    of = (
+        f"the {told} test examples where it could be told"
+        if isinstance(told, int) and isinstance(n, int) and told < n
+        else "the test examples"
+    )
     wrong = missed + misread
     if not failing and wrong:
         return (
-            f"the expected answer was in the retrieved passages for {_pct(share)} of the test "
-            f"examples{recall_text}; of the {wrong} wrong answers, {missed} lacked it (retrieval) "
-            f"and {misread} had it (reading)"
+            f"{held} for {_pct(share)} of {of}{recall_text}; of the {wrong} wrong answers, "
+            f"{missed} lacked it (retrieval) and {misread} had it (reading)"
         )
     if wrong == 0:
-        return (
-            f"the expected answer was in the retrieved passages for {_pct(share)} of the test "
-            f"examples{recall_text}"
-        )
+        return f"{held} for {_pct(share)} of {of}{recall_text}"
     if missed >= misread:
         return (
-            f"mostly a retrieval failure: the expected answer was in the retrieved passages "
-            f"for only {_pct(share)} of the test examples, and {missed} of the {wrong} wrong "
-            f"answers never had it in context{recall_text}. Check that the documents hold "
-            "these answers, then try a larger top_k, other chunk sizes or another embedder"
+            f"mostly a retrieval failure: {held} for only {_pct(share)} of {of}, and "
+            f"{missed} of the {wrong} wrong answers never had it in context{recall_text}. "
+            "Check that the documents hold these answers, then try a larger top_k, other "
+            "chunk sizes or another embedder"
         )
     return (
-        f"mostly a reading failure: the expected answer was in the retrieved passages for "
-        f"{_pct(share)} of the test examples, and {misread} of the {wrong} wrong answers had "
-        f"it in context and still missed it{recall_text}. The model does not use what it is "
-        "given: a stronger model, or fine-tuning it to answer from context, is what to "
-        "measure next"
+        f"mostly a reading failure: {held} for {_pct(share)} of {of}, and {misread} of the "
+        f"{wrong} wrong answers had it in context and still missed it{recall_text}. The model "
+        "does not use what it is given: a stronger model, or fine-tuning it to answer from "
+        "context, is what to measure next"
     )
+
+
+def _held_words(retrieval: dict[str, object]) -> str:
+    """How 'the answer was in the passages' was measured, in words."""
+    measure = retrieval.get("measure")
+    threshold = retrieval.get("support_threshold")
+    mean = retrieval.get("mean_content_recall")
+    mean_text = f", {_pct(float(mean))} on average" if isinstance(mean, (int, float)) else ""
+    if measure == "gold":
+        held = f" (content words of the answer held{mean_text[1:]})" if mean_text else ""
+        return f"the retrieved passages included the gold source{held}"
+    if measure == "content_recall" and isinstance(threshold, (int, float)):
+        return (
+            f"the retrieved passages held at least {_pct(threshold)} of the expected answer's "
+            f"content words (stopwords aside{mean_text})"
+        )
+    return "the expected answer was in the retrieved passages"
 
 
 def _not_measured(results: Sequence[RungResult], rag_reasons: list[str]) -> str:

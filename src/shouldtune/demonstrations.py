@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from shouldtune.budget import max_new_tokens
 from shouldtune.evaluate import EvalContext
 from shouldtune.models.base import ContextOverflow, Message
 from shouldtune.prompts import Layout, default_k, messages_for, pick_demonstrations
@@ -60,7 +61,7 @@ def choose(
 
 
 def answer_room(ctx: EvalContext) -> int:
-    return ctx.spec.max_new_tokens if ctx.labels is None else _ANSWER_ROOM
+    return max_new_tokens(ctx.spec) if ctx.labels is None else _ANSWER_ROOM
 
 
 def fit_demonstrations(

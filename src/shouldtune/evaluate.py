@@ -22,12 +22,13 @@ from typing import Any
 
 from shouldtune import calibration
 from shouldtune.analysis.stats import logsumexp, score_interval
+from shouldtune.budget import cut_by_budget, max_new_tokens, truncation_note
 from shouldtune.cache import CallCache, call_key
 from shouldtune.cost import api_usd
 from shouldtune.models.base import CallFailed, Message, Model
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
-from shouldtune.scoring import Scorer, parse_label
+from shouldtune.scoring import Scorer, parse_label, scorer_settings
 from shouldtune.spec import TaskSpec
 
 Progress = Callable[[int, int], None]
@@ -154,15 +155,14 @@ def _argmax(values: Sequence[float]) -> int:
 def generation(
     ctx: EvalContext, prompt: str, *, temperature: float = 0.0, seed: int = 0
 ) -> tuple[dict[str, Any], bool]:
-    params = {"max_tokens": ctx.spec.max_new_tokens, "temperature": temperature, "seed": seed}
+    budget = max_new_tokens(ctx.spec)
+    params = {"max_tokens": budget, "temperature": temperature, "seed": seed}
     key = call_key(kind="generate", prompt=prompt, params=params, **_key_base(ctx.model))
     hit = ctx.cache.get(key)
     if hit is not None:
         return hit, True
     start = time.perf_counter()
-    out = ctx.model.generate(
-        prompt, max_tokens=ctx.spec.max_new_tokens, temperature=temperature, seed=seed
-    )
+    out = ctx.model.generate(prompt, max_tokens=budget, temperature=temperature, seed=seed)
     record = {
         "text": out.text,
         "prompt_tokens": out.prompt_tokens,
@@ -209,6 +209,12 @@ def ask_unrecorded(
     return _predict(ctx, rung, example, messages)
 
 
+def length_category(ctx: EvalContext, example: Example) -> str:
+    """'truncated' (our budget cut the answer) or 'runaway' (room was there; it did not stop)."""
+    needed = ctx.model.count_tokens(example.expected)
+    return "truncated" if cut_by_budget(needed, max_new_tokens(ctx.spec)) else "runaway"
+
+
 def _label_record(
     ctx: EvalContext, rung: str, messages: list[Message], prompt: str
 ) -> tuple[dict[str, Any], bool, list[float]] | None:
@@ -252,9 +258,10 @@ def _predict(ctx: EvalContext, rung: str, example: Example, messages: list[Messa
     detail.update(score.detail)
     if score.category:
         detail["category"] = score.category
-        # An answer cut off by the token budget fails for that reason, whatever it looks like.
+        # An answer stopped by the token budget fails for that reason, whatever it looks like:
+        # ours when the budget had no room for the expected answer, the model's when it had.
         if detail.get("finish_reason") == "length" and score.category != "too_long":
-            detail["category"] = "truncated"
+            detail["category"] = length_category(ctx, example)
             detail["scored_as"] = score.category
     return Prediction(
         rung=rung,
@@ -303,6 +310,29 @@ def evaluate(
     if changes := ctx.model.adaptations():
         accounting["model"]["adapted"] = changes
         notes.append("the server refused some parameters; asked with " + "; ".join(changes))
+    generated = [p for p in predictions if p.method in ("generate", "constrained")]
+    if generated:
+        # The budget the answers were generated under; cut answers are the budget's failures.
+        truncated = sum(1 for p in generated if p.detail.get("category") == "truncated")
+        accounting["max_new_tokens"] = max_new_tokens(ctx.spec)
+        accounting["truncated"] = truncated
+        accounting["runaway"] = sum(1 for p in generated if p.detail.get("category") == "runaway")
+        warning = truncation_note(truncated, len(generated), max_new_tokens(ctx.spec))
+        if warning is not None:
+            notes.append(warning)
+    scoring = scorer_settings(ctx.scorer)
+    if scoring:
+        # A scorer that asks a model (embedder, judge): who scored, and how.
+        accounting["scorer"] = scoring
+        if scoring.get("name") == "judge":
+            from shouldtune.judge import agreement
+
+            scoring["agreement"] = agreement([p.detail for p in predictions])
+        if scoring.get("judges_own_outputs"):
+            notes.append(
+                f"the judge ({scoring.get('judge_model')}) is the model that wrote these "
+                "answers: it grades its own outputs, which tends to flatter them"
+            )
     errors = sum(1 for p in predictions if p.method == "error")
     if errors:
         notes.append(

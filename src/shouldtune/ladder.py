@@ -12,6 +12,7 @@ from shouldtune.analysis.failures import summarize_failures
 from shouldtune.analysis.reproduce import reproduce_failures
 from shouldtune.analysis.reproducibility import Reproducibility
 from shouldtune.analysis.stats import mcnemar, paired_bootstrap
+from shouldtune.budget import derive_budget
 from shouldtune.cache import CallCache
 from shouldtune.cost import run_cost, task_prices
 from shouldtune.data import DataError, DataIssue, load_examples
@@ -27,7 +28,7 @@ from shouldtune.results import Comparison, Prepared, RunResult, SplitSummary
 from shouldtune.rundir import RunDir
 from shouldtune.rung_info import cost_order, is_prompting
 from shouldtune.rungs import REGISTRY
-from shouldtune.scoring import build_scorer, infer_label_task
+from shouldtune.scoring import build_scorer, infer_label_task, scorer_settings
 from shouldtune.spec import TaskSpec
 from shouldtune.split import make_split
 
@@ -99,7 +100,11 @@ def prepare(spec: TaskSpec, model: Model) -> Prepared:
         label_task=labels is not None,
         groups=near_duplicate_groups(usable),
     )
-    return Prepared(spec, scorer_name, labels, report, split)
+    budget = derive_budget(
+        spec, [e.expected for e in split.train], model.count_tokens, model.info.context_length
+    )
+    resolved = spec.model_copy(update={"max_new_tokens": budget.max_new_tokens})
+    return Prepared(resolved, scorer_name, labels, report, split, budget)
 
 
 def compare(
@@ -228,15 +233,24 @@ def run_ladder(
     try:
         say.stage(f"reading {spec.data}")
         prepared = prepare(spec, loaded)
+        spec = prepared.spec  # the generation budget resolved against the train answers
+        if prepared.budget is not None and prepared.labels is None:
+            say.stage(f"generation budget: {prepared.budget.describe()}")
+            if prepared.budget.warning:
+                say.stage(f"warning: {prepared.budget.warning}")
         prices = task_prices(spec)  # a bad price table fails here, before any rung runs
         scorer = build_scorer(
             spec.model_copy(update={"scorer": prepared.scorer_name}),
             labels=prepared.labels,
             allow_python=allow_python,
+            cache=cache,
+            embedder=embedder,
         )
         run_dir = RunDir.create(runs_dir, spec.task_name) if runs_dir is not None else None
         if run_dir is not None:
-            run_dir.write_manifest(spec, loaded.info, prepared.split, status="running")
+            run_dir.write_manifest(
+                spec, loaded.info, prepared.split, status="running", scorer=scorer_settings(scorer)
+            )
         ctx = EvalContext(
             spec,
             loaded,
@@ -339,12 +353,15 @@ def run_ladder(
             failures=failures,
             reproducibility=reproducibility,
             cost=cost,
+            generation_budget=prepared.budget,
             verdict=verdict,
             wall_s=time.perf_counter() - started,
         )
         if run_dir is not None:
             run_dir.write_results(run_result.model_dump(mode="json"))
-            run_dir.write_manifest(spec, loaded.info, split, status="finished")
+            run_dir.write_manifest(
+                spec, loaded.info, split, status="finished", scorer=scorer_settings(scorer)
+            )
         return run_result
     finally:
         if owned:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from shouldtune import __version__
 from shouldtune.analysis.failures import FailureSummary
 from shouldtune.analysis.reproducibility import Reproducibility
+from shouldtune.budget import GenerationBudget
 from shouldtune.cost import CostReport
 from shouldtune.decide import Verdict
 from shouldtune.models.base import ModelInfo
@@ -75,16 +76,23 @@ class RunResult(BaseModel):
     cost: CostReport | None = Field(
         None, description="Monthly spend per option, the fine-tune's cost and break-even."
     )
+    generation_budget: GenerationBudget | None = Field(
+        None, description="max_new_tokens as used: set in the spec or derived from train."
+    )
     verdict: Verdict
     wall_s: float
 
 
 @dataclasses.dataclass
 class Prepared:
-    """The task ready to climb: examples validated, pre-checked and split."""
+    """The task ready to climb: examples validated, pre-checked and split.
+
+    `spec` carries the generation budget actually used (`budget`) in max_new_tokens.
+    """
 
     spec: TaskSpec
     scorer_name: str
     labels: list[str] | None
     precheck: PrecheckReport
     split: Split
+    budget: GenerationBudget | None = None

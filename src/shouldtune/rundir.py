@@ -63,7 +63,15 @@ class RunDir:
         path.mkdir(mode=0o700)  # private: results quote the user's examples
         return cls(path)
 
-    def write_manifest(self, spec: TaskSpec, model: ModelInfo, split: Split, status: str) -> None:
+    def write_manifest(
+        self,
+        spec: TaskSpec,
+        model: ModelInfo,
+        split: Split,
+        status: str,
+        scorer: dict[str, Any] | None = None,
+    ) -> None:
+        """`scorer`: what a model-backed scorer says about itself (the judge and its prompt)."""
         manifest = {
             "status": status,
             "started": self.started.isoformat(),
@@ -76,6 +84,7 @@ class RunDir:
             },
             "spec": spec.model_dump(mode="json"),
             "model": model.model_dump(mode="json"),
+            **({"scorer": scorer} if scorer else {}),
             "seeds": {"split": spec.split.seed, "demonstrations": spec.split.seed},
             "split": {
                 "test_ids": [e.id for e in split.test],

@@ -20,17 +20,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jsonschema
 
 from shouldtune.spec import TaskSpec
 
+if TYPE_CHECKING:
+    from shouldtune.cache import CallCache
+    from shouldtune.models.base import Model
+    from shouldtune.rag.embedder import Embedder
+
 CATEGORIES: dict[str, str] = {
     "empty": "the output is blank",
     "refusal": "the model refused or apologised instead of answering",
     "too_long": "the output is longer than scorer_options.max_chars",
-    "truncated": "the answer was cut off at max_new_tokens before it was complete",
+    "truncated": "the answer was cut off at max_new_tokens, a budget too small for the expected "
+    "answer: our setting's failure, not the model's",
+    "runaway": "the model did not stop: it ran past max_new_tokens although the budget had room "
+    "for the expected answer and a quarter more",
     "call_error": "the model call failed after retries (an error row, retried next run)",
     "label_outside_set": "the output names no label of the set, or more than one",
     "wrong_label": "the output names a label of the set, but the wrong one",
@@ -44,6 +52,11 @@ CATEGORIES: dict[str, str] = {
     "not_contained": "the expected value does not appear in the output",
     "low_overlap": "token F1 with the expected value is below 0.5",
     "failed": "the user's python scorer gave less than 0.5",
+    "dissimilar": "the output's meaning is not close enough to the expected answer's "
+    "(embedding cosine below scorer_options.threshold)",
+    "judged_partial": "the judge model graded the answer partially correct",
+    "judged_wrong": "the judge model graded the answer wrong",
+    "judge_unreadable": "the judge model's reply named no grade",
 }
 """Every failure category a scorer can return, with the sentence a report shows for it."""
 
@@ -154,6 +167,13 @@ class _Checked:
     def score(self, output: str, expected: str) -> Score:
         failure = generic_failure(output, expected, self.max_chars)
         return failure if failure is not None else self.inner.score(output, expected)
+
+
+def scorer_settings(scorer: Scorer) -> dict[str, Any]:
+    """What a scorer that depends on a model says about itself (embedder, judge, prompt)."""
+    inner = scorer.inner if isinstance(scorer, _Checked) else scorer
+    settings = getattr(inner, "settings", None)
+    return {"name": scorer.name, **settings} if isinstance(settings, dict) else {}
 
 
 # --- exact, contains ---------------------------------------------------------------------------
@@ -499,11 +519,21 @@ class PythonScorer:
 # --- building ----------------------------------------------------------------------------------
 
 
-def build_scorer(spec: TaskSpec, *, labels: list[str] | None, allow_python: bool = False) -> Scorer:
+def build_scorer(
+    spec: TaskSpec,
+    *,
+    labels: list[str] | None,
+    allow_python: bool = False,
+    cache: CallCache | None = None,
+    embedder: Embedder | None = None,
+    judge: Model | None = None,
+) -> Scorer:
     """The scorer the spec names, behind the generic checks.
 
     `labels` is the label set the caller settled on (the spec's, or one inferred from the
     data); it falls back to `spec.labels`. The caller resolves scorer "auto" before this.
+    similarity and judge call models through `cache`; `embedder` and `judge` replace the
+    ones the spec names (tests pass fakes).
     """
     options = spec.scorer_options
     inner: Scorer
@@ -525,6 +555,8 @@ def build_scorer(spec: TaskSpec, *, labels: list[str] | None, allow_python: bool
         if not label_set or len(label_set) < 2:
             raise ScorerError("scorer 'label' needs a label set of at least two labels")
         inner = LabelScorer(tuple(label_set))
+    elif spec.scorer in ("similarity", "judge"):
+        inner = _model_scorer(spec, cache, embedder, judge)
     elif spec.scorer == "python":
         if not allow_python:
             raise ScorerError(
@@ -535,6 +567,35 @@ def build_scorer(spec: TaskSpec, *, labels: list[str] | None, allow_python: bool
     else:
         raise ScorerError(f"unknown scorer {spec.scorer!r}")
     return _Checked(inner, options.max_chars)
+
+
+def _model_scorer(
+    spec: TaskSpec, cache: CallCache | None, embedder: Embedder | None, judge: Model | None
+) -> Scorer:
+    """similarity or judge: the scorers that ask a model (imported only when chosen)."""
+    if cache is None:
+        from shouldtune.cache import CallCache as DefaultCache
+
+        cache = DefaultCache()
+    store = cache
+    if spec.scorer == "similarity":
+        from shouldtune.rag.embedder import load_embedder
+        from shouldtune.similarity import SimilarityScorer
+
+        chosen = embedder or load_embedder(spec.rag.embedder, store, batch_size=spec.rag.batch_size)
+        return SimilarityScorer(chosen, store, spec.scorer_options.threshold)
+    from shouldtune.judge import JudgeScorer
+    from shouldtune.models.registry import load_model
+
+    reference = spec.scorer_options.judge_model or ""
+    model = judge or load_model(reference, store, api=spec.api)
+    # f1 and similarity grade the same answers: the run reports their agreement with the judge.
+    compare: dict[str, Scorer] = {"f1": F1Scorer()}
+    compare["similarity"] = _model_scorer(
+        spec.model_copy(update={"scorer": "similarity"}), store, embedder, None
+    )
+    own = reference == spec.model
+    return JudgeScorer(model, store, reference, own_outputs=own, compare=compare)
 
 
 def infer_label_task(expected_values: list[str]) -> bool:
@@ -574,4 +635,5 @@ __all__ = [
     "load_function",
     "normalize",
     "parse_label",
+    "scorer_settings",
 ]

@@ -22,7 +22,9 @@ from pydantic import (
 
 from shouldtune.rung_info import default_rungs
 
-ScorerName = Literal["auto", "exact", "label", "json", "regex", "contains", "f1", "python"]
+ScorerName = Literal[
+    "auto", "exact", "label", "json", "regex", "contains", "f1", "similarity", "judge", "python"
+]
 # The names in shouldtune.rung_info.CATALOG (a test keeps the two in step).
 RungName = Literal["zero_shot", "few_shot", "prompt_search", "rag", "lora"]
 DEFAULT_RUNGS: tuple[RungName, ...] = tuple(default_rungs(with_docs=False))  # type: ignore[arg-type]
@@ -314,6 +316,23 @@ class ScorerOptions(_Strict):
     max_chars: int | None = Field(
         None, ge=1, description="Outputs longer than this fail (a length constraint)."
     )
+    threshold: float = Field(
+        0.7,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "similarity scorer: an output passes when its cosine with the expected answer "
+            "(rag.embedder) is at least this; the score is the cosine itself."
+        ),
+    )
+    judge_model: str | None = Field(
+        None,
+        description=(
+            "judge scorer: the model that grades each output against the expected answer "
+            "(correct / partially correct / wrong), usually OpenAI-compatible (openai:NAME, "
+            "http://HOST:PORT/v1:MODEL; api settings apply); temperature 0, cached."
+        ),
+    )
 
 
 class TaskSpec(_Strict):
@@ -346,7 +365,8 @@ class TaskSpec(_Strict):
         "auto",
         description=(
             "How outputs are scored. auto: label when expected values form a small closed set, "
-            "else exact."
+            "else exact. For free-form answers: f1 (shared words), similarity (meaning, "
+            "embedding cosine), judge (a model grades)."
         ),
     )
     scorer_options: ScorerOptions = Field(
@@ -418,12 +438,25 @@ class TaskSpec(_Strict):
     min_examples: int = Field(
         50, ge=1, description="Fewer usable, distinct examples than this: NOT_ENOUGH_DATA."
     )
-    max_new_tokens: int = Field(
-        64, ge=1, le=4096, description="Generation budget per answer (generated tasks)."
+    max_new_tokens: int | None = Field(
+        None,
+        ge=1,
+        le=4096,
+        description=(
+            "Generation budget per answer (generated tasks). Default (unset or 'auto'): the "
+            "train answers' p99 length in the model's tokens, +25% +8, at least 32, at most "
+            "half the context; the budget used is in results.json (generation_budget)."
+        ),
     )
     context_length: int | None = Field(
         None, ge=256, description="Context window to use (default: the model's, up to 4096)."
     )
+
+    @field_validator("max_new_tokens", mode="before")
+    @classmethod
+    def _auto_budget(cls, value: Any) -> Any:
+        # "auto" spells the default: derive the budget from the train answers.
+        return None if isinstance(value, str) and value.strip().lower() == "auto" else value
 
     @field_validator("input", "expected")
     @classmethod
@@ -465,6 +498,8 @@ class TaskSpec(_Strict):
             pass  # the expected value is then the pattern
         if self.scorer == "python" and not opts.function:
             raise ValueError("scorer 'python' needs scorer_options.function ('file.py:func')")
+        if self.scorer == "judge" and not opts.judge_model:
+            raise ValueError("scorer 'judge' needs scorer_options.judge_model (the grading model)")
         return self
 
     @model_validator(mode="after")

@@ -14,6 +14,12 @@ Conditions, for each failed example of the analysed rung:
 - `variants` re-runs under prompt variants, greedy: the instructions reworded (framed three
   ways), the demonstrations reshuffled, and a different sample of demonstrations from train.
 A failure is reproducible when it fails in more than half of the re-runs.
+
+Answers cut off by the generation budget (`truncated`: it had no room for the expected answer)
+are left out, and so are re-runs cut off the same way: a failure our own max_new_tokens caused
+is no evidence about the model, and must never read as "a reproducible pattern a fine-tune can
+learn". An answer that ran past a budget with room for the expected answer (`runaway`) is the
+model's: it did not stop, and that counts like any failure.
 """
 
 from __future__ import annotations
@@ -27,7 +33,13 @@ from dataclasses import dataclass
 from shouldtune.analysis.failures import category_of
 from shouldtune.analysis.reproducibility import CategoryShare, ReproducedFailure, Reproducibility
 from shouldtune.analysis.stats import wilson
-from shouldtune.evaluate import EvalContext, generation, label_scores, uses_loglik
+from shouldtune.evaluate import (
+    EvalContext,
+    generation,
+    label_scores,
+    length_category,
+    uses_loglik,
+)
 from shouldtune.models.base import CallFailed, ContextOverflow, Message
 from shouldtune.prompts import pick_demonstrations
 from shouldtune.records import Example, Prediction
@@ -111,7 +123,8 @@ def _softmax_draw(logprobs: Sequence[float], temperature: float, rng: random.Ran
     return rng.choices(range(len(weights)), weights=weights)[0]
 
 
-def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition) -> bool:
+def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition) -> bool | None:
+    """Whether the example passes under the condition; None when the budget cut it off."""
     prompt = ctx.model.render(condition.messages)
     if uses_loglik(ctx):
         assert ctx.labels is not None
@@ -126,6 +139,10 @@ def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition)
     else:
         record, _ = generation(ctx, prompt, temperature=condition.temperature, seed=condition.seed)
         output = record["text"]
+        passed = ctx.scorer.score(output, example.expected).passed
+        # Cut off by our budget: no re-run. Ran on past room for the answer: the model's.
+        cut = record.get("finish_reason") == "length" and length_category(ctx, example)
+        return None if not passed and cut == "truncated" else passed
     return ctx.scorer.score(output, example.expected).passed
 
 
@@ -139,9 +156,15 @@ def reproduce_failures(
 ) -> Reproducibility:
     """Re-run `rung`'s failures; `asked(example_id)` gives the messages the rung used."""
     options = ctx.spec.reproduce
-    # Error rows (a call that failed) say nothing about the model: not re-run.
+    # Error rows (a call that failed) and answers cut off by our budget say nothing about
+    # the model: not re-run.
+    truncated = [p for p in predictions if not p.passed and category_of(p) == "truncated"]
     failed = sorted(
-        (p for p in predictions if not p.passed and p.method != "error"),
+        (
+            p
+            for p in predictions
+            if not p.passed and p.method != "error" and category_of(p) != "truncated"
+        ),
         key=lambda p: p.example_id,
     )
     chosen = failed
@@ -180,11 +203,13 @@ def reproduce_failures(
         outcomes: list[tuple[str, bool]] = []
         for condition in conditions:
             try:
-                outcomes.append((condition.name, _passes(ctx, rung, example, condition)))
+                passed = _passes(ctx, rung, example, condition)
             except (ContextOverflow, CallFailed):
                 # A resampled prompt too long for the context, or an HTTP call that failed
                 # after its retries: not a re-run.
                 continue
+            if passed is not None:  # None: cut off by the budget, not a re-run either
+                outcomes.append((condition.name, passed))
         if len(outcomes) > len(names):
             names = [name for name, _ in outcomes]
         results.append(
@@ -206,6 +231,7 @@ def reproduce_failures(
         rung=rung,
         n_failures=len(failed),
         n_checked=len(results),
+        n_truncated=len(truncated),
         conditions=names,
         reproducible=reproducible,
         share=wilson(reproducible, len(results)),

@@ -33,8 +33,13 @@ class Reproducibility(BaseModel):
     """How many of one rung's failures recur across seeds and prompt variants."""
 
     rung: str
-    n_failures: int = Field(description="Failures of the rung on the test set.")
+    n_failures: int = Field(
+        description="Failures of the rung on the test set, less error rows and truncated ones."
+    )
     n_checked: int = Field(description="Failures re-run (a seeded sample when there are many).")
+    n_truncated: int = Field(
+        0, description="Failures cut off by the generation budget: not re-run, not evidence."
+    )
     conditions: list[str] = Field(description="The re-run conditions (at most, per example).")
     reproducible: int
     share: Interval = Field(description="Share of checked failures that are reproducible.")
@@ -45,7 +50,12 @@ class Reproducibility(BaseModel):
         if not self.n_checked:
             return f"{self.rung}: no failures to re-run"
         cats = ", ".join(f"{c.category} {c.reproducible}/{c.checked}" for c in self.by_category)
+        budget = (
+            f"; {self.n_truncated} truncated by the generation budget left out"
+            if self.n_truncated
+            else ""
+        )
         return (
             f"{self.rung}: {self.reproducible} of {self.n_checked} failures reproducible "
-            f"({self.share.fmt()}) over {len(self.conditions)} re-runs each ({cats})"
+            f"({self.share.fmt()}) over {len(self.conditions)} re-runs each ({cats}){budget}"
         )

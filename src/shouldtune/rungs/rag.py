@@ -23,7 +23,7 @@ from shouldtune.prompts import system_prompt
 from shouldtune.rag import RagError
 from shouldtune.rag.chunking import chunking_key
 from shouldtune.rag.corpus import Corpus, build_corpus
-from shouldtune.rag.diagnostics import GoldMatcher, answer_in_text, gold_values, summarize
+from shouldtune.rag.diagnostics import GoldMatcher, Support, answer_support, gold_values, summarize
 from shouldtune.rag.documents import DocsError, read_documents
 from shouldtune.rag.embedder import embed_cached, load_embedder
 from shouldtune.rag.index import ExactIndex, recall_at_k
@@ -136,16 +136,16 @@ def run(
     )
     result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=[])
     matcher = GoldMatcher(corpus.sources)
-    in_context: list[bool] = []
+    supports: list[Support] = []
     gold_hits: list[bool | None] = []
     for prediction, example, (passages, kept_demos, used) in zip(
         predictions, test, given, strict=True
     ):
         chunks = [p.chunk for p in passages]
-        found = answer_in_text(example.expected, "\n".join(c.text for c in chunks))
         golds = gold_values(example, options.gold_field) if options.gold_field else []
         hit = matcher.hit(golds, chunks) if golds else None
-        in_context.append(found)
+        support = answer_support(example.expected, "\n".join(c.text for c in chunks), hit)
+        supports.append(support)
         gold_hits.append(hit)
         prediction.detail.update(
             {
@@ -153,15 +153,18 @@ def run(
                 "retrieved_sources": [c.citation() for c in chunks],
                 "retrieval_scores": [round(p.score, 4) for p in passages],
                 "context_tokens": used,
-                "answer_in_context": found,
+                "answer_in_context": support.found,
+                "answer_in_context_by": support.measure,
             }
         )
+        if support.recall is not None:
+            prediction.detail["answer_content_recall"] = round(support.recall, 4)
         if hit is not None:
             prediction.detail["gold_hit"] = hit
         if options.demonstrations:
             prediction.detail["demonstration_ids"] = [d.id for d in kept_demos]
     retrieval = result.settings["retrieval"]
-    retrieval.update(summarize(predictions, in_context, gold_hits))
+    retrieval.update(summarize(predictions, [s.found for s in supports], gold_hits, supports))
     retrieval["mean_passages"] = _mean([len(p) for p, _, _ in given])
     retrieval["mean_context_tokens"] = _mean([used for _, _, used in given])
     result.notes.extend(_notes(result.settings, given, options.top_k))

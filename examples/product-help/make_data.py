@@ -1,0 +1,166 @@
+"""Writes data.jsonl: questions about Fernlog (a made-up product) with 2-3 sentence answers.
+
+The questions and reference answers are hand-written from docs/ and paraphrase them (they
+never quote a document verbatim), like a real help-desk answer set. `source` names the
+document holding each answer (rag.gold_field). The order is shuffled with a fixed seed, so
+the file is the same on every run.
+
+    python examples/product-help/make_data.py
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+QA: list[tuple[str, str, str]] = [
+    ("getting-started", "Which operating systems does Fernlog run on?",
+     "Fernlog runs on Windows 10 or newer, macOS 12 or newer and Ubuntu 22.04 or newer. It is a desktop app, so there is no browser version."),
+    ("getting-started", "Do I need to be online to install Fernlog?",
+     "Only for the first sign-in. The installer is roughly 90 MB, and after you have signed in once the app works without a connection."),
+    ("getting-started", "Who becomes the owner of a new workspace?",
+     "The person who signs in first and creates the workspace becomes its owner. The owner can later make other members admins."),
+    ("getting-started", "Can I change my workspace address?",
+     "No. The workspace name can be changed under Workspace > General, but the address before .fernlog.example is fixed when the workspace is created."),
+    ("getting-started", "How long is an invitation link valid?",
+     "An invitation link expires after 7 days. After that an owner or admin has to send a new invitation from Workspace > Members > Invite."),
+    ("getting-started", "What role do invited people get?",
+     "Invited people join as members. An owner can promote them to admins afterwards."),
+    ("getting-started", "How many people can join a free workspace?",
+     "A free workspace holds at most 3 members. To add more people you need a paid plan such as Team."),
+    ("getting-started", "Is there a shortcut to start or stop the timer?",
+     "Yes, Ctrl+Shift+S starts or stops the current timer, or Cmd+Shift+S on macOS. It works even when Fernlog is in the background."),
+    ("getting-started", "How do I switch the running timer to another project quickly?",
+     "Press Ctrl+K to open the command bar and type the project's name. The running timer then moves to that project."),
+    ("timers", "Can two timers run at the same time?",
+     "No, only one timer runs at a time. Starting a new timer stops the running one and saves it as a time entry."),
+    ("timers", "What happens when I leave my computer with the timer running?",
+     "After 10 minutes without keyboard or mouse input Fernlog asks what to do with the idle time. You can keep it, discard it or split it into a separate entry."),
+    ("timers", "Can I change how long Fernlog waits before treating me as idle?",
+     "Yes, the idle limit can be set anywhere from 5 to 60 minutes. The setting is under Preferences > Timers."),
+    ("timers", "Which rounding steps are available for time entries?",
+     "Owners can round entries to the nearest 1, 5, 6, 10 or 15 minutes. Rounding only affects reports and invoices."),
+    ("timers", "Does rounding change my recorded time?",
+     "No. Rounding is applied to reports and invoices only, and the raw time entries stay exactly as they were recorded."),
+    ("timers", "Can I add time I forgot to track?",
+     "Yes, use Add entry to record time after the fact. Such manual entries show a pencil icon."),
+    ("timers", "Can I stop people from adding manual entries on a project?",
+     "Yes, owners can forbid manual entries for a project in that project's settings. Entries recorded by a running timer are still allowed."),
+    ("timers", "How does Pomodoro mode work?",
+     "It alternates 25-minute focus periods with 5-minute breaks, and gives a longer 15-minute break after every fourth period. Breaks are not recorded as work."),
+    ("timers", "Are Pomodoro breaks counted as working time?",
+     "No, break time in Pomodoro mode is never recorded as work. Only the 25-minute focus periods are tracked."),
+    ("projects", "What happens to entries when I archive a project?",
+     "The entries are kept, but the project disappears from the timer's project list. You can restore the project from the archive whenever you want."),
+    ("projects", "Can an archived project be brought back?",
+     "Yes, an archived project can be restored at any time. Its entries were kept while it was archived."),
+    ("projects", "Will I be warned before a project runs over budget?",
+     "Yes, the project's admins get an email when 80% of the budget is used. They get another one when the budget is exceeded."),
+    ("projects", "Does Fernlog stop the timer when a project's budget is used up?",
+     "No, nothing is blocked: timers keep running past the budget. Fernlog only sends warning emails to the project's admins."),
+    ("projects", "Can a project budget be in money instead of hours?",
+     "Yes, a budget can be set either in hours or in money. The warnings work the same way for both."),
+    ("projects", "Which hourly rate is used when several are set?",
+     "The most specific rate wins. A member's rate on a project beats the project's rate, which beats the workspace rate."),
+    ("projects", "How many tags can a workspace have?",
+     "A workspace can have up to 500 tags. Tags are free-form labels such as meeting or bug."),
+    ("projects", "If I delete a tag, are the tagged entries deleted too?",
+     "No, deleting a tag only removes the tag from every entry. The entries themselves stay."),
+    ("invoices", "How is an invoice put together?",
+     "An invoice collects the billable entries of one client over a date range. Those entries are then marked as invoiced so nobody bills them twice."),
+    ("invoices", "Can I still edit an invoice after creating it?",
+     "Yes, while it is a draft. An invoice remains a draft, and can be changed freely, until it is sent."),
+    ("invoices", "How many currencies can I invoice in?",
+     "Fernlog supports 38 currencies. Each client has a single currency that its invoices use."),
+    ("invoices", "Can I put more than one tax on an invoice?",
+     "Yes, up to two tax rates per invoice. The second tax can also be compounded on top of the first."),
+    ("invoices", "How are invoices delivered to clients?",
+     "They go out as PDF attachments sent from Fernlog's own address. When the client replies, the reply reaches the workspace owner."),
+    ("invoices", "Can clients pay invoices through Fernlog?",
+     "No, Fernlog does not handle payments. You mark an invoice as paid yourself once the money has arrived."),
+    ("invoices", "How can I see which invoices are overdue?",
+     "Overdue invoices are shown in red once their due date has passed. They stay red until you mark them as paid."),
+    ("invoices", "Can I choose my own invoice numbering?",
+     "Yes, set a pattern such as FL-{year}-{n} under Invoices > Settings. Fernlog fills in the year and a running number."),
+    ("invoices", "If I delete a draft invoice, is its number reused?",
+     "No, invoice numbers never repeat. A deleted draft's number is simply skipped."),
+    ("sync-and-backups", "Does Fernlog work without internet?",
+     "Yes, timers keep running and entries are saved on your computer. Once you are back online the changes are uploaded within a minute."),
+    ("sync-and-backups", "What happens if I edit the same entry on two devices?",
+     "The most recent edit wins. The other version is not lost: it is saved in the entry's history."),
+    ("sync-and-backups", "How often is my workspace backed up?",
+     "Workspaces are backed up every night. Owners can also download a full export whenever they like."),
+    ("sync-and-backups", "How do I export all my data?",
+     "An owner can download a full export as CSV or JSON. It is under Workspace > Data > Export."),
+    ("sync-and-backups", "Can I get back an entry I deleted by mistake?",
+     "Yes, if you act within 30 days. Deleted entries stay in the trash for 30 days and are then removed permanently."),
+    ("sync-and-backups", "Where is my workspace data stored?",
+     "By default it is stored in the EU region. Business plan workspaces may choose the US region instead when they are created."),
+    ("sync-and-backups", "Can I move my workspace to another data region later?",
+     "No, the region is chosen when the workspace is created and cannot be changed afterwards. Only Business plan workspaces can pick the US region."),
+    ("plans-and-billing", "What are the limits of the Free plan?",
+     "The Free plan allows up to 3 members and 2 active projects. The paid plans remove those limits."),
+    ("plans-and-billing", "How much does the Team plan cost?",
+     "The Team plan is 6 euros per member per month. It removes the Free plan's limits on members and projects."),
+    ("plans-and-billing", "What does the Business plan add?",
+     "Business costs 11 euros per member per month. On top of Team it adds single sign-on, the US data region and audit logs."),
+    ("plans-and-billing", "Is there a discount for paying yearly?",
+     "Yes, yearly billing gives you two months free. Monthly billing is also available."),
+    ("plans-and-billing", "Which payment methods are accepted?",
+     "You can pay by card or by SEPA direct debit. Both work for monthly and yearly billing."),
+    ("plans-and-billing", "How am I charged for seats added mid-period?",
+     "Seats added during a billing period are charged pro rata. You only pay for the part of the period they are used."),
+    ("plans-and-billing", "What happens when I cancel a paid plan?",
+     "Paid features stay on until the end of the period you already paid for. Then the workspace moves to the Free plan."),
+    ("plans-and-billing", "Is data deleted when a workspace is downgraded?",
+     "No data is deleted on a downgrade. Projects beyond the Free plan's limit become read-only instead."),
+    ("plans-and-billing", "Is there a free trial and do I need a card for it?",
+     "Every new workspace gets a 14-day trial of the Team plan. No card is required to start it."),
+    ("integrations", "Can Fernlog use my calendar?",
+     "Yes, it can read a Google or Outlook calendar and suggest time entries from your meetings. Suggestions are only saved once you accept them."),
+    ("integrations", "How do calendar suggestions look in the day view?",
+     "They appear with a dashed border. Nothing is saved until you accept a suggestion."),
+    ("integrations", "Which issue trackers does the browser extension support?",
+     "The extension adds a start button to issues in GitHub, GitLab and Jira. The issue title becomes the entry's description."),
+    ("integrations", "Is the link to the issue kept when I track time from Jira?",
+     "Yes, the issue's link is stored on the time entry. The issue title is used as the description."),
+    ("integrations", "How do I authenticate with the Fernlog API?",
+     "Create a personal API token under Profile > API tokens. The token has the same rights as the person who owns it."),
+    ("integrations", "What is the API rate limit?",
+     "Each token may make 120 requests per minute. Requests beyond that get HTTP 429 with a Retry-After header."),
+    ("integrations", "Which events can webhooks report?",
+     "Admins can register webhooks for entry, project and invoice events. Fernlog then posts to the webhook's URL when they happen."),
+    ("integrations", "What happens when a webhook keeps failing?",
+     "Fernlog retries a failed delivery up to 5 times over roughly an hour. After that it disables the webhook and emails the admin."),
+    ("troubleshooting", "The start/stop shortcut does nothing. What can I do?",
+     "Another program may already be using Ctrl+Shift+S, so pick a different shortcut under Preferences > Shortcuts. On macOS, also grant Fernlog the Accessibility permission."),
+    ("troubleshooting", "Why does Fernlog on macOS need the Accessibility permission?",
+     "macOS requires it for global shortcuts. Without it the start/stop shortcut does not work while Fernlog is in the background."),
+    ("troubleshooting", "My entries do not show up on my other computer. Why?",
+     "Make sure both devices are online and signed in to the same workspace. An orange sync icon in the status bar means changes are still waiting to upload."),
+    ("troubleshooting", "Is it safe to sign out while the sync icon is orange?",
+     "No, signing out throws away local changes that were never uploaded. Wait until the icon turns green first."),
+    ("troubleshooting", "Why do my report totals differ from my invoice totals?",
+     "Reports show raw time unless rounding is turned on for them, while invoices always use the workspace rounding. Non-billable entries also count in reports but never on invoices."),
+    ("troubleshooting", "Do non-billable entries appear on invoices?",
+     "No, non-billable entries never appear on invoices. They are still included in reports."),
+    ("troubleshooting", "How do I start Fernlog in safe mode?",
+     "Hold Shift while starting Fernlog. Safe mode turns off plugins and restores the default window layout without touching any data."),
+    ("troubleshooting", "Does safe mode delete any of my data?",
+     "No, safe mode does not change any data. It only starts the app without plugins and with the default window layout."),
+]
+
+
+def main() -> None:
+    rows = [
+        {"question": q, "answer": a, "source": f"{source}.md"} for source, q, a in QA
+    ]
+    random.Random(17).shuffle(rows)
+    out = Path(__file__).with_name("data.jsonl")
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(f"wrote {len(rows)} examples to {out}")
+
+
+if __name__ == "__main__":
+    main()
