@@ -26,7 +26,7 @@ from shouldtune.ladder import prepare
 from shouldtune.models.registry import load_model
 from shouldtune.prompts import messages_for
 from shouldtune.rungs.prompt_search import Candidate, _Search, carve_validation, search_space
-from shouldtune.scoring import build_scorer
+from shouldtune.scorer_factory import build_scorer
 from shouldtune.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]

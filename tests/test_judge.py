@@ -13,7 +13,8 @@ import pytest
 
 from shouldtune.cache import CallCache
 from shouldtune.judge import RUBRIC, agreement, parse_grade
-from shouldtune.scoring import build_scorer, scorer_settings
+from shouldtune.scorer_factory import build_scorer
+from shouldtune.scoring import scorer_settings
 from shouldtune.spec import TaskSpec
 from tests.rag.fakes import HashEmbedder
 

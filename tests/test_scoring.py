@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from shouldtune.scorer_factory import build_scorer
 from shouldtune.scoring import (
     CATEGORIES,
     Score,
     Scorer,
     ScorerError,
-    build_scorer,
     extract_json,
     infer_label_task,
     normalize,

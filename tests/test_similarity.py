@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from shouldtune.cache import CallCache
-from shouldtune.scoring import Scorer, build_scorer, scorer_settings
+from shouldtune.scorer_factory import build_scorer
+from shouldtune.scoring import Scorer, scorer_settings
 from shouldtune.spec import TaskSpec
 from tests.rag.fakes import HashEmbedder
 

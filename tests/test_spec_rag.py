@@ -29,7 +29,9 @@ def test_rag_joins_the_default_rungs_only_with_docs() -> None:
     without = spec_from_dict({"data": "d.jsonl"}).rungs
     with_docs = spec_from_dict({"data": "d.jsonl", "docs": "manuals"}).rungs
     assert "rag" not in without
-    assert with_docs == [*without[:2], "rag", *without[2:]]
+    # right after the prompt rungs, before training
+    assert with_docs == [*without[:3], "rag", *without[3:]]
+    assert without[2] == "prompt_search" and without[3] == "lora"
     chosen = spec_from_dict({"data": "d.jsonl", "docs": "m", "rungs": ["few_shot"]})
     assert chosen.rungs == ["few_shot"]
 

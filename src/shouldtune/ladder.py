@@ -28,7 +28,8 @@ from shouldtune.results import Comparison, Prepared, RunResult, SplitSummary
 from shouldtune.rundir import RunDir
 from shouldtune.rung_info import cost_order, is_prompting
 from shouldtune.rungs import REGISTRY
-from shouldtune.scoring import build_scorer, infer_label_task, scorer_settings
+from shouldtune.scorer_factory import build_scorer
+from shouldtune.scoring import infer_label_task, scorer_settings
 from shouldtune.spec import TaskSpec
 from shouldtune.split import make_split
 

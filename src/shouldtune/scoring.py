@@ -1,6 +1,6 @@
 """Scorers: turn one model output and its expected value into a score and a failure category.
 
-Every scorer is wrapped by `build_scorer` so that the generic failures (empty, refusal, too long)
+Every scorer is wrapped by `scorer_factory.build_scorer` so that the generic failures (empty, refusal, too long)
 are reported the same way whatever the task, which keeps the failure taxonomy comparable
 across rungs.
 """
@@ -24,12 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import jsonschema
 
-from shouldtune.spec import TaskSpec
-
 if TYPE_CHECKING:
-    from shouldtune.cache import CallCache
-    from shouldtune.models.base import Model
-    from shouldtune.rag.embedder import Embedder
+    pass
 
 CATEGORIES: dict[str, str] = {
     "empty": "the output is blank",
@@ -516,88 +512,6 @@ class PythonScorer:
         return Score(value, value >= 0.5, None if value >= 0.5 else "failed")
 
 
-# --- building ----------------------------------------------------------------------------------
-
-
-def build_scorer(
-    spec: TaskSpec,
-    *,
-    labels: list[str] | None,
-    allow_python: bool = False,
-    cache: CallCache | None = None,
-    embedder: Embedder | None = None,
-    judge: Model | None = None,
-) -> Scorer:
-    """The scorer the spec names, behind the generic checks.
-
-    `labels` is the label set the caller settled on (the spec's, or one inferred from the
-    data); it falls back to `spec.labels`. The caller resolves scorer "auto" before this.
-    similarity and judge call models through `cache`; `embedder` and `judge` replace the
-    ones the spec names (tests pass fakes).
-    """
-    options = spec.scorer_options
-    inner: Scorer
-    if spec.scorer == "auto":
-        raise ScorerError("scorer 'auto' must be resolved to a concrete scorer before building")
-    if spec.scorer == "exact":
-        inner = ExactScorer()
-    elif spec.scorer == "contains":
-        inner = ContainsScorer()
-    elif spec.scorer == "f1":
-        inner = F1Scorer()
-    elif spec.scorer == "regex":
-        inner = RegexScorer(options.pattern)
-    elif spec.scorer == "json":
-        schema = None if options.json_schema is None else _load_schema(options.json_schema)
-        inner = JsonScorer(schema)
-    elif spec.scorer == "label":
-        label_set = labels if labels is not None else spec.labels
-        if not label_set or len(label_set) < 2:
-            raise ScorerError("scorer 'label' needs a label set of at least two labels")
-        inner = LabelScorer(tuple(label_set))
-    elif spec.scorer in ("similarity", "judge"):
-        inner = _model_scorer(spec, cache, embedder, judge)
-    elif spec.scorer == "python":
-        if not allow_python:
-            raise ScorerError(
-                "scorer 'python' runs code from your scorer file; pass --allow-python to allow it"
-            )
-        reference = options.function or ""
-        inner = PythonScorer(load_function(reference), reference)
-    else:
-        raise ScorerError(f"unknown scorer {spec.scorer!r}")
-    return _Checked(inner, options.max_chars)
-
-
-def _model_scorer(
-    spec: TaskSpec, cache: CallCache | None, embedder: Embedder | None, judge: Model | None
-) -> Scorer:
-    """similarity or judge: the scorers that ask a model (imported only when chosen)."""
-    if cache is None:
-        from shouldtune.cache import CallCache as DefaultCache
-
-        cache = DefaultCache()
-    store = cache
-    if spec.scorer == "similarity":
-        from shouldtune.rag.embedder import load_embedder
-        from shouldtune.similarity import SimilarityScorer
-
-        chosen = embedder or load_embedder(spec.rag.embedder, store, batch_size=spec.rag.batch_size)
-        return SimilarityScorer(chosen, store, spec.scorer_options.threshold)
-    from shouldtune.judge import JudgeScorer
-    from shouldtune.models.registry import load_model
-
-    reference = spec.scorer_options.judge_model or ""
-    model = judge or load_model(reference, store, api=spec.api)
-    # f1 and similarity grade the same answers: the run reports their agreement with the judge.
-    compare: dict[str, Scorer] = {"f1": F1Scorer()}
-    compare["similarity"] = _model_scorer(
-        spec.model_copy(update={"scorer": "similarity"}), store, embedder, None
-    )
-    own = reference == spec.model
-    return JudgeScorer(model, store, reference, own_outputs=own, compare=compare)
-
-
 def infer_label_task(expected_values: list[str]) -> bool:
     """Whether the expected values look like a closed label set (scorer "auto").
 
@@ -626,7 +540,6 @@ __all__ = [
     "Score",
     "Scorer",
     "ScorerError",
-    "build_scorer",
     "extract_json",
     "f1_tokens",
     "generic_failure",
