@@ -238,3 +238,36 @@ def test_prompt_verdict_keeps_its_answer_and_lists_the_failures() -> None:
     assert v.kind == "PROMPT"
     assert "reproducible" not in v.answer
     assert any(r.startswith("failures: few_shot: 30 of 50 failed") for r in v.reasons)
+
+
+def test_fine_tune_says_what_prompt_search_tried_or_that_none_ran() -> None:
+    v = _with_lora(rung("lora", 0.94, 0.84, 0.98), _cmp("few_shot", "lora", 0.54, 1e-6, 1, 28))
+    assert "prompt search was not run" in v.answer.lower()
+    searched = rung("prompt_search", 0.5, 0.36, 0.64)
+    searched.settings["search"] = {"tried": 24, "calls": 600, "val_size": 40}
+    w = decide(
+        [
+            rung("zero_shot", 0.2, 0.1, 0.3),
+            rung("few_shot", 0.4, 0.3, 0.5),
+            searched,
+            rung("lora", 0.94, 0.84, 0.98),
+        ],
+        bar=0.8,
+        prompt_fraction=0.8,
+        enough_data=True,
+        n_usable=200,
+        min_examples=50,
+        comparisons=[_cmp("prompt_search", "lora", 0.44, 1e-6, 1, 23)],  # type: ignore[list-item]
+    )
+    assert w.kind == "FINE_TUNE"
+    assert "tried 24 prompts within 600 calls" in w.answer
+    # ...and the fine-tune had to beat the searched prompt, the best cheaper rung.
+    assert "over prompt_search" in w.headline
+
+
+def test_a_prompt_verdict_names_the_prompt_file() -> None:
+    best = rung("prompt_search", 0.95, 0.88, 0.98)
+    best.settings["prompt_file"] = "artifacts/prompt_search/prompt.txt"
+    v = verdict(rung("few_shot", 0.5, 0.4, 0.6), best)
+    assert v.kind == "PROMPT" and v.best_rung == "prompt_search"  # type: ignore[attr-defined]
+    assert "artifacts/prompt_search/prompt.txt" in v.answer  # type: ignore[attr-defined]
