@@ -54,7 +54,7 @@ def random_search(search: _Search, space: list[Candidate], calls: int, seed: int
     for candidate in order:
         if len(search.asked) >= calls:
             break
-        search._score(candidate, len(search.val))
+        search.score(candidate, len(search.val))
         if best is None or search.mean(candidate) > search.mean(best):
             best = candidate
     assert best is not None

@@ -1,8 +1,8 @@
 """Scorers: turn one model output and its expected value into a score and a failure category.
 
-Every scorer is wrapped by `scorer_factory.build_scorer` so that the generic failures (empty, refusal, too long)
-are reported the same way whatever the task, which keeps the failure taxonomy comparable
-across rungs.
+Every scorer is wrapped by `scorer_factory.build_scorer` so that the generic failures (empty,
+refusal, too long) are reported the same way whatever the task, which keeps the failure
+taxonomy comparable across rungs.
 """
 
 from __future__ import annotations

@@ -95,6 +95,15 @@ class PromptSearchSpec(_Strict):
             "Also try the k train examples nearest each input as its demonstrations (rag.embedder)."
         ),
     )
+    proposer: str | None = Field(
+        None,
+        description=(
+            "A model that proposes other instructions (OPRO/MIPRO style) from yours, a few "
+            "train examples and the current prompt's failures on the validation slice: any "
+            "model reference (e.g. openai:gpt-4o-mini). Off by default."
+        ),
+    )
+    proposals: int = Field(4, ge=1, le=16, description="Instructions asked of the proposer.")
 
 
 class LoraSpec(_Strict):

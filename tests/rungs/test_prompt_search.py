@@ -11,6 +11,8 @@ import pytest
 from shouldtune.cache import CallCache
 from shouldtune.data import load_examples
 from shouldtune.ladder import run_ladder
+from shouldtune.models.base import ModelError
+from shouldtune.models.mock import MockModel
 from shouldtune.prompts import format_line
 from shouldtune.rungs import REGISTRY, prompt_search
 from shouldtune.rungs.prompt_search import halving_cost, plan
@@ -119,3 +121,58 @@ def test_the_rung_is_registered_in_cost_order() -> None:
     assert set(RungName.__args__) == set(REGISTRY)  # type: ignore[attr-defined]
     assert default_rungs(with_docs=False) == ["zero_shot", "few_shot", "prompt_search", "lora"]
     assert default_rungs(with_docs=True)[3] == "rag"
+
+
+PROPOSED = "Name the colour word that ends the input, and nothing else."
+
+
+def test_a_proposer_adds_instructions_that_compete_like_any_other(
+    tmp_path: Path, cache: CallCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def proposer(prompt: str) -> str:
+        asked.append(prompt)
+        return f"1. {PROPOSED}\n2. Answer briefly."
+
+    monkeypatch.setattr(
+        prompt_search, "load_model", lambda *a, **k: MockModel(proposer, name="proposer")
+    )
+
+    def follows_the_proposal(prompt: str) -> str:
+        if PROPOSED in prompt:
+            return prompt.rsplit("Input: ", 1)[-1].split("\n", 1)[0].rsplit(" ", 1)[-1]
+        return "red"
+
+    spec = write_task(
+        tmp_path,
+        rungs=["prompt_search"],
+        prompt_search={"budget": 300, "similar": False, "proposer": "openai:some-model"},
+    )
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(follows_the_proposal))
+    searched = result.rungs[0]
+    assert searched.settings["instruction"].startswith("proposed-")
+    assert searched.settings["search"]["proposals"] == [PROPOSED, "Answer briefly."]
+    assert searched.score.point == 1.0
+    # The proposer saw train examples and the baseline's failures, never a test input.
+    by_id = {e.id: e.input for e in load_examples(spec)}
+    (prompt,) = asked
+    assert "The model answered: red" in prompt
+    assert not any(by_id[i] in prompt for i in result.split.test_ids)
+
+
+def test_a_proposer_that_fails_leaves_the_local_search_running(
+    tmp_path: Path, cache: CallCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise ModelError("set the API key in $OPENAI_API_KEY")
+
+    monkeypatch.setattr(prompt_search, "load_model", refuse)
+    spec = write_task(
+        tmp_path,
+        rungs=["prompt_search"],
+        prompt_search={"budget": 200, "similar": False, "proposer": "openai:x"},
+    )
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(picky))
+    assert any("gave no instructions" in note for note in result.rungs[0].notes)
+    assert result.rungs[0].settings["search"]["proposals"] == []

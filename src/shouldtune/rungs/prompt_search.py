@@ -28,7 +28,8 @@ from pydantic import BaseModel, Field
 from shouldtune.calibration import CONTENT_FREE, content_free
 from shouldtune.demonstrations import BuildMessages, choose, fit_demonstrations, fit_shared
 from shouldtune.evaluate import EvalContext, ask_unrecorded, evaluate, uses_loglik
-from shouldtune.models.base import CallFailed, ContextOverflow, Message
+from shouldtune.models.base import CallFailed, ContextOverflow, Message, ModelError
+from shouldtune.models.registry import load_model
 from shouldtune.prompt_file import placeholder_example, saved
 from shouldtune.prompts import (
     Layout,
@@ -39,6 +40,7 @@ from shouldtune.prompts import (
     pick_demonstrations,
     system_prompt,
 )
+from shouldtune.proposer import propose
 from shouldtune.rag import RagError
 from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.rung_info import BY_NAME
@@ -90,6 +92,8 @@ class SearchRecord(BaseModel):
     winner_val_n: int
     baseline: str = Field(description="The few-shot rung's own settings, always a candidate.")
     baseline_val_score: float | None
+    proposer: str | None = None
+    proposals: list[str] = Field(default_factory=list, description="The proposer's instructions.")
     candidates: list[Tried]
 
 
@@ -101,14 +105,18 @@ def run(
     space = search_space(ctx, len(pool))
     baseline = space[0]
     search = _Search(ctx, val, pool)
-    winner, record = search.halve(space, options.budget, baseline)
+    notes: list[str] = []
+    proposed = _proposals(search, baseline, notes) if options.proposer else []
+    ordered = [baseline, *proposed, *space[1:]]
+    winner, record = search.halve(ordered, options.budget, baseline, first=len(proposed))
     ctx.layouts[NAME] = winner.layout
     if winner.calibrate:
         ctx.calibrated.add(NAME)
     else:
         ctx.calibrated.discard(NAME)
     system = search.system(winner)
-    per_example, notes = search.demonstrations(winner, test)
+    per_example, fitted = search.demonstrations(winner, test)
+    notes += fitted
     items = [
         (example, messages_for(system, demos, example, winner.layout))
         for demos, example in zip(per_example, test, strict=True)
@@ -155,6 +163,47 @@ def run(
         for prediction, demos in zip(predictions, per_example, strict=True):
             prediction.detail["demonstration_ids"] = [d.id for d in demos]
     return result, predictions
+
+
+def _proposals(search: _Search, baseline: Candidate, notes: list[str]) -> list[Candidate]:
+    """Candidates with the proposer's instructions (and the baseline's demonstrations)."""
+    ctx, options = search.ctx, search.ctx.spec.prompt_search
+    reference = options.proposer or ""
+    search.score(baseline, min(len(search.val), 8))  # its failures show what goes wrong
+    failures = [
+        (example, search.outputs.get((baseline, example.id), ""))
+        for example, value in zip(search.val, search.scores[baseline], strict=False)
+        if value < 1.0
+    ]
+    try:
+        model = load_model(reference, ctx.cache, api=ctx.spec.api)
+        try:
+            texts = propose(
+                model,
+                ctx.cache,
+                instructions=ctx.spec.instructions or system_prompt(ctx.spec, ctx.labels),
+                labels=ctx.labels,
+                examples=search.pool[:5],
+                failures=failures[:5],
+                n=options.proposals,
+            )
+        finally:
+            model.close()
+    except (ModelError, CallFailed) as error:
+        notes.append(f"the proposer {reference} gave no instructions: {error}")
+        return []
+    search.proposals = texts
+    notes.append(f"the proposer {reference} proposed {len(texts)} instruction(s)")
+    return [
+        Candidate(layout, f"proposed-{i + 1}", baseline.selection, baseline.k, baseline.seed, cal)
+        for i in range(len(texts))
+        for layout in options.layouts
+        for cal in (
+            [False, True]
+            if ctx.spec.calibrate == "auto" and uses_loglik(ctx)
+            else [baseline.calibrate]
+        )
+    ]
 
 
 def carve_validation(
@@ -258,11 +307,16 @@ class _Search:
         self._systems: dict[str, str] = {}
         self._demos: dict[Candidate, list[list[Example]]] = {}
         self.broken: set[Candidate] = set()
+        self.outputs: dict[tuple[Candidate, str], str] = {}  # for the proposer's failures
+        self.proposals: list[str] = []
 
     def system(self, candidate: Candidate) -> str:
         spec, labels = self.ctx.spec, self.ctx.labels
         if candidate.instruction == "label_lines" and labels:
             return label_lines_prompt(spec, labels)
+        if candidate.instruction.startswith("proposed-"):
+            text = self.proposals[int(candidate.instruction.split("-")[1]) - 1]
+            return system_prompt(spec.model_copy(update={"instructions": text}), labels)
         base = system_prompt(spec, labels)
         if candidate.instruction == "format":
             return base + "\n" + format_line([e.expected for e in self.pool], labels)
@@ -294,11 +348,13 @@ class _Search:
         return fitted, []
 
     def halve(
-        self, space: list[Candidate], budget: int, baseline: Candidate
+        self, space: list[Candidate], budget: int, baseline: Candidate, first: int = 0
     ) -> tuple[Candidate, SearchRecord]:
-        rest = space[1:]
+        """Successive halving over `space` (the baseline first). The baseline and the `first`
+        candidates after it are always kept; the rest are sampled when not all fit."""
+        rest = space[1 + first :]
         random.Random(self.ctx.spec.split.seed).shuffle(rest)
-        ordered = [baseline, *rest]
+        ordered = [baseline, *space[1 : 1 + first], *rest]
         # Calibrated candidates also ask three content-free prompts: keep room for them.
         overhead = 0
         while True:
@@ -324,7 +380,7 @@ class _Search:
                 f"examples ({spent} of about {planned} calls{eta})"
             )
             for candidate in alive:
-                self._score(candidate, n)
+                self.score(candidate, n)
                 tried[candidate] = Tried(
                     key=candidate.key,
                     val_score=self.mean(candidate),
@@ -352,6 +408,8 @@ class _Search:
             winner_val_n=len(self.scores[winner]),
             baseline=baseline.key,
             baseline_val_score=self.mean(baseline) if baseline in self.scores else None,
+            proposer=self.ctx.spec.prompt_search.proposer,
+            proposals=self.proposals,
             candidates=sorted(tried.values(), key=lambda t: (-t.val_n, -t.val_score, t.key)),
         )
         return winner, record
@@ -360,7 +418,8 @@ class _Search:
         values = self.scores.get(candidate, [])
         return sum(values) / len(values) if values else 0.0
 
-    def _score(self, candidate: Candidate, n: int) -> None:
+    def score(self, candidate: Candidate, n: int) -> None:
+        """Score `candidate` on the first n validation examples (only new ones are asked)."""
         done = self.scores.setdefault(candidate, [])
         if len(done) >= n:
             return
@@ -393,6 +452,8 @@ class _Search:
             for free in content_free(messages, candidate.layout):
                 self.asked.add(self.ctx.model.render(free))
         try:
-            return ask_unrecorded(self.ctx, rung, example, messages).score
+            prediction = ask_unrecorded(self.ctx, rung, example, messages)
         except CallFailed:
             return 0.0
+        self.outputs[(candidate, example.id)] = prediction.output
+        return prediction.score
