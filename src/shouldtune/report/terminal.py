@@ -59,6 +59,8 @@ class TerminalReporter:
         self.console.print(
             f"  {rung} {result.score.fmt()}  [dim]({result.wall_s:.1f}s{cached})[/dim]"
         )
+        for note in result.notes:
+            self.console.print(f"    [dim]{escape(note)}[/dim]")
 
 
 def precheck_table(report: PrecheckReport) -> Table:

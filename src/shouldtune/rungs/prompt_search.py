@@ -92,6 +92,7 @@ class SearchRecord(BaseModel):
     winner_val_n: int
     baseline: str = Field(description="The few-shot rung's own settings, always a candidate.")
     baseline_val_score: float | None
+    search_s: float = Field(0.0, description="Seconds the search took (before the test split).")
     proposer: str | None = None
     proposals: list[str] = Field(default_factory=list, description="The proposer's instructions.")
     candidates: list[Tried]
@@ -100,6 +101,7 @@ class SearchRecord(BaseModel):
 def run(
     ctx: EvalContext, train: Sequence[Example], test: Sequence[Example]
 ) -> tuple[RungResult, list[Prediction]]:
+    started = time.perf_counter()
     options = ctx.spec.prompt_search
     val, pool = carve_validation(train, options.val_size, ctx.labels, ctx.spec.split.seed)
     space = search_space(ctx, len(pool))
@@ -109,6 +111,7 @@ def run(
     proposed = _proposals(search, baseline, notes) if options.proposer else []
     ordered = [baseline, *proposed, *space[1:]]
     winner, record = search.halve(ordered, options.budget, baseline, first=len(proposed))
+    record.search_s = time.perf_counter() - started
     ctx.layouts[NAME] = winner.layout
     if winner.calibrate:
         ctx.calibrated.add(NAME)
@@ -159,6 +162,7 @@ def run(
         f"{record.winner_val_score:.1%} on {record.winner_val_n} of them"
     )
     result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=notes)
+    result.wall_s = time.perf_counter() - started  # the search is part of this rung's cost
     if not shared:
         for prediction, demos in zip(predictions, per_example, strict=True):
             prediction.detail["demonstration_ids"] = [d.id for d in demos]
