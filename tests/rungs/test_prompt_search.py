@@ -14,6 +14,7 @@ from shouldtune.ladder import run_ladder
 from shouldtune.models.base import ModelError
 from shouldtune.models.mock import MockModel
 from shouldtune.prompts import format_line
+from shouldtune.report.write import write_reports
 from shouldtune.rungs import REGISTRY, prompt_search
 from shouldtune.rungs.prompt_search import halving_cost, plan
 from shouldtune.spec import TaskSpec, spec_from_dict
@@ -74,6 +75,12 @@ def test_the_search_finds_the_one_right_prompt(tmp_path: Path, cache: CallCache)
     assert FORMAT in (run_dir / "artifacts/prompt_search/prompt.txt").read_text()
     assert searched.settings["prompt_file"] == "artifacts/prompt_search/prompt.txt"
     assert (run_dir / "artifacts/few_shot/prompt.txt").exists()
+    # The reports show the search and the winning prompt itself.
+    write_reports(run_dir)
+    markdown = (run_dir / "report.md").read_text()
+    assert "**Prompt search**" in markdown and FORMAT in markdown
+    html = (run_dir / "report.html").read_text()
+    assert 'id="prompt-search"' in html and FORMAT in html
 
 
 def test_the_search_never_reads_a_test_example(

@@ -50,7 +50,17 @@ def _prompt_search_lines(run: RunData) -> list[str]:
     prompt_file = rung.settings.get("prompt_file")
     if prompt_file:
         lines.append(f"- The winning prompt: {code(str(prompt_file))} in the run directory.")
+        found = (run.path / str(prompt_file)).resolve()
+        if found.is_relative_to(run.path.resolve()) and found.is_file():
+            lines += ["", *fenced(found.read_text(encoding="utf-8", errors="replace"))]
     return lines
+
+
+def fenced(text: str) -> list[str]:
+    """A code block no line of `text` can close: the fence outruns its longest backtick run."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", *text.rstrip("\n").splitlines(), fence]
 
 
 def render_markdown(run: RunData) -> str:
