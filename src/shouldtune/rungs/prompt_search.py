@@ -394,7 +394,9 @@ class _Search:
             rounds += 1
             # Ties keep the earlier candidate: the baseline, then the seeded order.
             ranked = sorted(alive, key=lambda c: (c in self.broken, -self.mean(c)))
-            if len(alive) == 1:
+            if len(alive) == 1 or n >= len(self.val):
+                # Every survivor has seen the whole slice: halving further asks nothing new.
+                alive = ranked[:1]
                 break
             alive = ranked[: math.ceil(len(alive) / 2)]
             n *= 2
