@@ -60,7 +60,11 @@ class EvalContext:
 
 def _key_base(model: Model) -> dict[str, Any]:
     info = model.info
-    return {"model": info.file_sha256, "adapter": info.adapter_sha256, "backend": info.backend}
+    base = {"model": info.file_sha256, "adapter": info.adapter_sha256, "backend": info.backend}
+    if info.revision is not None:
+        # A Hub model's answers are keyed on the commit too (local files keep their keys).
+        base["revision"] = info.revision
+    return base
 
 
 def label_loglik(

@@ -383,7 +383,8 @@ class TaskSpec(_Strict):
         "smollm2-135m",
         description=(
             "Model the prompt rungs ask: a built-in name (shouldtune models), a .gguf path, an "
-            "HF directory, or an OpenAI-compatible one (openai:gpt-4o-mini, ollama:NAME, "
+            "HF directory, a Hub name (org/name[@rev], org/name[@rev]:file.gguf; from the "
+            "Hugging Face cache), or an OpenAI-compatible one (openai:gpt-4o-mini, ollama:NAME, "
             "http://HOST:PORT/v1:MODEL; see api), or mock: no weights, it echoes the input (a "
             "dry run of the pipeline; its verdicts mean nothing)."
         ),
@@ -391,7 +392,8 @@ class TaskSpec(_Strict):
     student: str | None = Field(
         None,
         description=(
-            "Local model the lora rung fine-tunes (built-in name, .gguf path or HF folder). "
+            "Local model the lora rung fine-tunes (built-in name, .gguf path, HF folder or "
+            "Hub name). "
             "Default: model, when it is local. A different student compares the prompted "
             "model with the fine-tuned small one."
         ),
