@@ -218,6 +218,18 @@ class RagSpec(_Strict):
         return self
 
 
+class SequentialSpec(_Strict):
+    enabled: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description=(
+            "Ask test examples in batches and stop a rung once its always-valid interval is "
+            "clear of bar and prompt_fraction*bar (analysis.sequential). auto: on for an HTTP "
+            "model with prices (api.price_input), off for local models."
+        ),
+    )
+    batch: int = Field(16, ge=1, le=10_000, description="Test examples asked between looks.")
+
+
 class ApiSpec(_Strict):
     concurrency: int = Field(
         4, ge=1, le=64, description="Requests in flight at once to an OpenAI-compatible server."
@@ -415,6 +427,10 @@ class TaskSpec(_Strict):
         ),
     )
     lora: LoraSpec = Field(default_factory=LoraSpec, description="Fine-tuning rung (LoRA).")
+    sequential: SequentialSpec = Field(
+        default_factory=SequentialSpec,
+        description="Sequential evaluation: stop asking test examples once a rung is settled.",
+    )
     reproduce: ReproduceSpec = Field(
         default_factory=ReproduceSpec, description="Reproducibility of failures."
     )
