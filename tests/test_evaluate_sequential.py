@@ -92,3 +92,9 @@ def test_comparisons_use_the_examples_both_rungs_answered(tmp_path: Path, cache:
     )
     (comparison,) = result.comparisons
     assert comparison.n == min(r.n for r in result.rungs)
+
+
+def test_yaml_on_and_off_read_as_switches() -> None:
+    assert SequentialSpec.model_validate({"enabled": True}).enabled == "on"
+    assert SequentialSpec.model_validate({"enabled": False}).enabled == "off"
+    assert SequentialSpec().enabled == "auto"

@@ -437,7 +437,7 @@ def _sequential_report(
         "method": SEQUENTIAL_METHOD,
         "alpha": SEQUENTIAL_ALPHA,
         "batch": batch,
-        "thresholds": [ctx.spec.bar, ctx.spec.prompt_fraction * ctx.spec.bar],
+        "thresholds": [ctx.spec.bar, round(ctx.spec.prompt_fraction * ctx.spec.bar, 6)],
         "planned_examples": planned,
         "examples_used": len(predictions),
         "calls_saved": planned - len(predictions),

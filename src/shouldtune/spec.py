@@ -229,6 +229,12 @@ class SequentialSpec(_Strict):
     )
     batch: int = Field(16, ge=1, le=10_000, description="Test examples asked between looks.")
 
+    @field_validator("enabled", mode="before")
+    @classmethod
+    def _yaml_switch(cls, value: Any) -> Any:
+        # YAML reads a bare on/off as true/false.
+        return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value
+
 
 class ApiSpec(_Strict):
     concurrency: int = Field(
