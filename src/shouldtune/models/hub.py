@@ -117,7 +117,8 @@ def resolve_hub(ref: HubRef) -> HubFile:
                 allow_patterns=_FOLDER_FILES,
             )
     except (LocalEntryNotFoundError, OfflineModeIsEnabled) as error:
-        why = "HF_HUB_OFFLINE is set" if local_only else f"the Hub could not be reached ({error})"
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        why = "HF_HUB_OFFLINE is set" if local_only else f"the Hub could not be reached ({first})"
         raise ModelError(
             f"model {ref.name!r} is not in the Hugging Face cache ({cache}) and {why}: "
             f"download it first with `{ref.download_command()}` (or set HF_HOME to the cache "
