@@ -122,7 +122,7 @@ def resolve_hub(ref: HubRef) -> HubFile:
         raise ModelError(
             f"model {ref.name!r} is not in the Hugging Face cache ({cache}) and {why}: "
             f"download it first with `{ref.download_command()}` (or set HF_HOME to the cache "
-            "that holds it)"
+            "that holds it; no local file or folder has that name either)"
         ) from None
     except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
