@@ -21,13 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from shouldtune import calibration
+from shouldtune.analysis.sequential import ALPHA as SEQUENTIAL_ALPHA
+from shouldtune.analysis.sequential import METHOD as SEQUENTIAL_METHOD
+from shouldtune.analysis.sequential import confidence_sequence, settled
 from shouldtune.analysis.stats import logsumexp, score_interval
 from shouldtune.budget import cut_by_budget, max_new_tokens, truncation_note
 from shouldtune.cache import CallCache, call_key
 from shouldtune.cost import api_usd
 from shouldtune.models.base import CallFailed, Message, Model
 from shouldtune.rag.embedder import Embedder
-from shouldtune.records import Example, Prediction, RungResult
+from shouldtune.records import Example, Interval, Prediction, RungResult
 from shouldtune.scoring import Scorer, parse_label, scorer_settings
 from shouldtune.spec import TaskSpec
 
@@ -60,7 +63,11 @@ class EvalContext:
 
 def _key_base(model: Model) -> dict[str, Any]:
     info = model.info
-    return {"model": info.file_sha256, "adapter": info.adapter_sha256, "backend": info.backend}
+    base = {"model": info.file_sha256, "adapter": info.adapter_sha256, "backend": info.backend}
+    if info.revision is not None:
+        # A Hub model's answers are keyed on the commit too (local files keep their keys).
+        base["revision"] = info.revision
+    return base
 
 
 def label_loglik(
@@ -294,13 +301,12 @@ def evaluate(
     before = ctx.model.call_stats()
     calibrated = decide_calibration(ctx, rung, probe) if probe is not None else None
     workers = min(ctx.model.max_concurrency, len(items))
-    if workers > 1:
-        predictions = _predict_parallel(ctx, rung, items, workers)
+    batch = sequential_batch(ctx)
+    if batch is None:
+        predictions = _ask(ctx, rung, items, workers)
+        stopped = None
     else:
-        predictions = []
-        for done, (example, messages) in enumerate(items):
-            predictions.append(predict(ctx, rung, example, messages))
-            ctx.progress(done + 1, len(items))
+        predictions, stopped = _ask_sequentially(ctx, rung, items, workers, batch)
     accounting = _accounting(ctx, predictions)
     after = ctx.model.call_stats()
     if after:  # a backend that makes remote calls counts them; a local one has none
@@ -343,11 +349,109 @@ def evaluate(
     merged = {**accounting, **(settings or {})}
     if calibrated is not None:
         merged["calibration"] = calibrated
-    return summarize(ctx, rung, predictions, wall_s, merged, notes), predictions
+    if batch is not None:
+        merged["sequential"] = _sequential_report(ctx, predictions, len(items), batch, stopped)
+        if stopped is not None:
+            notes.append(
+                f"sequential evaluation stopped after {len(predictions)} of {len(items)} test "
+                f"examples ({len(items) - len(predictions)} calls saved): the always-valid "
+                "interval was clear of the bar and prompt_fraction*bar; paired comparisons "
+                "with this rung use the examples both rungs answered"
+            )
+    result = summarize(ctx, rung, predictions, wall_s, merged, notes)
+    if stopped is not None:
+        # A fixed-n interval read at a data-chosen stop claims too much: report the sequence's.
+        result = result.model_copy(update={"score": stopped})
+    return result, predictions
+
+
+def sequential_batch(ctx: EvalContext) -> int | None:
+    """The batch size when this rung is evaluated sequentially, else None.
+
+    `auto` turns it on where calls cost money: a served model with API prices.
+    """
+    plan = ctx.spec.sequential
+    if plan.enabled == "off":
+        return None
+    if plan.enabled == "auto":
+        priced = api_usd(ctx.spec.api, 1.0, 1.0) is not None
+        if not (priced and ctx.model.usage_source == "server"):
+            return None
+    return plan.batch
+
+
+def _ask(
+    ctx: EvalContext,
+    rung: str,
+    items: Sequence[tuple[Example, list[Message]]],
+    workers: int,
+    offset: int = 0,
+    total: int | None = None,
+) -> list[Prediction]:
+    """Predictions for `items`, in order; progress counts from `offset` out of `total`."""
+    total = len(items) if total is None else total
+    if min(workers, len(items)) > 1:
+        return _predict_parallel(ctx, rung, items, min(workers, len(items)), offset, total)
+    predictions = []
+    for done, (example, messages) in enumerate(items):
+        predictions.append(predict(ctx, rung, example, messages))
+        ctx.progress(offset + done + 1, total)
+    return predictions
+
+
+def _ask_sequentially(
+    ctx: EvalContext,
+    rung: str,
+    items: Sequence[tuple[Example, list[Message]]],
+    workers: int,
+    batch: int,
+) -> tuple[list[Prediction], Interval | None]:
+    """Ask a batch at a time; stop once the confidence sequence is clear of the thresholds.
+
+    Returns the predictions and, when it stopped before the last example, the always-valid
+    interval at the stop (None: every example was asked).
+    """
+    thresholds = (ctx.spec.bar, ctx.spec.prompt_fraction * ctx.spec.bar)
+    predictions: list[Prediction] = []
+    for start in range(0, len(items), batch):
+        chunk = items[start : start + batch]
+        predictions += _ask(ctx, rung, chunk, workers, offset=start, total=len(items))
+        scores = [p.score for p in predictions]
+        if len(predictions) >= len(items) or not all(0.0 <= v <= 1.0 for v in scores):
+            continue
+        interval = confidence_sequence(scores)
+        if settled(interval.low, interval.high, thresholds):
+            return predictions, interval
+    return predictions, None
+
+
+def _sequential_report(
+    ctx: EvalContext,
+    predictions: Sequence[Prediction],
+    planned: int,
+    batch: int,
+    stopped: Interval | None,
+) -> dict[str, Any]:
+    return {
+        "enabled": ctx.spec.sequential.enabled,
+        "method": SEQUENTIAL_METHOD,
+        "alpha": SEQUENTIAL_ALPHA,
+        "batch": batch,
+        "thresholds": [ctx.spec.bar, round(ctx.spec.prompt_fraction * ctx.spec.bar, 6)],
+        "planned_examples": planned,
+        "examples_used": len(predictions),
+        "calls_saved": planned - len(predictions),
+        "stopped_early": stopped is not None,
+    }
 
 
 def _predict_parallel(
-    ctx: EvalContext, rung: str, items: Sequence[tuple[Example, list[Message]]], workers: int
+    ctx: EvalContext,
+    rung: str,
+    items: Sequence[tuple[Example, list[Message]]],
+    workers: int,
+    offset: int = 0,
+    total: int | None = None,
 ) -> list[Prediction]:
     """Ask up to `workers` examples at once; progress is reported from this thread only.
 
@@ -375,7 +479,7 @@ def _predict_parallel(
             fatal = [e for e in failures if e is not None and not isinstance(e, _Aborted)]
             if fatal:
                 raise fatal[0]
-            ctx.progress(len(futures) - len(pending), len(futures))
+            ctx.progress(offset + len(futures) - len(pending), total or len(futures))
         return [future.result() for future in futures]
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -227,6 +227,24 @@ class RagSpec(_Strict):
         return self
 
 
+class SequentialSpec(_Strict):
+    enabled: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description=(
+            "Ask test examples in batches and stop a rung once its always-valid interval is "
+            "clear of bar and prompt_fraction*bar (analysis.sequential). auto: on for an HTTP "
+            "model with prices (api.price_input), off for local models."
+        ),
+    )
+    batch: int = Field(16, ge=1, le=10_000, description="Test examples asked between looks.")
+
+    @field_validator("enabled", mode="before")
+    @classmethod
+    def _yaml_switch(cls, value: Any) -> Any:
+        # YAML reads a bare on/off as true/false.
+        return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value
+
+
 class ApiSpec(_Strict):
     concurrency: int = Field(
         4, ge=1, le=64, description="Requests in flight at once to an OpenAI-compatible server."
@@ -392,7 +410,8 @@ class TaskSpec(_Strict):
         "smollm2-135m",
         description=(
             "Model the prompt rungs ask: a built-in name (shouldtune models), a .gguf path, an "
-            "HF directory, or an OpenAI-compatible one (openai:gpt-4o-mini, ollama:NAME, "
+            "HF directory, a Hub name (org/name[@rev], org/name[@rev]:file.gguf; from the "
+            "Hugging Face cache), or an OpenAI-compatible one (openai:gpt-4o-mini, ollama:NAME, "
             "http://HOST:PORT/v1:MODEL; see api), or mock: no weights, it echoes the input (a "
             "dry run of the pipeline; its verdicts mean nothing)."
         ),
@@ -400,7 +419,8 @@ class TaskSpec(_Strict):
     student: str | None = Field(
         None,
         description=(
-            "Local model the lora rung fine-tunes (built-in name, .gguf path or HF folder). "
+            "Local model the lora rung fine-tunes (built-in name, .gguf path, HF folder or "
+            "Hub name). "
             "Default: model, when it is local. A different student compares the prompted "
             "model with the fine-tuned small one."
         ),
@@ -422,6 +442,10 @@ class TaskSpec(_Strict):
         ),
     )
     lora: LoraSpec = Field(default_factory=LoraSpec, description="Fine-tuning rung (LoRA).")
+    sequential: SequentialSpec = Field(
+        default_factory=SequentialSpec,
+        description="Sequential evaluation: stop asking test examples once a rung is settled.",
+    )
     reproduce: ReproduceSpec = Field(
         default_factory=ReproduceSpec, description="Reproducibility of failures."
     )

@@ -25,6 +25,8 @@ class ModelInfo(BaseModel):
     path: str
     file_sha256: str
     adapter_sha256: str | None = None
+    # The Hub commit a Hub name resolved to (None for local files): pinned in the manifest.
+    revision: str | None = None
     context_length: int
     chat_template: bool
     n_params: int | None = None

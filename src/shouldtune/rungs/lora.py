@@ -46,6 +46,7 @@ def run(
     try:
         system = system_prompt(spec, ctx.labels)
         student_params = student.info.n_params
+        student_revision = student.info.revision  # the Hub commit, for a Hub name
         examples = [
             TrainExample(
                 student.render(messages_for(system, [], e)),
@@ -84,6 +85,7 @@ def run(
         settings: dict[str, Any] = {
             "student": student_ref,
             "student_params": student_params,
+            "student_revision": student_revision,
             "train_examples": len(train),
             "training": {k: v for k, v in asdict(report).items() if k != "log"},
             "lora": options.model_dump(mode="json"),
@@ -127,6 +129,7 @@ def _tuned_model(
             context_length=ctx.spec.context_length,
             lora_path=gguf_path,
             lora_sha256=ctx.cache.file_hash(gguf_path),
+            revision=resolved.revision,
         )
         return model, artifacts
     from shouldtune.models.hf import HFModel
@@ -138,6 +141,7 @@ def _tuned_model(
         context_length=ctx.spec.context_length,
         adapter_dir=adapter,
         adapter_sha256=ctx.cache.file_hash(adapter / "adapter_model.safetensors"),
+        revision=resolved.revision,
     )
     return model_hf, artifacts
 
