@@ -45,3 +45,9 @@ def test_plain_http_cannot_be_allowed_from_a_file(tmp_path: Path) -> None:
         spec_file(tmp_path, "  concurrency: 1\n"), {"api": {"allow_insecure_key": True}}
     )
     assert spec.api.allow_insecure_key
+
+
+def test_a_saved_specs_false_is_accepted(tmp_path: Path) -> None:
+    assert not load_spec(
+        spec_file(tmp_path, "  allow_insecure_key: false\n")
+    ).api.allow_insecure_key

@@ -615,7 +615,7 @@ def _check_key_settings(path: Path, doc: YamlDoc, overrides: dict[str, Any]) -> 
     api = doc.data.get("api") if isinstance(doc.data, dict) else None
     if not isinstance(api, dict):
         return
-    if "allow_insecure_key" in api:
+    if api.get("allow_insecure_key") not in (None, False):  # a saved spec's false is harmless
         line = doc.line("api", "allow_insecure_key")
         raise SpecError(
             f"{path}:{line}: api.allow_insecure_key: only the command line can allow it "
