@@ -125,3 +125,26 @@ def test_the_lock_excludes_another_process(tmp_path: Path) -> None:
         assert (lock.stat().st_mode & 0o777) == 0o600
     free = subprocess.run([sys.executable, "-c", probe, str(lock)], timeout=30)
     assert free.returncode == 0
+
+
+def test_a_leftover_beside_a_finished_file_is_removed_when_no_one_is_making_it(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "m.gguf"
+    made_once(target, lambda tmp: tmp.write_text("whole"))
+    leftover = tmp_path / ".m.gguf.999-dead.tmp"  # a run killed while another finished
+    leftover.write_text("half")
+    with exclusive(tmp_path / ".m.gguf.lock"):  # someone is making it: leave temporaries be
+        held = subprocess.run(
+            [sys.executable, "-c", REUSE, str(target)], env={**os.environ, "PYTHONPATH": SRC}
+        )
+        assert held.returncode == 0 and leftover.exists()
+    assert made_once(target, lambda tmp: None) == target
+    assert not leftover.exists()
+    assert target.read_text() == "whole"
+
+
+REUSE = (
+    "import sys; from pathlib import Path; from shouldtune.filelock import made_once\n"
+    "made_once(Path(sys.argv[1]), lambda tmp: None)\n"
+)

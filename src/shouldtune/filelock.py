@@ -69,14 +69,17 @@ def made_once(
     then find it `ready` (default: it exists). Temporaries a killed maker left are removed.
     """
     is_ready = ready or (lambda path: path.exists())
+    lock = target.parent / f".{target.name}.lock"
     if is_ready(target):
+        # A run killed while another finished the file left its temporary: remove it when
+        # no one is making the file now (never wait for that).
+        if lock.exists():
+            _try_lock(lock, lambda: _remove_temporaries(target))
         return target
-    with exclusive(target.parent / f".{target.name}.lock", waiting):
+    with exclusive(lock, waiting):
         if is_ready(target):
             return target
-        # Both spellings of a temporary: this one and the older '<name>.tmp-<pid>'.
-        remove_stale(target.parent, f".{target.name}.*.tmp")
-        remove_stale(target.parent, f"{target.name}.tmp-*")
+        _remove_temporaries(target)
         tmp = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
         try:
             make(tmp)
@@ -86,3 +89,23 @@ def made_once(
         finally:
             remove_stale(target.parent, tmp.name)  # what a failed `make` left
     return target
+
+
+def _remove_temporaries(target: Path) -> None:
+    # Both spellings of a temporary: made_once's and the older '<name>.tmp-<pid>'.
+    remove_stale(target.parent, f".{target.name}.*.tmp")
+    remove_stale(target.parent, f"{target.name}.tmp-*")
+
+
+def _try_lock(path: Path, action: Callable[[], None]) -> bool:
+    """Run `action` under the lock if it is free at once; False when another holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        action()
+        return True
+    finally:
+        os.close(fd)
