@@ -195,6 +195,15 @@ CASES = [
     spec("spec-duplicate-nested-key", "data: d.jsonl\nsplit:\n  seed: 1\n  seed: 2\n", "yaml:4:"),
     spec("spec-billion-laughs", LAUGHS, "{dir}/task.yaml:7: anchors and aliases expand"),
     spec("spec-alias-cycle", "data: d.jsonl\nlabels: &l [yes, *l]\n", "task.yaml:2: an alias"),
+    spec(
+        "spec-python-tag", "data: d.jsonl\nbar: !!python/object/apply:os.system [id]\n", "yaml:2:"
+    ),
+    spec(
+        "spec-two-documents",
+        "data: d.jsonl\n---\nbar: 0.5\n",
+        "task.yaml:2: invalid YAML: expected a single document",
+    ),
+    spec("spec-duplicate-data-key", "data: d.jsonl\nbar: 0.5\ndata: e.jsonl\n", "yaml:3:"),
     spec("spec-deep-nesting", "data: d.jsonl\nbar: " + DEEP + "\n", "{dir}/task.yaml"),
     spec("spec-key-env-any-secret", f"{SERVED}  api_key_env: AWS_SECRET_ACCESS_KEY\n", "yaml:4:"),
     spec("spec-insecure-key-in-file", f"{SERVED}  allow_insecure_key: true\n", "yaml:4: api.allow"),

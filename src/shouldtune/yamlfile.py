@@ -82,7 +82,9 @@ def load_yaml(text: str) -> YamlDoc:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise YamlError(f"invalid YAML: {error.problem or error.context}", line) from None
+        # "expected a single document in the stream" + "but found another document"
+        said = ", ".join(part for part in (error.context, error.problem) if part)
+        raise YamlError(f"invalid YAML: {said or error}", line) from None
     except yaml.YAMLError as error:
         raise YamlError(f"invalid YAML: {error}") from None
     except RecursionError:
