@@ -84,9 +84,9 @@ def stable(value: Any) -> Any:
     return value
 
 
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    path = tmp_path / "d.jsonl"
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "d.jsonl"
     with path.open("w", encoding="utf-8") as out:
         for i in range(60):
             label = LABELS[i % 3]  # the mock echoes the input: a bare label passes
@@ -124,10 +124,12 @@ def results(run_dir: Path, name: str = "results.json") -> Any:
     return stable(json.loads((run_dir / name).read_text(encoding="utf-8")))
 
 
-@pytest.fixture
-def reference(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An uninterrupted run on a cache of its own."""
-    return run_here(tmp_path / "ref-cache", args(data, tmp_path / "ref-runs"), monkeypatch)
+@pytest.fixture(scope="module")
+def reference(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted run on a cache of its own (one for the module: runs are seconds)."""
+    root = tmp_path_factory.mktemp("reference")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return run_here(root / "cache", args(data, root / "runs"), monkeypatch)
 
 
 def test_two_runs_on_one_cache_at_once(data: Path, tmp_path: Path, reference: Path) -> None:
