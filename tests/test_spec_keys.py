@@ -51,3 +51,19 @@ def test_a_saved_specs_false_is_accepted(tmp_path: Path) -> None:
     assert not load_spec(
         spec_file(tmp_path, "  allow_insecure_key: false\n")
     ).api.allow_insecure_key
+
+
+def test_the_flag_confirms_it_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.hostile import assert_clean_exit, invoke
+
+    monkeypatch.setenv("SHOULDTUNE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t")
+    path = spec_file(tmp_path, "  api_key_env: AWS_SECRET_ACCESS_KEY\n")
+    refused = invoke(["check", str(path)])
+    assert_clean_exit(refused, 2)
+    assert f"{path}:4: api.api_key_env" in refused.output
+    confirmed = invoke(["check", str(path), "--api-key-env", "AWS_SECRET_ACCESS_KEY"])
+    assert_clean_exit(confirmed, 0)  # no request is made by check: nothing listens there
+    assert "s3cr3t" not in confirmed.output + refused.output
