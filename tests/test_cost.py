@@ -349,3 +349,10 @@ def test_spec_price_table_path_is_relative_to_the_spec(tmp_path: Path) -> None:
     spec = load_spec(spec_path)
     assert spec.cost.price_table == tmp_path / "sub" / "prices.yaml"
     assert spec.cost.requests_per_month == 7
+
+
+def test_a_price_table_with_a_repeated_key_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "prices.yaml"
+    path.write_text("api_input_per_mtok: 1\napi_input_per_mtok: 2\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=rf"^{path}:2: duplicate key"):
+        load_price_table(path)

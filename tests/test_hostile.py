@@ -207,11 +207,11 @@ def test_docs_folder_contains_any_parser_exception(
     assert "RecursionError" in skipped.reason
 
 
-def test_requantizing_writes_a_private_temp_file_and_publishes_it_whole(
+def test_requantizing_once_under_a_lock_and_publishing_it_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     written: list[str] = []
-    barrier = threading.Barrier(2)
+    writing = threading.Event()
 
     class Params(ctypes.Structure):
         _fields_: ClassVar = [("ftype", ctypes.c_int), ("allow_requantize", ctypes.c_bool)]
@@ -228,7 +228,8 @@ def test_requantizing_writes_a_private_temp_file_and_publishes_it_whole(
             written.append(out.decode())
             with open(out, "wb") as handle:
                 handle.write(b"half")
-                barrier.wait(timeout=10)  # both runs are mid-write at once
+                writing.set()
+                time.sleep(0.5)  # the other run arrives mid-write: it must wait, not write
                 handle.write(b" and whole")
             return 0
 
@@ -240,11 +241,12 @@ def test_requantizing_writes_a_private_temp_file_and_publishes_it_whole(
         threading.Thread(target=lambda: results.append(requantized_q8_0(source, tmp_path)))
         for _ in range(2)
     ]
-    for run in runs:
-        run.start()
+    runs[0].start()
+    writing.wait(timeout=10)
+    runs[1].start()
     for run in runs:
         run.join()
-    assert len(set(written)) == 2
+    assert len(written) == 1  # the second run waited on the lock and took the first's file
     assert results[0] == results[1]
     assert results[0].read_bytes() == b"half and whole"
     assert not list(results[0].parent.glob("*.tmp"))

@@ -83,6 +83,11 @@ def flags(case: str, *extra: str, where: str | None = None, scripted: bool = Tru
 
 DEEP = "[" * 100_000 + "]" * 100_000
 D = "{dir}/d.jsonl"
+SERVED = "data: d.jsonl\nmodel: https://x.invalid/v1:m\napi:\n"
+# Ten levels of nine aliases each: 9**10 values once expanded.
+LAUGHS = "data: d.jsonl\nx0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"x{n}: &x{n} [{', '.join([f'*x{n - 1}'] * 9)}]\n" for n in range(1, 10)
+)
 
 CASES = [
     # --- JSONL records -------------------------------------------------------------------
@@ -186,6 +191,22 @@ CASES = [
     spec("spec-bar-out-of-range", "data: d.jsonl\nbar: 7\n", "bar"),
     spec("spec-data-missing", "data: nope.jsonl\n", "nope.jsonl: no such file"),
     spec("spec-empty-input-field", "data: d.jsonl\ninput: ' '\n", "input"),
+    spec("spec-duplicate-key", "data: d.jsonl\nbar: 0.5\nbar: 0.9\n", "task.yaml:3: duplicate key"),
+    spec("spec-duplicate-nested-key", "data: d.jsonl\nsplit:\n  seed: 1\n  seed: 2\n", "yaml:4:"),
+    spec("spec-billion-laughs", LAUGHS, "{dir}/task.yaml:7: anchors and aliases expand"),
+    spec("spec-alias-cycle", "data: d.jsonl\nlabels: &l [yes, *l]\n", "task.yaml:2: an alias"),
+    spec(
+        "spec-python-tag", "data: d.jsonl\nbar: !!python/object/apply:os.system [id]\n", "yaml:2:"
+    ),
+    spec(
+        "spec-two-documents",
+        "data: d.jsonl\n---\nbar: 0.5\n",
+        "task.yaml:2: invalid YAML: expected a single document",
+    ),
+    spec("spec-duplicate-data-key", "data: d.jsonl\nbar: 0.5\ndata: e.jsonl\n", "yaml:3:"),
+    spec("spec-deep-nesting", "data: d.jsonl\nbar: " + DEEP + "\n", "{dir}/task.yaml"),
+    spec("spec-key-env-any-secret", f"{SERVED}  api_key_env: AWS_SECRET_ACCESS_KEY\n", "yaml:4:"),
+    spec("spec-insecure-key-in-file", f"{SERVED}  allow_insecure_key: true\n", "yaml:4: api.allow"),
     # --- command-line flags --------------------------------------------------------------
     flags("flag-bar-too-high", "--bar", "3", where="bar"),
     flags("flag-test-fraction-zero", "--test-fraction", "0", where="test_fraction"),
@@ -203,6 +224,19 @@ CASES = [
     flags("flag-docs-missing", "--docs", "{dir}/no-docs", where="no-docs"),
     flags("flag-docs-is-a-file", "--docs", "{dir}/d.jsonl", where="docs must be a folder"),
     flags("flag-min-examples-negative", "--min-examples", "-5", where="min_examples"),
+    flags(
+        "flag-key-over-plain-http",
+        *("--model", "http://10.0.0.7:8000/v1:m", "--api-key-env", "CORPUS_API_KEY"),
+        where="would go over plain http to http://10.0.0.7:8000/v1",
+        scripted=False,
+    ),
+    flags(
+        "flag-key-over-plain-http-allowed-but-unset",
+        *("--model", "http://10.0.0.7:8000/v1:m", "--api-key-env", "CORPUS_UNSET_TOKEN"),
+        "--allow-insecure-key",
+        where="set the API key in $CORPUS_UNSET_TOKEN",
+        scripted=False,
+    ),
 ]
 
 

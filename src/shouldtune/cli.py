@@ -85,6 +85,22 @@ CacheOpt = Annotated[
     Path | None,
     typer.Option("--cache-dir", help="Cache folder (default: $SHOULDTUNE_CACHE_DIR or ~/.cache)."),
 ]
+KeyEnvOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key-env",
+        help=_help("api_key_env", ApiSpec) + " This flag confirms a name a spec file gives.",
+        show_default=False,
+    ),
+]
+InsecureKeyOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--allow-insecure-key",
+        help="Send the API key over plain http to a host other than this machine.",
+        show_default=False,
+    ),
+]
 FailUnderOpt = Annotated[
     float | None,
     typer.Option(
@@ -115,6 +131,8 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "k": ("few_shot", "k"),
         "pattern": ("scorer_options", "pattern"),
         "concurrency": ("api", "concurrency"),
+        "api_key_env": ("api", "api_key_env"),
+        "allow_insecure_key": ("api", "allow_insecure_key"),
         "requests_per_month": ("cost", "requests_per_month"),
     }
     for name, value in flags.items():
@@ -206,6 +224,8 @@ def run(
     max_new_tokens: MaxTokensOpt = None,
     docs: DocsOpt = None,
     requests_per_month: RequestsOpt = None,
+    api_key_env: KeyEnvOpt = None,
+    allow_insecure_key: InsecureKeyOpt = None,
     allow_python: Annotated[
         bool,
         typer.Option("--allow-python", help="Allow the python scorer to run your function."),
@@ -245,6 +265,8 @@ def run(
         calibrate=calibrate,
         max_new_tokens=max_new_tokens,
         requests_per_month=requests_per_month,
+        api_key_env=api_key_env,
+        allow_insecure_key=allow_insecure_key,
         # Absolute: a relative --docs means the current folder, not the YAML file's.
         docs=str(docs.absolute()) if docs is not None else None,
     )
@@ -284,6 +306,8 @@ def check(
     seed: SeedOpt = None,
     min_examples: MinExamplesOpt = None,
     docs: DocsOpt = None,
+    api_key_env: KeyEnvOpt = None,
+    allow_insecure_key: InsecureKeyOpt = None,
     cache_dir: CacheOpt = None,
 ) -> None:
     """The pre-check alone: validate the examples (and the docs folder), count tokens, split."""
@@ -298,6 +322,8 @@ def check(
         seed=seed,
         min_examples=min_examples,
         docs=str(docs.absolute()) if docs is not None else None,
+        api_key_env=api_key_env,
+        allow_insecure_key=allow_insecure_key,
     )
 
     def action() -> None:

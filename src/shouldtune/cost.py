@@ -20,12 +20,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shouldtune.records import RungResult
 from shouldtune.rung_info import cost_order
 from shouldtune.spec import ApiSpec, CostSpec, SpecError, TaskSpec, merge
+from shouldtune.yamlfile import YamlError, load_yaml
 
 Method = Literal["lora", "full"]
 FLOPS_PER_PARAM_TOKEN: dict[str, float] = {"lora": 4.0, "full": 6.0}
@@ -117,9 +117,12 @@ def load_price_table(path: Path | None = None) -> PriceTable:
     if path is None:
         return PriceTable.model_validate(base)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raw = load_yaml(path.read_text(encoding="utf-8")).data
+    except (OSError, UnicodeDecodeError) as error:
         raise SpecError(f"{path}: cannot read the price table: {error}") from None
+    except YamlError as error:
+        where = f"{path}:{error.line}" if error.line is not None else str(path)
+        raise SpecError(f"{where}: {error.message}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -39,9 +39,18 @@ def write_json_atomic(path: Path, value: Any) -> None:
     Credentials in URLs ('https://user:token@host') are written as '***': a run records the
     server it talked to, never the secret in its address.
     """
-    tmp = path.with_suffix(path.suffix + ".tmp")
     text = redact_url_credentials(json.dumps(value, indent=2, ensure_ascii=False))
-    tmp.write_text(text + "\n", encoding="utf-8")
+    write_text_atomic(path, text + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """`text` written whole to `path` or not at all: a temporary file, flushed to disk, then
+    renamed over it. A killed writer leaves at most `<name>.tmp`, rewritten the next time."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())  # else a crash of the machine can publish an empty file
     os.replace(tmp, path)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -21,6 +20,7 @@ from pydantic import (
 )
 
 from shouldtune.rung_info import default_rungs
+from shouldtune.yamlfile import YamlDoc, YamlError, load_yaml
 
 ScorerName = Literal[
     "auto", "exact", "label", "json", "regex", "contains", "f1", "similarity", "judge", "python"
@@ -263,7 +263,15 @@ class ApiSpec(_Strict):
         None,
         description=(
             "Environment variable holding the API key. Default: OPENAI_API_KEY for openai: "
-            "models; other servers get a key only when this is set. Never written anywhere."
+            "models; other servers get a key only when this is set. Never written anywhere. "
+            "From a spec file, a name not ending in _API_KEY needs --api-key-env NAME."
+        ),
+    )
+    allow_insecure_key: bool = Field(
+        False,
+        description=(
+            "Command line only (--allow-insecure-key): send the API key over plain http to a "
+            "host other than this machine. A key otherwise goes only to https or loopback."
         ),
     )
     logprobs: bool = Field(
@@ -591,15 +599,14 @@ def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError(f"{path}: cannot read: {error}") from None
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise SpecError(f"{where}: invalid YAML: {getattr(error, 'problem', error)}") from None
-    if raw is None:
-        raw = {}
+        doc = load_yaml(text)
+    except YamlError as error:
+        where = f"{path}:{error.line}" if error.line is not None else str(path)
+        raise SpecError(f"{where}: {error.message}") from None
+    raw = doc.data if doc.data is not None else {}
     if not isinstance(raw, dict):
         raise SpecError(f"{path}: the task spec must be a mapping of keys to values")
+    _check_key_settings(path, doc, overrides or {})
     raw = merge(raw, overrides or {})
     for key in ("data", "docs"):
         if key in raw and raw[key] is not None and not Path(str(raw[key])).is_absolute():
@@ -626,6 +633,37 @@ def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
         if isinstance(table, str) and table and not Path(table).is_absolute():
             cost["price_table"] = str(path.parent / table)
     return spec_from_dict(raw, source=str(path))
+
+
+def _check_key_settings(path: Path, doc: YamlDoc, overrides: dict[str, Any]) -> None:
+    """A shared spec file may not pick which secret is sent, nor allow it over plain http.
+
+    Running a colleague's task.yaml must not send, say, $AWS_SECRET_ACCESS_KEY to the server
+    its `model:` names: a key variable from a file must look like an API key (NAME_API_KEY)
+    or be confirmed on the command line (--api-key-env NAME); the opt-in to plain http exists
+    on the command line only (compare --allow-python).
+    """
+    from shouldtune.models.remote import looks_like_api_key
+
+    api = doc.data.get("api") if isinstance(doc.data, dict) else None
+    if not isinstance(api, dict):
+        return
+    if api.get("allow_insecure_key") not in (None, False):  # a saved spec's false is harmless
+        line = doc.line("api", "allow_insecure_key")
+        raise SpecError(
+            f"{path}:{line}: api.allow_insecure_key: only the command line can allow it "
+            "(--allow-insecure-key)"
+        )
+    name = api.get("api_key_env")
+    given = overrides.get("api")
+    confirmed = isinstance(given, dict) and given.get("api_key_env") is not None
+    if isinstance(name, str) and not confirmed and not looks_like_api_key(name):
+        line = doc.line("api", "api_key_env")
+        raise SpecError(
+            f"{path}:{line}: api.api_key_env: {name!r} does not look like an API key "
+            f"variable (NAME_API_KEY); to send it to the model's server, confirm it with "
+            f"--api-key-env {name}"
+        )
 
 
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

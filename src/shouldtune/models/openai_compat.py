@@ -33,7 +33,7 @@ from shouldtune.models.base import (
     UsageSource,
 )
 from shouldtune.models.label_logprobs import Step, label_scores
-from shouldtune.models.remote import RemoteRef, redact_url_credentials
+from shouldtune.models.remote import RemoteRef, insecure_key_error, redact_url_credentials
 from shouldtune.models.retry import Backoff, RetriesExhausted, Transient, parse_retry_after
 from shouldtune.spec import ApiSpec
 
@@ -76,6 +76,10 @@ class OpenAICompatModel:
 
         key_env = options.api_key_env or ref.default_key_env
         key = os.environ.get(key_env, "") if key_env else ""
+        if key_env and not options.allow_insecure_key:
+            refused = insecure_key_error(ref.connect_url, key_env)
+            if refused is not None:
+                raise ModelError(f"model {ref.model!r}: {refused}")
         if key_env and not key:
             raise ModelError(f"model {ref.model!r}: set the API key in ${key_env}")
         self._key = key

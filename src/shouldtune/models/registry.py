@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shouldtune.cache import CallCache
+from shouldtune.filelock import made_once
 from shouldtune.models.base import Model, ModelError
 from shouldtune.models.hub import parse_hub, resolve_hub
 from shouldtune.models.remote import RemoteRefError, is_remote, parse_remote
@@ -84,30 +85,23 @@ def requantized_q8_0(source: Path, cache_dir: Path) -> Path:
     Q4_1's own step, so answers are all but unchanged, and every rung uses this same file.
     """
     import ctypes
-    import os
-    import uuid
 
     from shouldtune.models.llamacpp import _quiet_llama
 
-    llama_cpp = _quiet_llama()  # no loader log in the user's terminal
+    def requantize(tmp: Path) -> None:
+        llama_cpp = _quiet_llama()  # no loader log in the user's terminal
+        params = llama_cpp.llama_model_quantize_default_params()
+        params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0
+        params.allow_requantize = True
+        code = llama_cpp.llama_model_quantize(
+            str(source).encode(), str(tmp).encode(), ctypes.byref(params)
+        )
+        if code != 0:
+            raise ModelError(f"{source}: requantizing to Q8_0 failed (code {code})")
+
+    # Two runs sharing a cache: one requantizes, the other waits and then uses its file.
     target = cache_dir / "models" / f"{source.stem}.requantized-Q8_0.gguf"
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A name of its own: two runs sharing a cache each write theirs, and the rename publishes
-    # one whole file (the second rename replaces it with an identical one).
-    tmp = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0
-    params.allow_requantize = True
-    code = llama_cpp.llama_model_quantize(
-        str(source).encode(), str(tmp).encode(), ctypes.byref(params)
-    )
-    if code != 0:
-        tmp.unlink(missing_ok=True)
-        raise ModelError(f"{source}: requantizing to Q8_0 failed (code {code})")
-    tmp.replace(target)
-    return target
+    return made_once(target, requantize, waiting="waiting for another run's requantized model")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,40 @@ def redact_url_credentials(text: str) -> str:
     return _USERINFO.sub(r"\1***@", text)
 
 
+# A variable a spec file may name for the key unconfirmed: NAME_API_KEY. Not *_TOKEN or
+# *_KEY: GITHUB_TOKEN and AWS_SECRET_ACCESS_KEY are secrets no model server should see.
+_API_KEY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*_API_KEY", re.IGNORECASE)
+_LOOPBACK = {"localhost", "::1", "[::1]"}
+
+
+def looks_like_api_key(name: str) -> bool:
+    return _API_KEY_NAME.fullmatch(name) is not None
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    if host in _LOOPBACK:
+        return True
+    parts = host.split(".")
+    return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() for p in parts)
+
+
+def insecure_key_error(url: str, key_env: str) -> str | None:
+    """Why the key in $key_env must not go to `url`, or None when it may (https, loopback)."""
+    if url.lower().startswith("https://") or is_loopback(url):
+        return None
+    return (
+        f"the API key in ${key_env} would go over plain http to {redact_url_credentials(url)}, "
+        "readable on the way: use https, or pass --allow-insecure-key to send it anyway"
+    )
+
+
 class RemoteRefError(ValueError):
     """A reference that looks remote but cannot be used; the message says why."""
 

@@ -6,21 +6,14 @@ disk, and `shouldtune report` calls it on a saved run, so both paths render from
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from shouldtune.report.html import render_html
 from shouldtune.report.load import load_run
 from shouldtune.report.markdown import render_markdown
-from shouldtune.rundir import write_json_atomic
+from shouldtune.rundir import write_json_atomic, write_text_atomic
 
 REPORT_FILES = ("report.json", "report.html", "report.md")
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_reports(path: Path) -> list[Path]:
@@ -28,6 +21,6 @@ def write_reports(path: Path) -> list[Path]:
     run = load_run(path)
     # report.json is results.json re-validated and re-dumped through the schema's model.
     write_json_atomic(path / "report.json", run.result.model_dump(mode="json"))
-    _write_text_atomic(path / "report.html", render_html(run))
-    _write_text_atomic(path / "report.md", render_markdown(run))
+    write_text_atomic(path / "report.html", render_html(run))
+    write_text_atomic(path / "report.md", render_markdown(run))
     return [path / name for name in REPORT_FILES]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from shouldtune.cache import call_key
+from shouldtune.filelock import exclusive
 from shouldtune.token_ids import common_prefix
 from shouldtune.training.batching import (
     AnswerOnlyCollator,
@@ -139,6 +140,36 @@ def train(
     say: Callable[[str], None] | None = None,
 ) -> TrainReport:
     """Train (or reuse, or resume) the adapter for `job`; returns where it is and how it went."""
+    from shouldtune.models.hf import quiet_transformers
+
+    quiet_transformers()
+    work = work_root / job.key()
+    adapter_dir = work / "adapter"
+    if (adapter_dir / COMPLETE).exists():
+        return _reused(adapter_dir)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        # The ranks of one data-parallel job share the folder by design: no lock among them.
+        return _train(job, work, progress, say)
+    # Two runs on one cache training the same job would write (and the resume would delete)
+    # each other's checkpoints: the second waits, then reuses the first one's adapter.
+    with exclusive(work_root / f".{job.key()}.lock", "waiting for another run training this job"):
+        if (adapter_dir / COMPLETE).exists():
+            return _reused(adapter_dir)
+        return _train(job, work, progress, say)
+
+
+def _reused(adapter_dir: Path) -> TrainReport:
+    saved = json.loads((adapter_dir / "train_report.json").read_text())
+    saved.update(reused=True, adapter_dir=str(adapter_dir))
+    return TrainReport(**saved)
+
+
+def _train(
+    job: LoraJob,
+    work: Path,
+    progress: Progress | None,
+    say: Callable[[str], None] | None,
+) -> TrainReport:
     import torch
     from transformers import (
         AutoTokenizer,
@@ -150,15 +181,7 @@ def train(
         TrainingArguments,
     )
 
-    from shouldtune.models.hf import quiet_transformers
-
-    quiet_transformers()
-    work = work_root / job.key()
     adapter_dir = work / "adapter"
-    if (adapter_dir / COMPLETE).exists():
-        saved = json.loads((adapter_dir / "train_report.json").read_text())
-        saved.update(reused=True, adapter_dir=str(adapter_dir))
-        return TrainReport(**saved)
     work.mkdir(parents=True, exist_ok=True)
     (work / "job.json").write_text(job.to_json())
     tell = say or (lambda message: None)
