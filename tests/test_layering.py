@@ -168,6 +168,7 @@ def test_the_model_layer_never_reaches_training() -> None:
         "shouldtune.decide",
         "shouldtune.findings",
         "shouldtune.decide_words",
+        "shouldtune.policy",
         "shouldtune.cost",
         "shouldtune.results",
     ],

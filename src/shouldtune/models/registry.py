@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shouldtune.cache import CallCache
-from shouldtune.models.base import Model, ModelError
+from shouldtune.models.base import MOCK, Model, ModelError
 from shouldtune.models.remote import RemoteRefError, is_remote, parse_remote
 from shouldtune.spec import ApiSpec
 
@@ -47,7 +47,6 @@ BUILTINS: dict[str, BuiltinModel] = {
 }
 
 
-MOCK = "mock"  # models.mock: no weights, answers by echoing the input (dry runs, tests)
 _MOCK_CONTEXT = 4096
 
 
