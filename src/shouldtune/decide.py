@@ -42,7 +42,21 @@ if TYPE_CHECKING:
     from shouldtune.analysis.failures import FailureSummary
     from shouldtune.analysis.reproducibility import Reproducibility
 
-__all__ = ["Findings", "Paired", "Verdict", "VerdictKind", "decide", "decide_findings"]
+__all__ = [
+    "Findings",
+    "Paired",
+    "Verdict",
+    "VerdictKind",
+    "best_of",
+    "decide",
+    "decide_findings",
+    "pattern_call",
+    "rag_diagnosis",
+    "search_finding",
+    "truncated",
+    "verdict_of",
+    "with_evidence",
+]
 
 
 class Paired(Protocol):
