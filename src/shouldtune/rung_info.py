@@ -1,8 +1,9 @@
-"""What each rung is: its name, cost order, kind and the words reports use.
+"""What each rung is: its name, cost order, kind, the words reports use and what it needs.
 
-The ladder runs the rung modules (`shouldtune.rungs`); the spec, the decision, the cost model
-and the reports read this catalog only, so none of them imports the runtime. Adding a rung is
-one module in `rungs/` (whose `INFO` is its entry here) plus that entry.
+The ladder runs the rung modules (`shouldtune.rungs`); the spec, the decision, the climbing
+policy, the cost model and the reports read this catalog only, so none of them imports the
+runtime. Adding a rung is one module in `rungs/` (whose `INFO` is its entry here) plus that
+entry; a rung that needs something no other rung needs also adds its check to `policy.NEEDS`.
 """
 
 from __future__ import annotations
