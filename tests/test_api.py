@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import shouldtune
 from shouldtune.cache import CallCache
 from shouldtune.ladder import run_ladder
@@ -41,3 +43,19 @@ def test_no_run_dir_means_no_reports(tmp_path: Path) -> None:
         model=ScriptedModel(oracle),
     )
     assert result.run_dir is None and not (tmp_path / "runs").exists()
+
+
+def test_the_cli_builds_its_spec_through_the_api(tmp_path: Path) -> None:
+    """One path from a data file and flags to a TaskSpec; the CLI's errors name the flags."""
+    from shouldtune.api import as_spec
+    from shouldtune.cli import _build_spec
+    from shouldtune.spec import SpecError
+
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"input": "a", "expected": "b"}\n')
+    overrides = {"bar": 0.7, "split": {"seed": 3}}
+    assert _build_spec(data, overrides) == as_spec(data, overrides)
+    with pytest.raises(SpecError, match=r"^command line: bar:"):
+        _build_spec(data, {"bar": 7})
+    with pytest.raises(SpecError, match=r"^task spec: bar:"):
+        as_spec(data, {"bar": 7})

@@ -133,3 +133,18 @@ def test_run_takes_requests_per_month_into_the_cost_section() -> None:
     command = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]
     flags = {flag for param in command.params for flag in param.opts}
     assert "--requests-per-month" in flags
+
+
+def test_the_flags_default_to_the_advice_inputs_defaults() -> None:
+    """AdviceInput declares advise's defaults once; the CLI with no flags gives its advice."""
+    from shouldtune.advise import AdviceInput, advise
+    from shouldtune.cost import prices_for
+    from shouldtune.spec import CostSpec
+
+    result = runner.invoke(app, ["advise", "--no-input", "--json"])
+    assert result.exit_code == 0, result.output
+    defaults = AdviceInput()
+    expected = advise(
+        defaults, prices_for(CostSpec(requests_per_month=defaults.requests_per_month))
+    )
+    assert json.loads(result.stdout) == json.loads(expected.model_dump_json())

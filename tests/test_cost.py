@@ -8,18 +8,18 @@ from typing import Any
 import pytest
 
 from shouldtune.cost import (
-    CALIBRATION_MIN_PARAMS,
     FLOPS_PER_PARAM_TOKEN,
+    MFU_MIN_PARAMS,
     PriceTable,
     TokenUse,
     api_option,
     break_even,
     build_report,
-    calibrate,
     estimate_serving,
     estimate_training,
     gpus_needed,
     load_price_table,
+    measure_mfu,
     prices_for,
     run_cost,
     rung_tokens,
@@ -100,7 +100,7 @@ def test_compute_time_scales_with_params_tokens_and_epochs() -> None:
 def test_a_measured_mfu_on_a_large_enough_gpu_run_changes_the_estimate() -> None:
     params = 3e9
     tokens_per_s = 2500.0
-    calibration = calibrate(
+    measured = measure_mfu(
         PRICES,
         device="NVIDIA H100 80GB HBM3",
         dtype="bfloat16",
@@ -108,31 +108,33 @@ def test_a_measured_mfu_on_a_large_enough_gpu_run_changes_the_estimate() -> None
         tokens_per_s=tokens_per_s,
     )
     expected = FLOPS_PER_PARAM_TOKEN["lora"] * params * tokens_per_s / 989e12
-    assert calibration.applied
-    assert calibration.measured_mfu == pytest.approx(expected)
+    assert measured.applied
+    assert measured.measured_mfu == pytest.approx(expected)
     default = estimate_training(PRICES, params=7e9, tokens_per_example=800, examples=3000, epochs=3)
-    calibrated = estimate_training(
-        PRICES, params=7e9, tokens_per_example=800, examples=3000, epochs=3, calibration=calibration
+    with_mfu = estimate_training(
+        PRICES, params=7e9, tokens_per_example=800, examples=3000, epochs=3, measured=measured
     )
-    assert calibrated.mfu == pytest.approx(expected)
-    assert calibrated.mfu_source.startswith("calibrated")
+    assert with_mfu.mfu == pytest.approx(expected)
+    assert with_mfu.mfu_source.startswith("calibrated")  # the wording results.json keeps
     # Compute time is inversely proportional to the MFU.
-    assert calibrated.compute_hours == pytest.approx(
-        default.compute_hours * default.mfu / calibrated.mfu
+    assert with_mfu.compute_hours == pytest.approx(
+        default.compute_hours * default.mfu / with_mfu.mfu
     )
 
 
 def test_cpu_and_tiny_model_measurements_are_reported_but_not_applied() -> None:
-    cpu = calibrate(PRICES, device="cpu", dtype="float32", params=135e6, tokens_per_s=180)
+    cpu = measure_mfu(PRICES, device="cpu", dtype="float32", params=135e6, tokens_per_s=180)
     assert not cpu.applied and cpu.measured_mfu is None
     assert "not a GPU" in cpu.note
-    tiny = calibrate(PRICES, device="NVIDIA H200", dtype="float32", params=135e6, tokens_per_s=5000)
-    assert tiny.params < CALIBRATION_MIN_PARAMS
+    tiny = measure_mfu(
+        PRICES, device="NVIDIA H200", dtype="float32", params=135e6, tokens_per_s=5000
+    )
+    assert tiny.params < MFU_MIN_PARAMS
     assert not tiny.applied and tiny.measured_mfu is not None
     # fp32 runs are held to the fp32 peak, not the bf16 one.
     assert tiny.measured_mfu == pytest.approx(4 * 135e6 * 5000 / 67e12)
     kept = estimate_training(
-        PRICES, params=7e9, tokens_per_example=800, examples=100, epochs=1, calibration=tiny
+        PRICES, params=7e9, tokens_per_example=800, examples=100, epochs=1, measured=tiny
     )
     assert kept.mfu == PRICES.mfu["lora"]
 

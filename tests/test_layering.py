@@ -162,7 +162,17 @@ def test_the_model_layer_never_reaches_training() -> None:
     assert forbidden(under("shouldtune.models"), ["shouldtune.training"]) == []
 
 
-@pytest.mark.parametrize("module", ["shouldtune.decide", "shouldtune.cost", "shouldtune.results"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "shouldtune.decide",
+        "shouldtune.findings",
+        "shouldtune.decide_words",
+        "shouldtune.policy",
+        "shouldtune.cost",
+        "shouldtune.results",
+    ],
+)
 def test_verdict_cost_and_results_never_call_a_model(module: str) -> None:
     assert forbidden([module], PIPELINE + MODEL_CALLING) == []
 

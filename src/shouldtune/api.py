@@ -14,7 +14,16 @@ if TYPE_CHECKING:
     from shouldtune.results import Prepared, RunResult
 
 
-def _as_spec(task: TaskSpec | Path | str | dict[str, Any], overrides: dict[str, Any]) -> TaskSpec:
+def as_spec(
+    task: TaskSpec | Path | str | dict[str, Any],
+    overrides: dict[str, Any],
+    *,
+    source: str = "task spec",
+) -> TaskSpec:
+    """A TaskSpec from a spec, a dict, a YAML spec file or a data file, with overrides on top.
+
+    `source` names where a data file's settings came from in error messages (the CLI's flags).
+    """
     if isinstance(task, TaskSpec):
         if not overrides:
             return task
@@ -24,7 +33,7 @@ def _as_spec(task: TaskSpec | Path | str | dict[str, Any], overrides: dict[str, 
     path = Path(task)
     if path.suffix in (".yaml", ".yml"):
         return load_spec(path, overrides)
-    return spec_from_dict({"data": str(path), **overrides})
+    return spec_from_dict({"data": str(path), **overrides}, source=source)
 
 
 def run(
@@ -46,7 +55,7 @@ def run(
     from shouldtune.ladder import run_ladder
     from shouldtune.report.write import write_reports
 
-    spec = _as_spec(task, overrides)
+    spec = as_spec(task, overrides)
     cache = CallCache(cache_dir)
     try:
         result = run_ladder(
@@ -77,7 +86,7 @@ def check(
     from shouldtune.ladder import prepare
     from shouldtune.models.registry import load_model
 
-    spec = _as_spec(task, overrides)
+    spec = as_spec(task, overrides)
     cache = CallCache(cache_dir)
     loaded = model or load_model(
         spec.model, cache, context_length=spec.context_length, api=spec.api

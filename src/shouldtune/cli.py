@@ -149,11 +149,9 @@ def _overrides(**flags: Any) -> dict[str, Any]:
 
 
 def _build_spec(task: Path, overrides: dict[str, Any]) -> TaskSpec:
-    from shouldtune.spec import load_spec, spec_from_dict
+    from shouldtune.api import as_spec
 
-    if task.suffix in (".yaml", ".yml"):
-        return load_spec(task, overrides)
-    return spec_from_dict({"data": str(task), **overrides}, source="command line")
+    return as_spec(task, overrides, source="command line")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -487,6 +485,16 @@ def _advice_help(field: str) -> str:
     return _help(field, AdviceInput)
 
 
+def _advice_default(field: str) -> Any:
+    """AdviceInput's default: the one place advise's defaults are declared."""
+    from shouldtune.advise import AdviceInput
+
+    return AdviceInput.model_fields[field].default
+
+
+_ADVICE_METHOD = TuneMethod(_advice_default("method"))
+
+
 def _ask_reply(key: str) -> str:
     from shouldtune.advise import ANSWERS, QUESTIONS
 
@@ -531,36 +539,37 @@ def advise(
         typer.Option(
             "--requests-per-month",
             min=0,
-            help=_help("requests_per_month", CostSpec) + " Asked when missing (default 100000).",
+            help=_help("requests_per_month", CostSpec)
+            + f" Asked when missing (default {_advice_default('requests_per_month')}).",
             show_default=False,
         ),
     ] = None,
     prompt_tokens: Annotated[
         float, typer.Option("--prompt-tokens", min=0, help=_advice_help("prompt_tokens"))
-    ] = 1500,
+    ] = _advice_default("prompt_tokens"),
     answer_tokens: Annotated[
         float, typer.Option("--answer-tokens", min=0, help=_advice_help("answer_tokens"))
-    ] = 100,
+    ] = _advice_default("answer_tokens"),
     tuned_prompt_tokens: Annotated[
         float,
         typer.Option("--tuned-prompt-tokens", min=0, help=_advice_help("tuned_prompt_tokens")),
-    ] = 200,
+    ] = _advice_default("tuned_prompt_tokens"),
     rag_tokens: Annotated[
         float, typer.Option("--rag-tokens", min=0, help=_advice_help("rag_tokens"))
-    ] = 800,
+    ] = _advice_default("rag_tokens"),
     target_params: Annotated[
         str,
         typer.Option(
             "--target-params",
             help="Size of the model you would fine-tune and serve: 7B, 135M or 7e9.",
         ),
-    ] = "7B",
+    ] = f"{_advice_default('target_params') / 1e9:g}B",
     method: Annotated[
         TuneMethod, typer.Option("--method", help=_help("method", CostSpec))
-    ] = TuneMethod.lora,
+    ] = _ADVICE_METHOD,
     epochs: Annotated[
         float, typer.Option("--epochs", min=0.01, help="Passes over the training examples.")
-    ] = 3.0,
+    ] = _advice_default("epochs"),
     train_examples: Annotated[
         int | None,
         typer.Option(
@@ -573,7 +582,7 @@ def advise(
     ] = None,
     min_examples: Annotated[
         int, typer.Option("--min-examples", min=1, help=_help("min_examples"))
-    ] = 50,
+    ] = _advice_default("min_examples"),
     gpu: Annotated[
         str | None, typer.Option("--gpu", help=_help("gpu", CostSpec), show_default=False)
     ] = None,
@@ -641,9 +650,11 @@ def advise(
         elif ask:
             answers[key] = _ask_reply(key)
     if examples is None and ask:
-        examples = _ask_count("Examples (inputs with expected outputs) written so far", 0)
+        examples = _ask_count(
+            "Examples (inputs with expected outputs) written so far", _advice_default("examples")
+        )
     if requests_per_month is None and ask:
-        requests_per_month = _ask_count("Requests per month", 100_000)
+        requests_per_month = _ask_count("Requests per month", _advice_default("requests_per_month"))
     unanswered = [key for key in replies if key not in answers]
 
     def action() -> None:
@@ -651,8 +662,12 @@ def advise(
             params = parse_params(target_params)
         except ValueError as error:
             raise _fail(str(error)) from None
+        if requests_per_month is None:
+            months = _advice_default("requests_per_month")
+        else:
+            months = requests_per_month
         cost_spec = CostSpec(
-            requests_per_month=requests_per_month if requests_per_month is not None else 100_000,
+            requests_per_month=months,
             gpu=gpu,
             gpu_usd_per_hour=gpu_usd_per_hour,
             price_table=price_table,
@@ -661,7 +676,7 @@ def advise(
         given = AdviceInput.model_validate(
             {
                 **answers,
-                "examples": examples or 0,
+                "examples": examples if examples is not None else _advice_default("examples"),
                 "min_examples": min_examples,
                 "requests_per_month": cost_spec.requests_per_month,
                 "prompt_tokens": prompt_tokens,

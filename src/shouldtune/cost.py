@@ -29,9 +29,9 @@ from shouldtune.yamlfile import YamlError, load_yaml
 
 Method = Literal["lora", "full"]
 FLOPS_PER_PARAM_TOKEN: dict[str, float] = {"lora": 4.0, "full": 6.0}
-# Calibrating on a small local model would understate what a large one gets out of a GPU
+# An MFU measured on a small local model would understate what a large one gets out of a GPU
 # (small matrices keep it idle): a measured MFU is applied only from models this large.
-CALIBRATION_MIN_PARAMS = 1e9
+MFU_MIN_PARAMS = 1e9
 # Forgetting is "material" past either figure: then the general model stays in production.
 MATERIAL_PROBE_DROP = 0.10
 MATERIAL_PPL_RISE = 0.10
@@ -207,8 +207,11 @@ class OptionCost(BaseModel):
     monthly_usd: float
 
 
-class Calibration(BaseModel):
-    """What the local LoRA run measured, and whether it moved the MFU."""
+class MfuMeasurement(BaseModel):
+    """What the local LoRA run measured, and whether it moved the MFU.
+
+    Kept in results.json as `cost.training.calibration` (the field's name since version 1).
+    """
 
     device: str
     dtype: str
@@ -237,7 +240,9 @@ class TrainingEstimate(BaseModel):
     hours: float = Field(description="Wall-clock hours billed.")
     gpu_hours: float
     cost_usd: float
-    calibration: Calibration | None = None
+    calibration: MfuMeasurement | None = Field(
+        None, description="The MFU measured on the local LoRA run, when one was timed."
+    )
 
 
 class Serving(BaseModel):
@@ -306,7 +311,7 @@ def gpus_needed(params: float, method: Method, gpu: GpuPrice, prices: PriceTable
     return max(1, math.ceil(need_gb / gpu.memory_gb))
 
 
-def calibrate(
+def measure_mfu(
     prices: PriceTable,
     *,
     device: str,
@@ -314,7 +319,7 @@ def calibrate(
     params: float,
     tokens_per_s: float,
     method: Method = "lora",
-) -> Calibration:
+) -> MfuMeasurement:
     """The local run's achieved FLOP/s as a share of its device's peak, when that is known."""
     achieved = FLOPS_PER_PARAM_TOKEN[method] * params * tokens_per_s
     match = next((name for name in prices.gpus if name.lower() in device.lower()), None)
@@ -328,15 +333,15 @@ def calibrate(
         gpu = prices.gpus[match]
         peak = gpu.peak_fp32_tflops if "32" in dtype else gpu.peak_bf16_tflops
         mfu = achieved / (peak * 1e12)
-        applied = params >= CALIBRATION_MIN_PARAMS
+        applied = params >= MFU_MIN_PARAMS
         why = (
             "applied"
             if applied
-            else f"not applied: a model under {CALIBRATION_MIN_PARAMS / 1e9:g}B parameters "
+            else f"not applied: a model under {MFU_MIN_PARAMS / 1e9:g}B parameters "
             "underuses a GPU, so the default MFU is used"
         )
         note = f"measured {measured} ({dtype}): MFU {mfu:.1%} of the {match}'s peak, {why}"
-    return Calibration(
+    return MfuMeasurement(
         device=device,
         dtype=dtype,
         params=params,
@@ -356,7 +361,7 @@ def estimate_training(
     examples: int,
     epochs: float,
     method: Method = "lora",
-    calibration: Calibration | None = None,
+    measured: MfuMeasurement | None = None,
 ) -> TrainingEstimate:
     """GPU-hours and dollars to fine-tune a model of `params` parameters on the training GPU."""
     name = prices.training_gpu
@@ -365,9 +370,9 @@ def estimate_training(
     tokens = tokens_per_example * examples * epochs
     flops = FLOPS_PER_PARAM_TOKEN[method] * params * tokens
     mfu, source = prices.mfu[method], f"default for {method} (price table)"
-    if calibration is not None and calibration.applied and calibration.measured_mfu:
+    if measured is not None and measured.applied and measured.measured_mfu:
         # Clamped: one short local run is noisy, and no real job runs at the peak.
-        mfu = min(0.7, max(0.02, calibration.measured_mfu))
+        mfu = min(0.7, max(0.02, measured.measured_mfu))
         source = "calibrated on the local run"
     compute_hours = flops / (count * gpu.peak_bf16_tflops * 1e12 * mfu) / 3600
     hours = compute_hours + prices.overhead_hours
@@ -388,7 +393,7 @@ def estimate_training(
         hours=hours,
         gpu_hours=hours * count,
         cost_usd=hours * count * gpu.usd_per_hour,
-        calibration=calibration,
+        calibration=measured,
     )
 
 
@@ -583,7 +588,7 @@ def run_cost(
         else None
     )
     options_cost = spec.cost
-    calibration = None
+    measured = None
     training = lora.settings.get("training") if lora is not None else None
     if lora is not None and isinstance(training, Mapping):
         # The student's size, recorded by the rung; the prompting model's when they are one.
@@ -592,7 +597,7 @@ def run_cost(
             params = float(local_params or 0)
         rate = _num(training.get("tokens_per_s"))
         if params > 0 and rate > 0:
-            calibration = calibrate(
+            measured = measure_mfu(
                 prices,
                 device=str(training.get("device") or "unknown"),
                 dtype=str(training.get("dtype") or "float32"),
@@ -608,7 +613,7 @@ def run_cost(
         examples=options_cost.train_examples or train_examples,
         epochs=spec.lora.epochs,
         method=options_cost.method,
-        calibration=calibration,
+        measured=measured,
     )
     forgetting = lora.settings.get("forgetting") if lora is not None else None
     return build_report(

@@ -4,29 +4,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from itertools import combinations
 from pathlib import Path
 from typing import Protocol
 
 from shouldtune.analysis.failures import summarize_failures
 from shouldtune.analysis.reproduce import reproduce_failures
 from shouldtune.analysis.reproducibility import Reproducibility
-from shouldtune.analysis.stats import mcnemar, paired_bootstrap
 from shouldtune.budget import derive_budget
 from shouldtune.cache import CallCache
 from shouldtune.cost import run_cost, task_prices
 from shouldtune.data import DataError, DataIssue, load_examples
-from shouldtune.decide import decide
 from shouldtune.evaluate import EvalContext
 from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model
 from shouldtune.models.registry import load_model
+from shouldtune.policy import Climb, best_prompting, not_reproducible_reason
 from shouldtune.precheck import near_duplicate_groups, run_precheck
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
-from shouldtune.results import Comparison, Prepared, RunResult, SplitSummary
+from shouldtune.results import Prepared, RunResult, SplitSummary
 from shouldtune.rundir import RunDir
-from shouldtune.rung_info import cost_order, is_prompting
 from shouldtune.rungs import REGISTRY
 from shouldtune.scorer_factory import build_scorer
 from shouldtune.scoring import infer_label_task, scorer_settings
@@ -108,89 +105,6 @@ def prepare(spec: TaskSpec, model: Model) -> Prepared:
     return Prepared(resolved, scorer_name, labels, report, split, budget)
 
 
-def compare(
-    a: str, b: str, pa: Sequence[Prediction], pb: Sequence[Prediction], binary: bool
-) -> Comparison:
-    by_id = {p.example_id: p for p in pb}
-    pairs = [(p, by_id[p.example_id]) for p in pa if p.example_id in by_id]
-    if binary:
-        test = mcnemar([x.passed for x, _ in pairs], [y.passed for _, y in pairs])
-    else:
-        test = paired_bootstrap([x.score for x, _ in pairs], [y.score for _, y in pairs])
-    fields = {k: v for k, v in test.model_dump().items() if k in Comparison.model_fields}
-    fields.update(a=a, b=b, n=len(pairs))
-    return Comparison.model_validate(fields)
-
-
-def skip_reason(
-    name: str,
-    spec: TaskSpec,
-    prepared: Prepared,
-    results: Sequence[RungResult],
-    predictions: dict[str, list[Prediction]],
-    binary: bool,
-) -> str | None:
-    """Why a rung is not climbed, or None. Cheapest first: stop once one is good enough."""
-    if name == "rag" and spec.docs is None:
-        return "no documents given (docs: or --docs)"
-    if name == "prompt_search" and len(prepared.split.train) < _MIN_SEARCH_TRAIN:
-        return (
-            f"{len(prepared.split.train)} train examples: too few to hold out a validation "
-            f"slice for the search (it needs {_MIN_SEARCH_TRAIN})"
-        )
-    if name == "lora" and not prepared.precheck.enough_data:
-        return (
-            f"{prepared.precheck.n_usable} usable examples, fewer than min_examples "
-            f"({spec.min_examples}): nothing to fine-tune on"
-        )
-    if name == "lora" and spec.student_model is None:
-        return (
-            f"model {spec.model!r} is served over HTTP and cannot be fine-tuned here: "
-            "set student to a local model to compare it fine-tuned"
-        )
-    if spec.all_rungs or not results:
-        return None
-    names = [r.rung for r in results]
-    so_far = decide(
-        results,
-        bar=spec.bar,
-        prompt_fraction=spec.prompt_fraction,
-        enough_data=prepared.precheck.enough_data,
-        n_usable=prepared.precheck.n_usable,
-        min_examples=spec.min_examples,
-        comparisons=[
-            compare(a, b, predictions[a], predictions[b], binary) for a, b in combinations(names, 2)
-        ],
-    )
-    if so_far.kind in ("PROMPT", "RAG"):
-        return f"a cheaper rung is good enough ({so_far.kind}: {so_far.headline})"
-    return None
-
-
-_MIN_CHECKED = 5  # fewer re-run failures than this say nothing about a pattern
-_MIN_SEARCH_TRAIN = 12  # a validation slice of a third of train needs a few examples
-
-
-def best_prompting(results: Sequence[RungResult]) -> RungResult | None:
-    """The prompt rung question 3 asks about: the best score, ties to the cheaper rung."""
-    prompting = [r for r in results if is_prompting(r.rung)]
-    if not prompting:
-        return None
-    return max(prompting, key=lambda r: (r.score.point, -cost_order(r.rung)))
-
-
-def not_reproducible_reason(found: Reproducibility | None) -> str | None:
-    """Why fine-tuning is not indicated: the prompt's failures come and go (question 3)."""
-    if found is None or found.n_checked < _MIN_CHECKED or found.share.high >= 0.5:
-        return None
-    return (
-        f"{found.rung}'s failures mostly do not reproduce ({found.reproducible} of "
-        f"{found.n_checked} recur, {found.share.fmt()}): they change with the seed and the "
-        "wording, which prompt work or voting over samples fixes more cheaply "
-        "(all_rungs trains anyway)"
-    )
-
-
 def _mean_tokens(model: Model, texts: Sequence[str]) -> float:
     """Mean tokens of the expected answers: what a served model writes per request."""
     return sum(model.count_tokens(t) for t in texts) / len(texts) if texts else 0.0
@@ -268,6 +182,7 @@ def run_ladder(
         skipped: dict[str, str] = {}
         train, test = prepared.split.train, prepared.split.test
         reproducibility: Reproducibility | None = None
+        climb = Climb(spec, prepared, scorer.binary)  # the policy, and the decision so far
 
         def reproduce() -> Reproducibility | None:
             target = best_prompting(results)
@@ -288,7 +203,7 @@ def run_ladder(
             )
 
         for name in spec.rungs:
-            reason = skip_reason(name, spec, prepared, results, predictions, scorer.binary)
+            reason = climb.skip_reason(name, results, predictions)
             if reason is None and name == "lora":
                 reproducibility = reproducibility or reproduce()
                 reason = None if spec.all_rungs else not_reproducible_reason(reproducibility)
@@ -305,23 +220,11 @@ def run_ladder(
             say.rung_finished(result)
         if reproducibility is None:
             reproducibility = reproduce()
-        comparisons = [
-            compare(a, b, predictions[a], predictions[b], scorer.binary)
-            for a, b in combinations([r.rung for r in results], 2)
-        ]
+        comparisons = climb.comparisons(results, predictions)
         failures = [summarize_failures(r.rung, predictions[r.rung]) for r in results]
         _latency_comparison(results)
-        verdict = decide(
-            results,
-            bar=spec.bar,
-            prompt_fraction=spec.prompt_fraction,
-            enough_data=prepared.precheck.enough_data,
-            n_usable=prepared.precheck.n_usable,
-            min_examples=spec.min_examples,
-            comparisons=comparisons,
-            failures=failures,
-            reproducibility=reproducibility,
-        )
+        # The decision made before the last skip is reused when no rung ran since (policy).
+        verdict = climb.verdict(results, predictions, failures, reproducibility)
         split = prepared.split
         cost = run_cost(
             spec,

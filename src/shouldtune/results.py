@@ -51,7 +51,8 @@ class SplitSummary(BaseModel):
 class RunResult(BaseModel):
     """Everything a run measured and concluded; results.json is this model."""
 
-    schema_version: int = 1
+    # 2: verdict.findings, the decision as data. Version 1 files (without it) still load.
+    schema_version: int = 2
     shouldtune_version: str = __version__
     task: str
     run_dir: str | None

@@ -1,8 +1,9 @@
-"""What each rung is: its name, cost order, kind and the words reports use.
+"""What each rung is: its name, cost order, kind, the words reports use and what it needs.
 
-The ladder runs the rung modules (`shouldtune.rungs`); the spec, the decision, the cost model
-and the reports read this catalog only, so none of them imports the runtime. Adding a rung is
-one module in `rungs/` (whose `INFO` is its entry here) plus that entry.
+The ladder runs the rung modules (`shouldtune.rungs`); the spec, the decision, the climbing
+policy, the cost model and the reports read this catalog only, so none of them imports the
+runtime. Adding a rung is one module in `rungs/` (whose `INFO` is its entry here) plus that
+entry; a rung that needs something no other rung needs also adds its check to `policy.NEEDS`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 RungKind = Literal["prompt", "knowledge", "training"]
+# What a rung needs from the task before it can run; shouldtune.policy says, per need, why a
+# run lacks it (the reason the ladder prints when it skips the rung).
+Need = Literal[
+    "docs",  # a documents folder (docs: or --docs)
+    "search_slice",  # enough train examples to hold out a validation slice
+    "training_data",  # at least min_examples usable examples
+    "trainable_student",  # a local student model with weights
+]
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,12 @@ class RungInfo:
     title: str = ""  # short, for tables: "few-shot"
     words: str = ""  # the subject of a sentence: "The prompt with examples (few-shot)"
     default: bool = False  # climbed when the spec names no rungs
-    needs_docs: bool = False  # only with a documents folder (added after the prompt rungs)
+    needs: tuple[Need, ...] = ()  # checked in this order; the first unmet one skips the rung
+
+    @property
+    def needs_docs(self) -> bool:
+        """Only with a documents folder: added to the default rungs when docs are given."""
+        return "docs" in self.needs
 
     @property
     def prompting(self) -> bool:
@@ -53,6 +67,7 @@ CATALOG: tuple[RungInfo, ...] = (
         "prompt search",
         "The best prompt found by the search (prompt search)",
         default=True,
+        needs=("search_slice",),
     ),
     RungInfo(
         "rag",
@@ -60,9 +75,17 @@ CATALOG: tuple[RungInfo, ...] = (
         "knowledge",
         "RAG",
         "The prompt with retrieved passages (RAG)",
-        needs_docs=True,
+        needs=("docs",),
     ),
-    RungInfo("lora", 4, "training", "LoRA", "The fine-tuned model (LoRA)", default=True),
+    RungInfo(
+        "lora",
+        4,
+        "training",
+        "LoRA",
+        "The fine-tuned model (LoRA)",
+        default=True,
+        needs=("training_data", "trainable_student"),
+    ),
 )
 
 BY_NAME: dict[str, RungInfo] = {r.name: r for r in CATALOG}

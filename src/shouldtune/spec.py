@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from shouldtune.rung_info import default_rungs
+from shouldtune.rung_info import info as rung_info
 from shouldtune.yamlfile import YamlDoc, YamlError, load_yaml
 
 ScorerName = Literal[
@@ -528,8 +529,12 @@ class TaskSpec(_Strict):
     @field_validator("rungs")
     @classmethod
     def _rag_needs_docs(cls, value: list[RungName], info: ValidationInfo) -> list[RungName]:
-        if "rag" in value and info.data.get("docs") is None:
-            raise ValueError("the rag rung needs docs: a folder of documents (docs: or --docs)")
+        # Named without documents is a mistake in the spec, not a rung to skip (rung_info).
+        for name in value:
+            if rung_info(name).needs_docs and info.data.get("docs") is None:
+                raise ValueError(
+                    f"the {name} rung needs docs: a folder of documents (docs: or --docs)"
+                )
         return value
 
     @model_validator(mode="after")

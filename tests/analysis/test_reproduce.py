@@ -7,8 +7,9 @@ from pathlib import Path
 
 from shouldtune.analysis.reproduce import FRAMINGS, variants
 from shouldtune.cache import CallCache
-from shouldtune.ladder import not_reproducible_reason, run_ladder
+from shouldtune.ladder import run_ladder
 from shouldtune.models.base import Message
+from shouldtune.policy import not_reproducible_reason
 from shouldtune.records import Example
 from shouldtune.spec import TaskSpec
 from tests.fakes import ScriptedModel, last_input

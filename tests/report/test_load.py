@@ -15,7 +15,8 @@ def test_round_trips_a_finished_run(label_run: Path) -> None:
     assert run.result.task == "colors"
     assert len(run.predictions) == sum(r.n for r in run.result.rungs)
     assert run.manifest["status"] == "finished"
-    assert run.raw["schema_version"] == 1
+    assert run.raw["schema_version"] == 2
+    assert run.result.verdict.findings is not None
 
 
 def test_missing_directory(tmp_path: Path) -> None:
@@ -41,8 +42,40 @@ def test_other_schema_version_is_refused(label_run: Path) -> None:
     results = json.loads((label_run / "results.json").read_text())
     results["schema_version"] = 99
     (label_run / "results.json").write_text(json.dumps(results))
-    with pytest.raises(ReportError, match="schema_version 99; this shouldtune reads version 1"):
+    with pytest.raises(
+        ReportError, match="schema_version 99; this shouldtune reads versions 1 to 2"
+    ):
         load_run(label_run)
+
+
+def as_version_1(run_dir: Path) -> dict[str, object]:
+    """Rewrite a run's results.json as version 1 wrote it: no verdict.findings."""
+    results = json.loads((run_dir / "results.json").read_text())
+    results["schema_version"] = 1
+    del results["verdict"]["findings"]
+    (run_dir / "results.json").write_text(json.dumps(results))
+    return results
+
+
+def test_a_version_1_run_still_loads_without_findings(label_run: Path) -> None:
+    written = as_version_1(label_run)
+    run = load_run(label_run)
+    assert run.result.schema_version == 1
+    assert run.result.verdict.findings is None
+    assert run.result.verdict.model_dump(exclude={"findings"}) == written["verdict"]
+
+
+def test_report_renders_a_version_1_run(label_run: Path) -> None:
+    from typer.testing import CliRunner
+
+    from shouldtune.cli import app
+
+    as_version_1(label_run)
+    result = CliRunner().invoke(app, ["report", str(label_run)])
+    assert result.exit_code == 0, result.stdout
+    report = json.loads((label_run / "report.json").read_text())
+    assert report["schema_version"] == 1 and "findings" in report["verdict"]
+    assert report["verdict"]["findings"] is None
 
 
 def test_broken_json_names_the_file(label_run: Path) -> None:

@@ -10,6 +10,10 @@ from pydantic import BaseModel
 
 Role = Literal["system", "user", "assistant"]
 
+# `model: mock` (models.mock): prompted without weights (dry runs, tests), so never fine-tuned.
+# Here, below the pipeline, so the climbing policy can tell it apart without loading it.
+MOCK = "mock"
+
 
 @dataclass(frozen=True)
 class Message:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from shouldtune.cache import CallCache
 from shouldtune.filelock import made_once
-from shouldtune.models.base import Model, ModelError
+from shouldtune.models.base import MOCK, Model, ModelError
 from shouldtune.models.hub import parse_hub, resolve_hub
 from shouldtune.models.remote import RemoteRefError, is_remote, parse_remote
 from shouldtune.spec import ApiSpec
@@ -51,7 +51,6 @@ BUILTINS: dict[str, BuiltinModel] = {
 }
 
 
-MOCK = "mock"  # models.mock: no weights, answers by echoing the input (dry runs, tests)
 _MOCK_CONTEXT = 4096
 
 

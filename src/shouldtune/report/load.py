@@ -16,6 +16,10 @@ from pydantic import ValidationError
 from shouldtune.records import Prediction
 from shouldtune.results import RunResult
 
+# Every results.json this reader understands. Version 1 lacks verdict.findings (added in 2),
+# which is optional in the model, so a v1 run reads as a v2 run without its findings.
+READABLE_VERSIONS = (1, 2)
+
 
 class ReportError(Exception):
     """A run directory that cannot be reported on; the message says why."""
@@ -60,9 +64,10 @@ def load_run(path: Path) -> RunData:
         raise ReportError(f"{results_path}: expected a JSON object")
     known = RunResult.model_fields["schema_version"].default
     version = raw.get("schema_version")
-    if version != known:
+    if version not in READABLE_VERSIONS:
         raise ReportError(
-            f"{results_path}: schema_version {version!r}; this shouldtune reads version {known}"
+            f"{results_path}: schema_version {version!r}; this shouldtune reads versions "
+            f"{READABLE_VERSIONS[0]} to {known}"
         )
     try:
         result = RunResult.model_validate(raw)

@@ -4,7 +4,7 @@ What is ours here: completion-only labels (the loss is on the answer, never the 
 length-grouped batches padded only to their own longest example (no compute on padding),
 answer-only logits and a shared prompt prefix run once per batch (`batching.py`),
 checkpoints marked complete only after they are fully written (a killed run resumes from
-the last complete one), a timed calibration that gives an ETA before training starts,
+the last complete one), one timed trial step that gives an ETA before training starts,
 and early stopping on a validation slice of train. The same `train` runs in one process
 or under `accelerate launch` (data parallel), because the Trainer handles both.
 """
@@ -89,7 +89,7 @@ class TrainReport:
     eta_s: float | None = None
     resumed_from: str | None = None
     reused: bool = False
-    # Where the tokens/s was measured: the cost model calibrates its GPU estimate from it.
+    # Where the tokens/s was measured: the cost model measures its MFU from it (cost.measure_mfu).
     device: str = ""
     dtype: str = "float32"
     engine: str = "transformers"  # or "unsloth" (CUDA GPU with the gpu extra)
@@ -214,7 +214,7 @@ def _train(
         if supports_answer_only(base) and loaded.engine == "transformers"
         else DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
     )
-    eta = _calibrate(model, collator, train_set, job.batch_size, max_steps, cache_name)
+    eta = _eta_seconds(model, collator, train_set, job.batch_size, max_steps, cache_name)
     tell(
         f"training LoRA r={job.rank} on {len(train_set)} examples: {max_steps} steps, "
         f"ETA {eta:.0f}s"
@@ -339,7 +339,7 @@ def _train(
     return report
 
 
-def _calibrate(
+def _eta_seconds(
     model: Any,
     collator: Any,
     records: list[dict[str, list[int]]],

@@ -1,0 +1,568 @@
+"""The verdict in words: headline, reasons and answer, written from the decision's findings.
+
+Nothing here decides: every branch reads `Findings.case` and the numbers decide.py found.
+The sentences are quoted by the reports and the README; change them here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from shouldtune.findings import SIGNIFICANT, Findings, PatternFinding, RagDiagnosis, RungScore
+from shouldtune.records import Interval
+from shouldtune.rung_info import info
+
+if TYPE_CHECKING:
+    from shouldtune.analysis.failures import FailureSummary
+    from shouldtune.analysis.reproducibility import Reproducibility
+
+Words = tuple[str, list[str], str]  # headline, reasons, answer
+
+
+def pct(value: float) -> str:
+    return f"{value:.0%}" if abs(value * 100 - round(value * 100)) < 0.05 else f"{value:.1%}"
+
+
+def render(
+    found: Findings,
+    failures: Sequence[FailureSummary] = (),
+    reproducibility: Reproducibility | None = None,
+) -> Words:
+    """The verdict's headline, reasons and answer, with the failure evidence appended."""
+    headline, reasons, answer = _CASES[found.case](found)
+    evidence = [f"failures: {f.describe()}" for f in failures if f.n_failed]
+    if reproducibility is not None and reproducibility.n_checked:
+        evidence.append(f"reproducibility: {reproducibility.describe()}")
+    if not evidence:
+        return headline, reasons, answer
+    words = _pattern_words(found)
+    # Question 3 is about the pattern of failures: say it where the verdict turns on it.
+    if words and found.kind in ("FINE_TUNE", "INCONCLUSIVE") and found.rung is not None:
+        answer = f"{answer} {words}"
+    return headline, [*reasons, *evidence], answer
+
+
+class _View:
+    """The findings with the look-ups every sentence needs."""
+
+    def __init__(self, found: Findings) -> None:
+        self.f = found
+        threshold = found.threshold
+        self.bar = threshold.bar if threshold else 0.0
+        self.fraction = threshold.prompt_fraction if threshold else 0.0
+        self.within = self.fraction * self.bar
+        self.table = [f"{s.rung}: {s.score.fmt()} on {s.n} test examples" for s in found.scores]
+
+    def score(self, rung: str | None) -> RungScore:
+        return next(s for s in self.f.scores if s.rung == rung)
+
+    def test_text(self) -> str:
+        p = self.f.paired
+        if p is None or p.p_value is None:
+            return "no paired comparison"
+        return f"{p.method} p={p.p_value:.3g}, {p.gain:+.0%} on the same {p.n} test examples"
+
+    def of_bar(self) -> str:
+        return f"{pct(self.within)} ({pct(self.fraction)} of the bar {pct(self.bar)})"
+
+
+def _words(rung: str) -> str:
+    return info(rung).words
+
+
+def _more_text(more: int | None, n: int) -> str:
+    """How many more test examples would settle it, when that is a practical answer."""
+    if more is not None and more <= max(1000, 20 * n):
+        return f" About {more} more test examples would settle it if the score holds."
+    return (
+        " The score sits almost exactly on the threshold, so more test examples alone will "
+        "not settle it: improve the candidate (more training examples, a better prompt) or "
+        "decide whether a score this close to the bar is good enough."
+    )
+
+
+def _prompt_file_words(found: Findings) -> str:
+    path = found.prompt_file
+    return f" The exact prompt is in {path} (and prompt.json beside it)." if path else ""
+
+
+# --- question 0 and 1: the data and the prompt ------------------------------------------------
+
+
+def _not_enough_data(found: Findings) -> Words:
+    v = _View(found)
+    n_usable, min_examples = found.n_usable, found.min_examples
+    measured = ""
+    if found.best_prompt is not None:
+        best = v.score(found.best_prompt)
+        measured = (
+            f" The best prompt rung, {best.rung}, scored {best.score.fmt()} on {best.n} test "
+            "examples, but that interval is too thin a basis for a decision."
+        )
+    return (
+        f"{n_usable} usable examples; at least {min_examples} are needed",
+        [f"{n_usable} usable, distinct examples < min_examples ({min_examples})", *v.table],
+        (
+            f"There is no dataset to fine-tune on yet: {n_usable} usable, distinct examples, "
+            f"fewer than the {min_examples} needed.{measured} Write down more examples of "
+            "inputs with their expected outputs, then run again."
+        ),
+    )
+
+
+def _nothing_run(found: Findings) -> Words:
+    return (
+        "no rung was run",
+        ["no prompt rung in the results"],
+        "Nothing was measured, so nothing can be said. Run the prompt rungs.",
+    )
+
+
+def _prompt_meets_bar(found: Findings) -> Words:
+    v = _View(found)
+    best = v.score(found.rung)
+    s, bar = best.score, pct(v.bar)
+    return (
+        f"{best.rung} meets the bar: {s.fmt()} >= {bar}",
+        [f"{best.rung}'s whole 95% interval is at or above the bar {bar}", *v.table],
+        (
+            f"Use a prompt. {_words(best.rung)} scores {s.fmt()} on {best.n} held-out "
+            f"examples, and even the low end of that interval clears your bar of "
+            f"{bar}. Fine-tuning would add cost and a second model to maintain for "
+            "no measured gain." + _prompt_file_words(found)
+        ),
+    )
+
+
+def _prompt_within_reach(found: Findings) -> Words:
+    v = _View(found)
+    best = v.score(found.rung)
+    s = best.score
+    return (
+        (f"{best.rung} is within reach of the bar: {s.fmt()} >= {pct(v.fraction)} of {pct(v.bar)}"),
+        [
+            f"{best.rung}'s whole 95% interval is at or above {v.of_bar()}",
+            f"it is not yet shown to reach the bar itself (low end {pct(s.low)})",
+            *v.table,
+        ],
+        (
+            f"Iterate on the prompt. {_words(best.rung)} scores {s.fmt()} on {best.n} "
+            f"held-out examples: at least {pct(v.fraction)} of your bar of "
+            f"{pct(v.bar)}, but not yet the bar itself. Improving the instructions and the "
+            "examples is nearly free; look at the failures before paying for fine-tuning."
+            + _prompt_file_words(found)
+        ),
+    )
+
+
+def _prompt_short(found: Findings) -> Words:
+    v = _View(found)
+    best = v.score(found.rung)
+    s = best.score
+    gap = v.within - s.point
+    rag_lines = _rag_shortfall(v)
+    return (
+        f"prompt rungs fall short by {pct(gap)}: best {best.rung} {s.fmt()}",
+        [
+            f"the best prompt rung ({best.rung}) has its whole 95% interval below {v.of_bar()}",
+            *rag_lines,
+            *v.table,
+        ],
+        (
+            f"Prompting alone is not enough: the best prompt rung, {best.rung}, scores "
+            f"{s.fmt()} on {best.n} held-out examples, {pct(gap)} short of "
+            f"{pct(v.within)} ({pct(v.fraction)} of your bar)." + _not_measured(found, rag_lines)
+        ),
+    )
+
+
+def _prompt_straddles(found: Findings) -> Words:
+    v = _View(found)
+    best = v.score(found.rung)
+    s = best.score
+    return (
+        f"{best.rung} {s.fmt()} straddles {pct(v.within)} ({pct(v.fraction)} of the bar)",
+        [
+            f"{best.rung}'s 95% interval contains {pct(v.within)}: the data cannot tell "
+            "whether a prompt is within reach",
+            *_rag_shortfall(v),
+            *v.table,
+        ],
+        (
+            f"Not settled. {_words(best.rung)} scores {s.fmt()} on {best.n} held-out "
+            f"examples, and that interval contains {pct(v.within)}, the share of your bar that "
+            f"would make prompt iteration the answer.{_more_text(found.examples_needed, best.n)}"
+        ),
+    )
+
+
+def _not_measured(found: Findings, rag_lines: list[str]) -> str:
+    parts = []
+    if rag_lines:
+        parts.append(" Retrieval was measured and does not close it: " + "; ".join(rag_lines) + ".")
+    missing = [
+        words
+        for rung, words in (("rag", "retrieval"), ("lora", "fine-tuning"))
+        if rung in found.not_run
+    ]
+    if len(missing) == 2:
+        parts.append(" The RAG and fine-tune rungs were not run.")
+    if missing:
+        parts.append(
+            f" Whether {' or '.join(missing)} closes the gap has not been measured yet, so no "
+            "verdict is given."
+        )
+    return "".join(parts)
+
+
+# --- question 2: knowledge (the RAG rung) -------------------------------------------------------
+
+
+def _rag_wins(found: Findings) -> Words:
+    v = _View(found)
+    rag, best = v.score("rag"), v.score(found.best_prompt)
+    r, test_text = rag.score, v.test_text()
+    meets = found.threshold is not None and found.threshold.held_to == "bar"
+    threshold = f"the bar {pct(v.bar)}" if meets else v.of_bar()
+    answer = (
+        f"Use retrieval (RAG). The model does not know your data: with passages retrieved "
+        f"from your documents it scores {r.fmt()} on {rag.n} held-out examples, against "
+        f"{best.score.fmt()} for the best prompt ({best.rung}), a difference the paired "
+        f"test confirms ({test_text})."
+    )
+    if meets:
+        answer += (
+            f" Even the low end of the interval clears your bar of {pct(v.bar)}. "
+            "No training was needed to get there, and facts trained into a model would "
+            "have to be trained again whenever the documents change."
+        )
+    else:
+        answer += (
+            f" It is at least {pct(v.fraction)} of your bar of {pct(v.bar)}, not yet "
+            "the bar itself: iterate on retrieval (chunking, top_k, the embedder) and the "
+            "prompt, which is nearly free, before paying for fine-tuning."
+        )
+    diagnosis = rag_diagnosis_words(found.rag, failing=False)
+    return (
+        (
+            f"rag {'meets the bar' if meets else 'is within reach of the bar'}: {r.fmt()}, "
+            f"beating {best.rung} {best.score.fmt()} ({test_text})"
+        ),
+        [
+            f"rag's whole 95% interval is at or above {threshold}",
+            f"rag beats the best prompt rung, {best.rung}: {test_text}",
+            *([diagnosis] if diagnosis else []),
+            *v.table,
+        ],
+        answer,
+    )
+
+
+def _rag_not_shown_better(found: Findings) -> Words:
+    v = _View(found)
+    rag, best = v.score("rag"), v.score(found.best_prompt)
+    r, test_text, more = rag.score, v.test_text(), found.examples_needed
+    more_text = (
+        f" About {more} more test examples would settle it if the shares hold."
+        if more
+        else " More test examples would tell whether retrieval really beats the prompt."
+    )
+    return (
+        f"rag {r.fmt()} clears {pct(v.within)} but is not shown better than {best.rung}",
+        [
+            f"rag's whole 95% interval is at or above {pct(v.within)} "
+            f"({pct(v.fraction)} of the bar)",
+            f"rag is not shown better than {best.rung} ({test_text}; significance needs "
+            f"p < {SIGNIFICANT})",
+            *v.table,
+        ],
+        (
+            f"Not settled. Retrieval scores {r.fmt()} on {rag.n} held-out examples, but the "
+            f"paired test does not show it beats the best prompt ({best.rung}, "
+            f"{best.score.fmt()}): {test_text}.{more_text}"
+        ),
+    )
+
+
+def _rag_straddles(found: Findings) -> Words:
+    v = _View(found)
+    rag, best = v.score("rag"), v.score(found.best_prompt)
+    r = rag.score
+    diagnosis = rag_diagnosis_words(found.rag)
+    return (
+        f"rag {r.fmt()} straddles {pct(v.within)} ({pct(v.fraction)} of the bar)",
+        [
+            f"rag's 95% interval contains {pct(v.within)}: the data cannot tell whether "
+            "retrieval is enough",
+            f"rag against {best.rung}: {v.test_text()}",
+            *([diagnosis] if diagnosis else []),
+            *v.table,
+        ],
+        (
+            f"Not settled. Retrieval scores {r.fmt()} on {rag.n} held-out examples, ahead "
+            f"of the best prompt ({best.rung}, {best.score.fmt()}), but its interval "
+            f"contains {pct(v.within)}, the share of your bar that would make RAG the "
+            f"answer.{_more_text(found.examples_needed, rag.n)}"
+        ),
+    )
+
+
+def _rag_shortfall(v: _View) -> list[str]:
+    """Why RAG did not decide it: its score, and retrieval or reading as the cause."""
+    if not v.f.rag_fell_short:
+        return []
+    lines = [f"rag scores {v.score('rag').score.fmt()}, its interval not clear of {pct(v.within)}"]
+    diagnosis = rag_diagnosis_words(v.f.rag)
+    if diagnosis:
+        lines.append(diagnosis)
+    return lines
+
+
+def rag_diagnosis_words(d: RagDiagnosis | None, *, failing: bool = True) -> str | None:
+    """Retrieval failure (the answer was not in the passages) or reading failure (it was).
+
+    For a RAG rung that passes, a plain account of where its remaining errors come from.
+    Long answers are measured graded (rag.diagnostics): the words say so, and when nothing
+    could be measured they say it cannot be told rather than quote a false 0%.
+    """
+    if d is None:
+        return None
+    if d.answer_in_context is None:
+        return (
+            "retrieval or reading failure: cannot tell, the expected answers could not be "
+            "looked for in the passages (set rag.gold_field to name each answer's source)"
+        )
+    share = d.answer_in_context
+    held = _held_words(d)
+    missed, misread = d.retrieval_failures, d.reading_failures
+    recall = d.recall_at_k
+    recall_text = (
+        f"; recall@{d.top_k} of the gold source {recall:.0%}" if recall is not None else ""
+    )
+    told, n = d.n_told, d.n
+    of = (
+        f"the {told} test examples where it could be told"
+        if told is not None and n is not None and told < n
+        else "the test examples"
+    )
+    wrong = missed + misread
+    if not failing and wrong:
+        return (
+            f"{held} for {pct(share)} of {of}{recall_text}; of the {wrong} wrong answers, "
+            f"{missed} lacked it (retrieval) and {misread} had it (reading)"
+        )
+    if wrong == 0:
+        return f"{held} for {pct(share)} of {of}{recall_text}"
+    if missed >= misread:
+        return (
+            f"mostly a retrieval failure: {held} for only {pct(share)} of {of}, and "
+            f"{missed} of the {wrong} wrong answers never had it in context{recall_text}. "
+            "Check that the documents hold these answers, then try a larger top_k, other "
+            "chunk sizes or another embedder"
+        )
+    return (
+        f"mostly a reading failure: {held} for {pct(share)} of {of}, and {misread} of the "
+        f"{wrong} wrong answers had it in context and still missed it{recall_text}. The model "
+        "does not use what it is given: a stronger model, or fine-tuning it to answer from "
+        "context, is what to measure next"
+    )
+
+
+def _held_words(d: RagDiagnosis) -> str:
+    """How 'the answer was in the passages' was measured, in words."""
+    mean = d.mean_content_recall
+    mean_text = f", {pct(mean)} on average" if mean is not None else ""
+    if d.measure == "gold":
+        held = f" (content words of the answer held{mean_text[1:]})" if mean_text else ""
+        return f"the retrieved passages included the gold source{held}"
+    if d.measure == "content_recall" and d.support_threshold is not None:
+        return (
+            f"the retrieved passages held at least {pct(d.support_threshold)} of the expected "
+            f"answer's content words (stopwords aside{mean_text})"
+        )
+    return "the expected answer was in the retrieved passages"
+
+
+# --- question 3: a specific, reproducible failure (the LoRA rung) ---------------------------
+
+
+class _Lora(_View):
+    """The fine-tune's findings, with what every LoRA sentence shares."""
+
+    def __init__(self, found: Findings) -> None:
+        super().__init__(found)
+        self.lora = self.score("lora")
+        training = found.training
+        self.forgetting = training.forgetting if training else None
+        wall_s = training.wall_s if training else None
+        self.cost_words = f" Training took {wall_s / 60:.1f} minutes here." if wall_s else ""
+        self.forget_words = f" General capability: {self.forgetting}." if self.forgetting else ""
+        p = found.paired
+        self.versus = (
+            f"{p.gain:+.0%} over {p.a} ({p.method} p={p.p_value:.3g}, n={p.n})"
+            if p is not None and p.p_value is not None
+            else "no paired comparison with a cheaper rung"
+        )
+        self.searched = _search_words(found)
+        self.reasons = [
+            f"lora: {self.lora.score.fmt()}; {self.versus}",
+            *_rag_shortfall(self),
+            self.searched,
+            *self.table,
+        ]
+        if self.forgetting:
+            self.reasons.append(f"forgetting: {self.forgetting}")
+
+    def cheaper(self) -> RungScore | None:
+        return self.score(self.f.best_cheaper) if self.f.best_cheaper is not None else None
+
+
+def _search_words(found: Findings) -> str:
+    """What was done to make the prompt good before a fine-tune is weighed against it."""
+    record = found.search
+    if record is None:
+        return (
+            "prompt search was not run: the prompt side is the prompt as given, which a "
+            "search might improve"
+        )
+    return (
+        f"before fine-tuning was weighed, prompt search tried {record.tried} prompts within "
+        f"{record.calls} calls on {record.val_size} validation examples from train; its "
+        f"winner scored {record.score.fmt()} on the test split"
+    )
+
+
+def _lora_wins(found: Findings) -> Words:
+    v = _Lora(found)
+    best = v.cheaper()
+    assert best is not None
+    score, bar, searched = v.lora.score, pct(v.bar), v.searched
+    return (
+        f"lora meets the bar: {score.fmt()} >= {bar}, {v.versus}",
+        [f"lora's whole 95% interval is at or above the bar {bar}", *v.reasons],
+        (
+            f"Fine-tune. Prompting falls short (best: {best.rung}, {best.score.fmt()}), and a "
+            f"LoRA adapter trained on your examples scores {score.fmt()} on the same "
+            f"{v.lora.n} held-out examples, clearing your bar of {bar}; the paired test "
+            f"says the gain is real ({v.versus}). {searched[0].upper()}{searched[1:]}."
+            f"{v.cost_words}{v.forget_words}"
+        ),
+    )
+
+
+def _lora_not_shown_better(found: Findings) -> Words:
+    v = _Lora(found)
+    best, score, more = v.cheaper(), v.lora.score, found.examples_needed
+    closest = f"{best.rung} ({best.score.fmt()})" if best is not None else "a cheaper rung"
+    return (
+        f"lora clears the bar ({score.fmt()}) but is not shown better than {closest}",
+        v.reasons,
+        (
+            f"Not settled. The fine-tuned model clears your bar ({score.fmt()}), but on these "
+            f"{v.lora.n} test examples it cannot be told apart from {closest} ({v.versus})."
+            + (f" About {more} more test examples would separate them." if more else "")
+        ),
+    )
+
+
+def _nothing_reaches_bar(found: Findings) -> Words:
+    v = _Lora(found)
+    overall = v.score(found.rung)
+    gap = v.bar - overall.score.point
+    helps = " Fine-tuning helps, but not enough." if found.paired and found.paired.better else ""
+    return (
+        (
+            f"no rung reaches the bar {pct(v.bar)}: closest {overall.rung} "
+            f"{overall.score.fmt()}, {pct(gap)} short"
+        ),
+        [f"every rung's whole 95% interval is below the bar {pct(v.bar)}", *v.reasons],
+        (
+            f"Nothing measured here reaches your bar of {pct(v.bar)}. The closest is "
+            f"{_words(overall.rung)} at {overall.score.fmt()}, {pct(gap)} short.{helps} "
+            "Next steps worth trying: more (and more varied) training examples, a larger "
+            "student model, or more epochs; check the failures for label noise first."
+            f"{v.forget_words}"
+        ),
+    )
+
+
+def _lora_straddles(found: Findings) -> Words:
+    v = _Lora(found)
+    score, n = v.lora.score, v.lora.n
+    return (
+        f"lora {score.fmt()} straddles the bar {pct(v.bar)}",
+        [f"lora's 95% interval contains the bar {pct(v.bar)}", *v.reasons],
+        (
+            f"Not settled. The fine-tuned model scores {score.fmt()} on {n} held-out "
+            f"examples, an interval that contains your bar of {pct(v.bar)} ({v.versus})."
+            + _more_text(found.examples_needed, n)
+            + v.forget_words
+        ),
+    )
+
+
+# --- question 3's evidence: the failure pattern ----------------------------------------------
+
+
+def _pattern_words(found: Findings) -> str:
+    """One sentence on the prompt's failure pattern and whether it recurs, then the budget's."""
+    budget = _budget_words(found)
+    p = found.pattern
+    if p is None:
+        return budget
+    kind = {
+        "reproducible": "a reproducible pattern, the kind a fine-tune can learn away",
+        "not_reproducible": (
+            "mostly not reproducible: better prompts or voting over samples are cheaper fixes"
+        ),
+        "unclear": "not clearly reproducible or not",
+    }[p.call]
+    words = (
+        f"Of {p.rung}'s failures, {p.reproducible} of the {p.n_checked} re-run "
+        f"recurred in most of {p.n_conditions} re-runs (other seeds, reworded "
+        f"instructions, other demonstrations): {_interval(p.share)}, {kind}.{_top_words(p)}"
+    )
+    return f"{words} {budget}".strip()
+
+
+def _interval(share: Interval) -> str:
+    return f"{pct(share.point)} [{pct(share.low)}, {pct(share.high)}]"
+
+
+def _top_words(p: PatternFinding) -> str:
+    if p.top_category is None:
+        return ""
+    text = f" Most are {p.top_category.replace('_', ' ')} ({p.top_count} of {p.n_counted})"
+    if p.confused_expected is not None:
+        text += f", most often {p.confused_expected!r} answered as {p.confused_predicted!r}"
+    return text + "."
+
+
+def _budget_words(found: Findings) -> str:
+    """One sentence when the analysed rung's answers were cut off by the generation budget."""
+    b = found.budget
+    if b is None:
+        return ""
+    return (
+        f"{b.truncated} of {b.rung}'s {b.n_failed} failures were cut off by the generation "
+        "budget (max_new_tokens): a setting of this run, not a pattern of the model, so they "
+        "count for nothing here; raise max_new_tokens (or leave it unset) and run again."
+    )
+
+
+_CASES: dict[str, Callable[[Findings], Words]] = {
+    "not_enough_data": _not_enough_data,
+    "nothing_run": _nothing_run,
+    "prompt_meets_bar": _prompt_meets_bar,
+    "prompt_within_reach": _prompt_within_reach,
+    "prompt_short": _prompt_short,
+    "prompt_straddles": _prompt_straddles,
+    "rag_wins": _rag_wins,
+    "rag_not_shown_better": _rag_not_shown_better,
+    "rag_straddles": _rag_straddles,
+    "lora_wins": _lora_wins,
+    "lora_not_shown_better": _lora_not_shown_better,
+    "nothing_reaches_bar": _nothing_reaches_bar,
+    "lora_straddles": _lora_straddles,
+}

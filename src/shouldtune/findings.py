@@ -1,0 +1,150 @@
+"""What a decision found, as data: the verdict's numbers before any sentence is written.
+
+`decide.py` computes them; `decide_words.py` writes the headline, reasons and answer from
+them. results.json keeps them as `verdict.findings` (schema_version 2), so a tool can read
+why a verdict was given (which rung, held to which threshold, on which paired test) without
+parsing prose. Types only: nothing here decides or calls a model.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from shouldtune.records import Interval
+
+SIGNIFICANT = 0.05  # a paired difference counts when its p-value is below this
+# A prompt's failures are a pattern (question 3) when at least this share of them recur when
+# re-run under other seeds and wordings; below it the ladder does not climb to the fine-tune.
+REPRODUCIBLE_SHARE = 0.5
+
+VerdictKind = Literal["PROMPT", "RAG", "FINE_TUNE", "NOT_ENOUGH_DATA", "INCONCLUSIVE"]
+Question = Literal["0. pre-check", "1. prompt", "2. knowledge", "3. specific failure"]
+# Which branch of the framework gave the verdict: one sentence template each (decide_words).
+Case = Literal[
+    "not_enough_data",
+    "nothing_run",
+    "prompt_meets_bar",
+    "prompt_within_reach",
+    "prompt_short",
+    "prompt_straddles",
+    "rag_wins",
+    "rag_not_shown_better",
+    "rag_straddles",
+    "lora_wins",
+    "lora_not_shown_better",
+    "nothing_reaches_bar",
+    "lora_straddles",
+]
+Position = Literal["above", "below", "straddles"]
+PatternCall = Literal["reproducible", "not_reproducible", "unclear"]
+
+
+class RungScore(BaseModel):
+    rung: str
+    n: int
+    score: Interval
+
+
+class Threshold(BaseModel):
+    """The threshold the deciding rung was held to, and where its 95% interval lies."""
+
+    held_to: Literal["bar", "prompt_fraction"] = Field(
+        description="bar, or prompt_fraction x bar (within reach of the bar)"
+    )
+    value: float
+    bar: float
+    prompt_fraction: float
+    position: Position = Field(description="The whole interval above, below, or straddling it.")
+
+
+class PairedFinding(BaseModel):
+    """The paired test between the deciding rung (b) and the cheaper rung it had to beat (a)."""
+
+    a: str
+    b: str
+    method: str
+    n: int
+    p_value: float | None
+    gain: float = Field(description="b minus a on the same test examples.")
+    better: bool = Field(description="gain > 0 and p below the significance level.")
+
+
+class RagDiagnosis(BaseModel):
+    """Retrieval failure (the answer was not in the passages) or reading failure (it was)."""
+
+    answer_in_context: float | None = Field(description="None: it could not be looked for.")
+    measure: str | None = None
+    support_threshold: float | None = None
+    mean_content_recall: float | None = None
+    retrieval_failures: int = 0
+    reading_failures: int = 0
+    recall_at_k: float | None = None
+    top_k: int | None = None
+    n_told: int | None = Field(None, description="Test examples where it could be told.")
+    n: int | None = None
+
+
+class SearchFinding(BaseModel):
+    """What prompt search tried before a fine-tune was weighed against the prompt."""
+
+    tried: int
+    calls: int
+    val_size: int
+    score: Interval
+
+
+class TrainingFinding(BaseModel):
+    wall_s: float | None = None
+    forgetting: str | None = Field(None, description="The forgetting summary, when measured.")
+
+
+class PatternFinding(BaseModel):
+    """The analysed prompt rung's failures re-run: do they recur (question 3)?"""
+
+    rung: str
+    n_checked: int
+    reproducible: int
+    n_conditions: int
+    share: Interval
+    call: PatternCall
+    top_category: str | None = Field(None, description="Truncated answers are never counted.")
+    top_count: int | None = None
+    n_counted: int | None = Field(None, description="Failures less those the budget cut off.")
+    confused_expected: str | None = None
+    confused_predicted: str | None = None
+
+
+class BudgetFinding(BaseModel):
+    """Failures cut off by the generation budget: a setting of the run, not the model."""
+
+    rung: str
+    truncated: int
+    n_failed: int
+
+
+class Findings(BaseModel):
+    """Everything the verdict turned on; the prose is rendered from this."""
+
+    case: Case
+    kind: VerdictKind
+    question: Question
+    rung: str | None = Field(None, description="The deciding rung (the verdict's best_rung).")
+    gap: float | None = None
+    threshold: Threshold | None = None
+    paired: PairedFinding | None = None
+    examples_needed: int | None = None
+    best_prompt: str | None = Field(None, description="The best prompt rung (question 1).")
+    best_cheaper: str | None = Field(None, description="The best rung cheaper than training.")
+    scores: list[RungScore] = Field(default_factory=list)
+    rag: RagDiagnosis | None = None
+    rag_fell_short: bool = Field(False, description="RAG ran and settled nothing.")
+    not_run: list[str] = Field(default_factory=list, description="rag or lora, not climbed.")
+    search: SearchFinding | None = None
+    training: TrainingFinding | None = None
+    pattern: PatternFinding | None = None
+    budget: BudgetFinding | None = None
+    n_usable: int | None = None
+    min_examples: int | None = None
+    prompt_file: str | None = None
