@@ -68,7 +68,15 @@ TestFractionOpt = Annotated[
     float | None, typer.Option("--test-fraction", help=_help("test_fraction", SplitSpec))
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help=_help("seed", SplitSpec))]
-MaxTestOpt = Annotated[int | None, typer.Option("--max-test", help=_help("max_test", SplitSpec))]
+MaxTestOpt = Annotated[
+    int | None, typer.Option("--max-test", min=1, help=_help("max_test", SplitSpec))
+]
+AllTestOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all-test", help="Score every held-out example (split.max_test: all): no default cap."
+    ),
+]
 KOpt = Annotated[int | None, typer.Option("--k", help=_help("k", FewShotSpec))]
 RungsOpt = Annotated[str | None, typer.Option("--rungs", help=_help("rungs") + " Comma-separated.")]
 MinExamplesOpt = Annotated[int | None, typer.Option("--min-examples", help=_help("min_examples"))]
@@ -196,6 +204,7 @@ def run(
     test_fraction: TestFractionOpt = None,
     seed: SeedOpt = None,
     max_test: MaxTestOpt = None,
+    all_test: AllTestOpt = False,
     k: KOpt = None,
     rungs: RungsOpt = None,
     all_rungs: Annotated[
@@ -237,7 +246,7 @@ def run(
         concurrency=concurrency,
         test_fraction=test_fraction,
         seed=seed,
-        max_test=max_test,
+        max_test="all" if all_test else max_test,
         k=k,
         rungs=rungs,
         all_rungs=all_rungs,

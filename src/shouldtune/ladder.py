@@ -346,6 +346,7 @@ def run_ladder(
                 stratified=split.stratified,
                 test_ids=[e.id for e in split.test],
                 train_ids=[e.id for e in split.train],
+                note=split.note,
             ),
             rungs=results,
             skipped=skipped,

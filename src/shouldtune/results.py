@@ -46,6 +46,9 @@ class SplitSummary(BaseModel):
     stratified: bool
     test_ids: list[str]
     train_ids: list[str]
+    note: str | None = Field(
+        None, description="Why the test set is smaller than test_fraction gives (the cap)."
+    )
 
 
 class RunResult(BaseModel):
