@@ -21,6 +21,7 @@ from shouldtune.evaluate import EvalContext
 from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model
 from shouldtune.models.registry import load_model
+from shouldtune.plan import PlanLimitError, plan_for
 from shouldtune.precheck import near_duplicate_groups, run_precheck
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
@@ -239,6 +240,13 @@ def run_ladder(
             if prepared.budget.warning:
                 say.stage(f"warning: {prepared.budget.warning}")
         prices = task_prices(spec)  # a bad price table fails here, before any rung runs
+        # What the run will cost, before it costs it; over a limit, stop before any rung.
+        plan = plan_for(prepared, loaded, probe=True)
+        for line in plan.lines():
+            say.stage(line)
+        breach = plan.over_limit()
+        if breach is not None:
+            raise PlanLimitError(breach)
         scorer = build_scorer(
             spec.model_copy(update={"scorer": prepared.scorer_name}),
             labels=prepared.labels,
@@ -357,6 +365,7 @@ def run_ladder(
             generation_budget=prepared.budget,
             verdict=verdict,
             wall_s=time.perf_counter() - started,
+            planned_s=plan.total_seconds,
         )
         if run_dir is not None:
             run_dir.write_results(run_result.model_dump(mode="json"))

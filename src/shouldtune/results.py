@@ -84,6 +84,13 @@ class RunResult(BaseModel):
     )
     verdict: Verdict
     wall_s: float
+    planned_s: float | None = Field(
+        None,
+        description=(
+            "The plan's estimate of the run's seconds before it started (every rung that may "
+            "run counted), to set against wall_s."
+        ),
+    )
 
 
 @dataclasses.dataclass

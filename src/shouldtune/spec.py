@@ -456,6 +456,22 @@ class TaskSpec(_Strict):
             "it answers more train examples correctly."
         ),
     )
+    max_minutes: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Stop before starting (exit 2) when the plan estimates more minutes than this "
+            "(every rung that may run counted; see shouldtune run --plan)."
+        ),
+    )
+    max_usd: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Stop before starting (exit 2) when the plan estimates more API spend than this, "
+            "in USD (needs api.price_input)."
+        ),
+    )
     min_examples: int = Field(
         50, ge=1, description="Fewer usable, distinct examples than this: NOT_ENOUGH_DATA."
     )

@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from shouldtune.plan import Plan, fmt_seconds
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import RungResult
 from shouldtune.report.cost_view import render_cost
@@ -97,6 +98,56 @@ def render_check(console: Console, prepared: Prepared) -> None:
     )
     if split.note:
         console.print(f"[dim]{escape(split.note)}[/dim]")
+
+
+def render_plan(console: Console, plan: Plan) -> None:
+    """The plan: calls, time and cost per rung, the total, and what the test size buys."""
+    priced = plan.total_usd is not None
+    table = Table(title=escape(f"Plan: {plan.task} on {plan.model}"))
+    columns = ["rung", "calls", "train steps", "time", *(["USD"] if priced else []), "what"]
+    for column in columns:
+        table.add_column(column, justify="right" if column not in ("rung", "what") else "left")
+
+    def usd(value: float | None) -> list[str]:
+        return [f"{value:.2f}" if value is not None else ""] if priced else []
+
+    for rung in plan.rungs:
+        table.add_row(
+            escape(rung.rung) + (" *" if rung.conditional else ""),
+            str(rung.calls),
+            str(rung.train_steps or ""),
+            fmt_seconds(rung.seconds) if rung.seconds is not None else "?",
+            *usd(rung.usd),
+            escape(rung.detail),
+        )
+    seconds = plan.total_seconds
+    table.add_row(
+        "[bold]total[/bold]",
+        str(plan.total_calls),
+        str(sum(r.train_steps for r in plan.rungs) or ""),
+        f"<= {fmt_seconds(seconds)}" if seconds is not None else "?",
+        *usd(plan.total_usd),
+        "",
+    )
+    console.print(table)
+    if any(r.conditional for r in plan.rungs):
+        console.print("[dim]* only if no cheaper rung is good enough (all_rungs: always)[/dim]")
+    if any(r.train_steps for r in plan.rungs):
+        console.print(
+            "[dim]training time is rough: one timed forward x 3.6 (backward, optimizer) per "
+            "example per step, on the prompted model[/dim]"
+        )
+    if seconds is not None and plan.untimed:
+        console.print(f"[dim]total time leaves out: {escape(', '.join(plan.untimed))}[/dim]")
+    for name, reason in plan.skipped.items():
+        console.print(f"[dim]{escape(name)} will be skipped: {escape(reason)}[/dim]")
+    console.print(
+        f"test set: {plan.n_test} examples give a 95% interval of +/-{plan.half_width:.1%} at "
+        f"p=0.5, +/-{plan.half_width_at_bar:.1%} at the bar ({plan.bar:.0%}). "
+        f"Timing: {escape(plan.timing.how)}."
+    )
+    if plan.split_note:
+        console.print(f"[dim]{escape(plan.split_note)}[/dim]")
 
 
 def rung_table(result: RunResult) -> Table:
