@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -24,18 +27,47 @@ _COLORS = {
 }
 
 
-class TerminalReporter:
-    """Implements `shouldtune.ladder.Reporter` with rich progress bars."""
+# Off a terminal (a log file, CI, nohup) a progress bar never draws: a plain line instead,
+# at least this often and at every tenth of a rung, so a log shows the run is alive.
+PROGRESS_EVERY_S = 30.0
+PROGRESS_STEPS = 10
 
-    def __init__(self, console: Console) -> None:
+
+class TerminalReporter:
+    """Implements `shouldtune.ladder.Reporter`: rich progress bars on a terminal, plain
+    progress lines (done/total, rate, ETA) anywhere else."""
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        every_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.console = console
         self._progress: Progress | None = None
         self._task: int | None = None
+        self._every_s = PROGRESS_EVERY_S if every_s is None else every_s
+        self._clock = clock
+        self._rung = ""
+        self._total = 0
+        self._started = 0.0
+        self._last_line = 0.0
+        self._last_step = 0
 
     def stage(self, message: str) -> None:
         self.console.print(f"[dim]- {escape(message)}[/dim]")
 
+    def _restart(self, rung: str, total: int) -> None:
+        self._rung, self._total = rung, total
+        self._started = self._last_line = self._clock()
+        self._last_step = 0
+
     def rung_started(self, rung: str, total: int) -> None:
+        self._restart(rung, total)
+        if not self.console.is_terminal:
+            self._line(0, total)
+            return
         self._progress = Progress(
             TextColumn(f"[bold]{escape(f'{rung:<10}')}"),
             BarColumn(),
@@ -50,8 +82,30 @@ class TerminalReporter:
     def advance(self, done: int, total: int) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=done)  # type: ignore[arg-type]
+            return
+        if self.console.is_terminal:
+            return
+        if total != self._total:  # another phase (training steps, failure re-runs)
+            self._restart(self._rung or "progress", total)
+        now = self._clock()
+        step = done * PROGRESS_STEPS // total if total else 0
+        if step > self._last_step or now - self._last_line >= self._every_s:
+            self._last_step = max(step, self._last_step)
+            self._last_line = now
+            self._line(done, total)
+
+    def _line(self, done: int, total: int) -> None:
+        elapsed = self._clock() - self._started
+        text = f"{self._rung} {done}/{total}"
+        if total:
+            text += f" ({done / total:.0%})"
+        if done and elapsed > 0:
+            rate = done / elapsed
+            text += f", {rate:.2f}/s, ETA {fmt_seconds((total - done) / rate)}"
+        self.console.print(escape(text), highlight=False, soft_wrap=True)
 
     def rung_finished(self, result: RungResult) -> None:
+        self._rung, self._total = "", 0
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
