@@ -15,7 +15,15 @@ from shouldtune.api import check
 from shouldtune.cost import api_usd
 from shouldtune.models.base import ModelInfo, UsageSource
 from shouldtune.models.mock import MockModel
-from shouldtune.plan import Plan, RungPlan, Timing, build_plan, lora_steps, time_calls
+from shouldtune.plan import (
+    Plan,
+    RungPlan,
+    Timing,
+    build_plan,
+    lora_steps,
+    per_call,
+    time_calls,
+)
 from shouldtune.prompts import messages_for, system_prompt
 from shouldtune.results import Prepared
 from shouldtune.spec import TaskSpec
@@ -202,3 +210,22 @@ def test_the_total_counts_the_timed_rungs_and_names_the_rest(tmp_path: Path) -> 
     known = sum(r.seconds or 0.0 for r in plan.rungs)
     assert plan.total_seconds == pytest.approx(known)
     assert "not counting lora" in plan.lines()[-1]
+
+
+def test_a_longer_prompt_costs_on_the_line_through_the_two_timed_calls() -> None:
+    timing = Timing(zero_shot_s=1.0, few_shot_s=3.0, zero_shot_tokens=100, few_shot_tokens=500)
+    assert per_call(timing, 100) == pytest.approx(1.0)
+    assert per_call(timing, 900) == pytest.approx(5.0)  # 1 s + 800 tokens x 0.5 s / 100
+    flat = Timing(zero_shot_s=1.0, few_shot_s=0.8, zero_shot_tokens=100, few_shot_tokens=500)
+    assert per_call(flat, 900) == 1.0
+    assert per_call(Timing(), 900) is None
+
+
+def test_rag_time_uses_its_longer_prompt(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\nSome text.\n")
+    task = prepared(tmp_path, write_answers(tmp_path / "g.jsonl"), scorer="exact", docs=str(docs))
+    timing = Timing(zero_shot_s=1.0, few_shot_s=3.0, zero_shot_tokens=100, few_shot_tokens=500)
+    rag = by_rung(build_plan(task, MockModel(), timing=timing))["rag"]
+    assert rag.seconds == pytest.approx(len(task.split.test) * per_call(timing, 100 + 768))

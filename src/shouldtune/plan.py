@@ -43,6 +43,8 @@ class Timing(BaseModel):
 
     zero_shot_s: float | None = None
     few_shot_s: float | None = None
+    zero_shot_tokens: float = Field(0.0, description="Prompt tokens of the timed zero-shot call.")
+    few_shot_tokens: float = Field(0.0, description="Prompt tokens of the timed few-shot call.")
     forward_s: float | None = Field(
         None, description="One prompt plus its answer scored: what training does per example."
     )
@@ -183,12 +185,16 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
 
     def call(messages: list[Message]) -> float:
         prompt = model.render(messages)
+        tokens.append(model.count_tokens(prompt))
         answers = None
         if labels is not None and scored:
             answers = [model.answer_suffix(messages, label) for label in labels]
         return _timed(model, prompt, loglik=answers, max_tokens=budget)
 
+    tokens: list[int] = []
     zero = [call(messages_for(system, [], e)) for e in (sample * n_calls)[:n_calls]]
+    zero_tokens = statistics.mean(tokens)
+    tokens.clear()
     few: list[float] = []
     if few_shot and prepared.split.train:
         demos = _fitting_demos(prepared, model, system, sample[0])
@@ -205,6 +211,8 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
     return Timing(
         zero_shot_s=_steady(zero),
         few_shot_s=_steady(few) if few else None,
+        zero_shot_tokens=zero_tokens,
+        few_shot_tokens=statistics.mean(tokens) if tokens else 0.0,
         forward_s=forward,
         how=calls + (" (first left out as warm-up)" if not remote else ""),
     )
@@ -223,6 +231,23 @@ def _fitting_demos(
     while demos and model.count_tokens(model.render(messages_for(system, demos, example))) > room:
         demos = demos[:-1]
     return demos
+
+
+def per_call(timing: Timing, tokens: float) -> float | None:
+    """Seconds of a call with a prompt of `tokens`, on the line through the two timed calls.
+
+    A call costs a fixed part (the answer's decoding, a request's round trip) and a part that
+    grows with the prompt; the zero-shot and few-shot calls give one point each. With one
+    point (or two that do not rise) the zero-shot time stands.
+    """
+    t0, t1 = timing.zero_shot_s, timing.few_shot_s
+    n0, n1 = timing.zero_shot_tokens, timing.few_shot_tokens
+    if t0 is None:
+        return None
+    if t1 is None or n1 <= n0 or t1 <= t0:
+        return t0
+    slope = (t1 - t0) / (n1 - n0)
+    return t0 + slope * max(0.0, tokens - n0)
 
 
 def _mean_tokens(model: Model, texts: Sequence[str]) -> float:
@@ -340,10 +365,7 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
             )
         elif name == "rag":
             rag_tokens = zero_tokens + spec.rag.context_budget
-            per = timing.zero_shot_s
-            # Passages lengthen the prompt; a local model's time grows with it.
-            if per is not None and zero_tokens and not is_remote(spec.model):
-                per *= rag_tokens / zero_tokens
+            per = per_call(timing, timing.zero_shot_tokens + spec.rag.context_budget)
             rungs.append(
                 RungPlan(
                     rung=name,
