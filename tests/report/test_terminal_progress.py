@@ -103,4 +103,6 @@ def test_another_phase_restarts_the_count() -> None:
     reporter.advance(5, 50)  # training steps: a new total, its own rate from here
     clock.now = 110.0
     reporter.advance(50, 50)
-    assert plain_lines(out.getvalue())[-1] == "lora 50/50 (100%), 5.00/s, ETA 0s"
+    lines = plain_lines(out.getvalue())
+    assert lines[-2] == "lora 5/50 (10%)"  # no rate yet: the phase has just begun
+    assert lines[-1] == "lora 50/50 (100%), 4.50/s, ETA 0s"

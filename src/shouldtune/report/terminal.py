@@ -51,6 +51,7 @@ class TerminalReporter:
         self._clock = clock
         self._rung = ""
         self._total = 0
+        self._base = 0  # done when the phase started: the rate counts from there
         self._started = 0.0
         self._last_line = 0.0
         self._last_step = 0
@@ -58,8 +59,8 @@ class TerminalReporter:
     def stage(self, message: str) -> None:
         self.console.print(f"[dim]- {escape(message)}[/dim]")
 
-    def _restart(self, rung: str, total: int) -> None:
-        self._rung, self._total = rung, total
+    def _restart(self, rung: str, total: int, done: int = 0) -> None:
+        self._rung, self._total, self._base = rung, total, done
         self._started = self._last_line = self._clock()
         self._last_step = 0
 
@@ -86,7 +87,7 @@ class TerminalReporter:
         if self.console.is_terminal:
             return
         if total != self._total:  # another phase (training steps, failure re-runs)
-            self._restart(self._rung or "progress", total)
+            self._restart(self._rung or "progress", total, done)
         now = self._clock()
         step = done * PROGRESS_STEPS // total if total else 0
         if step > self._last_step or now - self._last_line >= self._every_s:
@@ -99,8 +100,8 @@ class TerminalReporter:
         text = f"{self._rung} {done}/{total}"
         if total:
             text += f" ({done / total:.0%})"
-        if done and elapsed > 0:
-            rate = done / elapsed
+        if done > self._base and elapsed > 0:
+            rate = (done - self._base) / elapsed
             text += f", {rate:.2f}/s, ETA {fmt_seconds((total - done) / rate)}"
         self.console.print(escape(text), highlight=False, soft_wrap=True)
 
