@@ -229,3 +229,34 @@ def test_rag_time_uses_its_longer_prompt(tmp_path: Path) -> None:
     timing = Timing(zero_shot_s=1.0, few_shot_s=3.0, zero_shot_tokens=100, few_shot_tokens=500)
     rag = by_rung(build_plan(task, MockModel(), timing=timing))["rag"]
     assert rag.seconds == pytest.approx(len(task.split.test) * per_call(timing, 100 + 768))
+
+
+@pytest.mark.parametrize(("max_minutes", "timed"), [(None, False), (60.0, True)])
+def test_the_ladder_times_a_served_model_only_under_a_time_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_minutes: float | None, timed: bool
+) -> None:
+    from shouldtune import plan as plan_module
+    from shouldtune.cache import CallCache
+    from shouldtune.ladder import run_ladder
+
+    calls: list[str] = []
+
+    def probe(prepared: Prepared, model: Any, *, few_shot: bool) -> Timing:
+        calls.append("probe")
+        return Timing(zero_shot_s=0.0, few_shot_s=0.0)
+
+    monkeypatch.setattr(plan_module, "time_calls", probe)
+    spec = TaskSpec.model_validate(
+        {
+            "data": str(write_labels(tmp_path / "d.jsonl")),
+            "model": "http://127.0.0.1:9/v1:served",  # never reached: the mock answers
+            "rungs": ["zero_shot"],
+            "max_minutes": max_minutes,
+        }
+    )
+    cache = CallCache(tmp_path / "cache")
+    try:
+        run_ladder(spec, cache=cache, runs_dir=None, model=MockModel())
+    finally:
+        cache.close()
+    assert calls == (["probe"] if timed else [])

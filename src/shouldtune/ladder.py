@@ -21,6 +21,7 @@ from shouldtune.evaluate import EvalContext
 from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model
 from shouldtune.models.registry import load_model
+from shouldtune.models.remote import is_remote
 from shouldtune.plan import PlanLimitError, plan_for
 from shouldtune.precheck import near_duplicate_groups, run_precheck
 from shouldtune.rag.embedder import Embedder
@@ -241,7 +242,9 @@ def run_ladder(
                 say.stage(f"warning: {prepared.budget.warning}")
         prices = task_prices(spec)  # a bad price table fails here, before any rung runs
         # What the run will cost, before it costs it; over a limit, stop before any rung.
-        plan = plan_for(prepared, loaded, probe=True)
+        # A served model is timed only when a time limit asks for it: each probe call is a
+        # request (paid, and sent again by a re-run that the cache would otherwise answer).
+        plan = plan_for(prepared, loaded, probe=not is_remote(spec.model) or bool(spec.max_minutes))
         for line in plan.lines():
             say.stage(line)
         breach = plan.over_limit()

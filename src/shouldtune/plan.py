@@ -428,6 +428,8 @@ def plan_for(prepared: Prepared, model: Model, *, probe: bool = True) -> Plan:
     """Time the probe (unless `probe` is False) and build the plan."""
     few = any(info(n).kind == "prompt" and n != "zero_shot" for n in prepared.spec.rungs)
     timing = time_calls(prepared, model, few_shot=few) if probe else None
+    if timing is None and is_remote(prepared.spec.model):
+        timing = Timing(how="not timed (a served model: run --plan, or set max_minutes)")
     return build_plan(prepared, model, timing=timing)
 
 
