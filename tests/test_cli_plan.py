@@ -62,6 +62,8 @@ def test_run_plan_json_is_the_plan_model(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     found = plan_module.Plan.model_validate_json(result.stdout)
     assert found.n_test > 0 and found.rungs[0].rung == "zero_shot"
+    raw = json.loads(result.stdout)
+    assert raw["total_calls"] == sum(r["calls"] for r in raw["rungs"])
 
 
 def test_check_prints_the_untimed_plan(tmp_path: Path) -> None:

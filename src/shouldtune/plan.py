@@ -16,7 +16,7 @@ import statistics
 import time
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from shouldtune.analysis.stats import wilson_half_width
 from shouldtune.budget import max_new_tokens
@@ -78,21 +78,25 @@ class Plan(BaseModel):
     max_minutes: float | None = None
     max_usd: float | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def total_calls(self) -> int:
         return sum(r.calls for r in self.rungs)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def total_seconds(self) -> float | None:
         """The timed rungs' seconds together (None when none was timed); see `untimed`."""
         times = [r.seconds for r in self.rungs if r.seconds is not None]
         return sum(times) if times else None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def untimed(self) -> list[str]:
         """Rungs with no time estimate (a student other than the timed model, no probe)."""
         return [r.rung for r in self.rungs if r.seconds is None]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def total_usd(self) -> float | None:
         costs = [r.usd for r in self.rungs if r.usd is not None]
