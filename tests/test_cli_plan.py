@@ -114,3 +114,17 @@ def test_plan_with_a_limit_still_exits_0(tmp_path: Path, slow_probe: None) -> No
     result = runner.invoke(app, args(tmp_path, "--plan", "--max-minutes", "1"))
     assert result.exit_code == 0
     assert "max_minutes" in result.output
+
+
+def test_check_names_the_cap_once(tmp_path: Path) -> None:
+    data = labelled(tmp_path, n=1500)  # 450 held out: over the default cap
+    result = runner.invoke(
+        app, ["check", str(data), "--model", "mock", "--cache-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("test capped at") == 1
+    everything = runner.invoke(
+        app, ["check", str(data), "--model", "mock", "--cache-dir", str(tmp_path), "--all-test"]
+    )
+    assert "test capped at" not in everything.output
+    assert "450 test" in everything.output

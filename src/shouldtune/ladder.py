@@ -244,7 +244,10 @@ def run_ladder(
         # What the run will cost, before it costs it; over a limit, stop before any rung.
         # A served model is timed only when a time limit asks for it: each probe call is a
         # request (paid, and sent again by a re-run that the cache would otherwise answer).
-        plan = plan_for(prepared, loaded, probe=not is_remote(spec.model) or bool(spec.max_minutes))
+        timed = not is_remote(spec.model) or bool(spec.max_minutes)
+        if timed and loaded.info.backend != "mock":
+            say.stage("planning: timing a few calls on this machine")
+        plan = plan_for(prepared, loaded, probe=timed)
         for line in plan.lines():
             say.stage(line)
         breach = plan.over_limit()

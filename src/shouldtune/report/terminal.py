@@ -151,8 +151,6 @@ def render_check(console: Console, prepared: Prepared) -> None:
         f"(seed {split.seed}{', stratified' if split.stratified else ''}); scorer "
         f"{escape(prepared.scorer_name)}"
     )
-    if split.note:
-        console.print(f"[dim]{escape(split.note)}[/dim]")
 
 
 def render_plan(console: Console, plan: Plan) -> None:
