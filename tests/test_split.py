@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,65 @@ def test_repeated_ids_are_refused() -> None:
     (one,) = examples_with({"a": 1})
     with pytest.raises(ValueError, match="unique; repeated: a-000"):
         make_split([one, one], SplitSpec(), label_task=False)
+
+
+def test_default_cap_sizes_the_test_set_by_the_interval_it_gives() -> None:
+    from shouldtune.analysis.stats import sample_size_for, wilson_half_width
+
+    examples = examples_with({"a": 1500, "b": 500})  # 600 held out uncapped
+    split = make_split(examples, SplitSpec(), label_task=True)
+    cap = sample_size_for(0.05)
+    assert len(split.test) == cap
+    assert wilson_half_width(0.5, cap) <= 0.05 < wilson_half_width(0.5, cap - 1)
+    # Stratified: the 3:1 label ratio survives the cap.
+    assert label_counts(split.test)["a"] == pytest.approx(3 * label_counts(split.test)["b"], abs=2)
+    assert split.note is not None and f"capped at {cap} of 600" in split.note
+    assert len(split.train) + len(split.test) == len(examples)
+
+
+def test_target_half_width_moves_the_cap() -> None:
+    examples = examples_with({"": 2000})
+    wide = make_split(examples, SplitSpec(target_half_width=0.1), label_task=False)
+    narrow = make_split(examples, SplitSpec(target_half_width=0.04), label_task=False)
+    assert len(wide.test) < len(narrow.test) < 600
+
+
+def test_max_test_all_keeps_every_held_out_example() -> None:
+    examples = examples_with({"a": 1500, "b": 500})
+    split = make_split(examples, SplitSpec(max_test="all"), label_task=True)
+    assert len(split.test) == 600
+    assert split.note is None
+
+
+def test_an_explicit_max_test_is_not_a_statistics_cap() -> None:
+    split = make_split(examples_with({"": 2000}), SplitSpec(max_test=50), label_task=False)
+    assert len(split.test) == 50
+    assert split.note is None
+
+
+def test_max_test_rejects_zero_and_other_words() -> None:
+    from pydantic import ValidationError
+
+    for bad in (0, "some"):
+        with pytest.raises(ValidationError):
+            SplitSpec(max_test=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["docs-qa", "order-messages", "order-numbers", "product-help", "sentiment", "support-triage"],
+)
+def test_bundled_examples_are_below_the_cap_so_their_splits_are_unchanged(
+    name: str, tmp_path: Path
+) -> None:
+    from shouldtune.api import check
+    from shouldtune.models.mock import MockModel
+    from shouldtune.spec import load_spec
+
+    spec = load_spec(Path(__file__).parents[1] / "examples" / name / "task.yaml")
+    no_cap = spec.split.model_copy(update={"max_test": "all"})
+    everything = spec.model_copy(update={"split": no_cap})
+    capped = check(spec, cache_dir=tmp_path, model=MockModel()).split
+    uncapped = check(everything, cache_dir=tmp_path, model=MockModel()).split
+    assert ids(capped.test) == ids(uncapped.test)
+    assert capped.note is None

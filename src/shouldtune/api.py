@@ -11,6 +11,7 @@ from shouldtune.spec import TaskSpec, load_spec, merge, spec_from_dict
 if TYPE_CHECKING:
     from shouldtune.ladder import Reporter
     from shouldtune.models.base import Model
+    from shouldtune.plan import Plan
     from shouldtune.results import Prepared, RunResult
 
 
@@ -83,8 +84,35 @@ def check(
     **overrides: Any,
 ) -> Prepared:
     """The pre-check alone: load, validate, de-duplicate, count tokens and split."""
+    return check_and_plan(task, cache_dir=cache_dir, model=model, probe=None, **overrides)[0]
+
+
+def plan(
+    task: TaskSpec | Path | str | dict[str, Any],
+    *,
+    cache_dir: Path | None = None,
+    model: Model | None = None,
+    probe: bool = True,
+    **overrides: Any,
+) -> Plan:
+    """What a run would cost: calls, seconds (from a few timed calls) and USD per rung."""
+    found = check_and_plan(task, cache_dir=cache_dir, model=model, probe=probe, **overrides)[1]
+    assert found is not None
+    return found
+
+
+def check_and_plan(
+    task: TaskSpec | Path | str | dict[str, Any],
+    *,
+    cache_dir: Path | None = None,
+    model: Model | None = None,
+    probe: bool | None = False,
+    **overrides: Any,
+) -> tuple[Prepared, Plan | None]:
+    """The pre-check and, unless `probe` is None, the plan (timed when `probe` is True)."""
     from shouldtune.ladder import prepare
     from shouldtune.models.registry import load_model
+    from shouldtune.plan import plan_for
 
     spec = as_spec(task, overrides)
     cache = CallCache(cache_dir)
@@ -92,7 +120,9 @@ def check(
         spec.model, cache, context_length=spec.context_length, api=spec.api
     )
     try:
-        return prepare(spec, loaded)
+        prepared = prepare(spec, loaded)
+        found = None if probe is None else plan_for(prepared, loaded, probe=probe)
+        return prepared, found
     finally:
         if model is None:
             loaded.close()

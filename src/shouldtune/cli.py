@@ -68,7 +68,15 @@ TestFractionOpt = Annotated[
     float | None, typer.Option("--test-fraction", help=_help("test_fraction", SplitSpec))
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help=_help("seed", SplitSpec))]
-MaxTestOpt = Annotated[int | None, typer.Option("--max-test", help=_help("max_test", SplitSpec))]
+MaxTestOpt = Annotated[
+    int | None, typer.Option("--max-test", min=1, help=_help("max_test", SplitSpec))
+]
+AllTestOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all-test", help="Score every held-out example (split.max_test: all): no default cap."
+    ),
+]
 KOpt = Annotated[int | None, typer.Option("--k", help=_help("k", FewShotSpec))]
 RungsOpt = Annotated[str | None, typer.Option("--rungs", help=_help("rungs") + " Comma-separated.")]
 MinExamplesOpt = Annotated[int | None, typer.Option("--min-examples", help=_help("min_examples"))]
@@ -166,6 +174,7 @@ def _guarded(action: Any) -> Any:
     """Run an action and turn expected failures into a message and exit code 2."""
     from shouldtune.data import DataError
     from shouldtune.models.base import ContextOverflow, ModelError
+    from shouldtune.plan import PlanLimitError
     from shouldtune.rag import RagError
     from shouldtune.report.load import ReportError
     from shouldtune.scoring import ScorerError
@@ -173,7 +182,7 @@ def _guarded(action: Any) -> Any:
 
     try:
         return action()
-    except ReportError as error:
+    except (ReportError, PlanLimitError) as error:
         raise _fail(str(error)) from None
     except DataError as error:
         for issue in error.issues:
@@ -212,6 +221,7 @@ def run(
     test_fraction: TestFractionOpt = None,
     seed: SeedOpt = None,
     max_test: MaxTestOpt = None,
+    all_test: AllTestOpt = False,
     k: KOpt = None,
     rungs: RungsOpt = None,
     all_rungs: Annotated[
@@ -237,6 +247,18 @@ def run(
     ] = False,
     fail_under: FailUnderOpt = None,
     fail_unless: FailUnlessOpt = None,
+    max_minutes: Annotated[
+        float | None, typer.Option("--max-minutes", help=_help("max_minutes"))
+    ] = None,
+    max_usd: Annotated[float | None, typer.Option("--max-usd", help=_help("max_usd"))] = None,
+    plan_only: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Print the plan (calls, time from a few timed calls, cost per rung; the "
+            "test set's interval width) and stop before running any rung.",
+        ),
+    ] = False,
 ) -> None:
     """Climb the ladder (zero-shot, few-shot, ...) on held-out examples and give a verdict."""
     verdicts = _verdicts(fail_unless)
@@ -255,7 +277,7 @@ def run(
         concurrency=concurrency,
         test_fraction=test_fraction,
         seed=seed,
-        max_test=max_test,
+        max_test="all" if all_test else max_test,
         k=k,
         rungs=rungs,
         all_rungs=all_rungs,
@@ -265,6 +287,8 @@ def run(
         requests_per_month=requests_per_month,
         api_key_env=api_key_env,
         allow_insecure_key=allow_insecure_key,
+        max_minutes=max_minutes,
+        max_usd=max_usd,
         # Absolute: a relative --docs means the current folder, not the YAML file's.
         docs=str(docs.absolute()) if docs is not None else None,
     )
@@ -275,6 +299,9 @@ def run(
 
         spec = _build_spec(task, overrides)
         out = Console(stderr=True) if as_json else console
+        if plan_only:
+            _print_plan(spec, cache_dir, as_json)
+            return
         result = run_api(
             spec,
             cache_dir=cache_dir,
@@ -291,6 +318,20 @@ def run(
     _guarded(action)
 
 
+def _print_plan(spec: TaskSpec, cache_dir: Path | None, as_json: bool) -> None:
+    from shouldtune.api import plan as plan_api
+    from shouldtune.report.terminal import render_plan
+
+    found = plan_api(spec, cache_dir=cache_dir)
+    if as_json:
+        sys.stdout.write(found.model_dump_json(indent=2) + "\n")
+    else:
+        render_plan(console, found)
+    breach = found.over_limit()
+    if breach is not None:
+        errors.print(f"[yellow]note:[/yellow] {breach}", highlight=False, markup=False)
+
+
 @app.command()
 def check(
     task: TaskArg,
@@ -302,13 +343,17 @@ def check(
     model: ModelOpt = None,
     test_fraction: TestFractionOpt = None,
     seed: SeedOpt = None,
+    max_test: MaxTestOpt = None,
+    all_test: AllTestOpt = False,
+    rungs: RungsOpt = None,
     min_examples: MinExamplesOpt = None,
     docs: DocsOpt = None,
     api_key_env: KeyEnvOpt = None,
     allow_insecure_key: InsecureKeyOpt = None,
     cache_dir: CacheOpt = None,
 ) -> None:
-    """The pre-check alone: validate the examples (and the docs folder), count tokens, split."""
+    """The pre-check alone: validate the examples (and the docs folder), count tokens, split,
+    and the plan's calls per rung (untimed: `run --plan` times a few calls)."""
     overrides = _overrides(
         input=input,
         expected=expected,
@@ -318,6 +363,8 @@ def check(
         model=model,
         test_fraction=test_fraction,
         seed=seed,
+        max_test="all" if all_test else max_test,
+        rungs=rungs,
         min_examples=min_examples,
         docs=str(docs.absolute()) if docs is not None else None,
         api_key_env=api_key_env,
@@ -325,12 +372,14 @@ def check(
     )
 
     def action() -> None:
-        from shouldtune.api import check as check_api
-        from shouldtune.report.terminal import render_check
+        from shouldtune.api import check_and_plan
+        from shouldtune.report.terminal import render_check, render_plan
 
         spec = _build_spec(task, overrides)
-        prepared = check_api(spec, cache_dir=cache_dir)
+        prepared, found = check_and_plan(spec, cache_dir=cache_dir, probe=False)
         render_check(console, prepared)
+        if found is not None:
+            render_plan(console, found)
         if spec.docs is not None:
             _check_docs(spec)
         if not prepared.precheck.enough_data:

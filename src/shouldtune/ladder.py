@@ -18,6 +18,8 @@ from shouldtune.evaluate import EvalContext
 from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model
 from shouldtune.models.registry import load_model
+from shouldtune.models.remote import is_remote
+from shouldtune.plan import PlanLimitError, plan_for
 from shouldtune.policy import Climb, best_prompting, not_reproducible_reason
 from shouldtune.precheck import near_duplicate_groups, run_precheck
 from shouldtune.rag.embedder import Embedder
@@ -154,6 +156,18 @@ def run_ladder(
             if prepared.budget.warning:
                 say.stage(f"warning: {prepared.budget.warning}")
         prices = task_prices(spec)  # a bad price table fails here, before any rung runs
+        # What the run will cost, before it costs it; over a limit, stop before any rung.
+        # A served model is timed only when a time limit asks for it: each probe call is a
+        # request (paid, and sent again by a re-run that the cache would otherwise answer).
+        timed = not is_remote(spec.model) or bool(spec.max_minutes)
+        if timed and loaded.info.backend != "mock":
+            say.stage("planning: timing a few calls on this machine")
+        plan = plan_for(prepared, loaded, probe=timed)
+        for line in plan.lines():
+            say.stage(line)
+        breach = plan.over_limit()
+        if breach is not None:
+            raise PlanLimitError(breach)
         scorer = build_scorer(
             spec.model_copy(update={"scorer": prepared.scorer_name}),
             labels=prepared.labels,
@@ -250,6 +264,7 @@ def run_ladder(
                 stratified=split.stratified,
                 test_ids=[e.id for e in split.test],
                 train_ids=[e.id for e in split.train],
+                note=split.note,
             ),
             rungs=results,
             skipped=skipped,
@@ -260,6 +275,7 @@ def run_ladder(
             generation_budget=prepared.budget,
             verdict=verdict,
             wall_s=time.perf_counter() - started,
+            planned_s=plan.total_seconds,
         )
         if run_dir is not None:
             run_dir.write_results(run_result.model_dump(mode="json"))

@@ -46,6 +46,9 @@ class SplitSummary(BaseModel):
     stratified: bool
     test_ids: list[str]
     train_ids: list[str]
+    note: str | None = Field(
+        None, description="Why the test set is smaller than test_fraction gives (the cap)."
+    )
 
 
 class RunResult(BaseModel):
@@ -82,6 +85,13 @@ class RunResult(BaseModel):
     )
     verdict: Verdict
     wall_s: float
+    planned_s: float | None = Field(
+        None,
+        description=(
+            "The plan's estimate of the run's seconds before it started (every rung that may "
+            "run counted), to set against wall_s."
+        ),
+    )
 
 
 @dataclasses.dataclass

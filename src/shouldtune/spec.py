@@ -40,9 +40,30 @@ class SplitSpec(_Strict):
         0.3, gt=0.0, lt=1.0, description="Share of usable examples held out as the test set."
     )
     seed: int = Field(0, description="Seed for the train/test split and demonstration sampling.")
-    max_test: int | None = Field(
-        None, ge=1, description="Cap on the number of test examples (keeps runs short)."
+    max_test: int | Literal["all"] | None = Field(
+        None,
+        description=(
+            "Cap on the number of test examples. Default (unset): the size that gives a 95% "
+            "interval of +/- target_half_width at p=0.5 (stratified for label tasks); 'all': "
+            "no cap, every held-out example is scored."
+        ),
     )
+    target_half_width: float = Field(
+        0.05,
+        gt=0.0,
+        lt=0.5,
+        description=(
+            "The default test cap's goal: the 95% Wilson interval's half-width at p=0.5 "
+            "(0.05: +/-5 points, about 381 examples). Ignored when max_test is set."
+        ),
+    )
+
+    @field_validator("max_test")
+    @classmethod
+    def _positive_cap(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("must be at least 1, or 'all'")
+        return value
 
 
 class FewShotSpec(_Strict):
@@ -475,6 +496,22 @@ class TaskSpec(_Strict):
             "Label tasks: divide out the prompt's lean towards some labels, measured on "
             "content-free inputs (contextual calibration). auto: per prompt rung, only when "
             "it answers more train examples correctly."
+        ),
+    )
+    max_minutes: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Stop before starting (exit 2) when the plan estimates more minutes than this "
+            "(every rung that may run counted; see shouldtune run --plan)."
+        ),
+    )
+    max_usd: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Stop before starting (exit 2) when the plan estimates more API spend than this, "
+            "in USD (needs api.price_input)."
         ),
     )
     min_examples: int = Field(

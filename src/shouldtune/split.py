@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from pydantic import BaseModel
 
+from shouldtune.analysis.stats import sample_size_for
 from shouldtune.records import Example
 from shouldtune.spec import SplitSpec
 
@@ -22,6 +23,17 @@ class Split(BaseModel):
     seed: int
     stratified: bool
     test_fraction: float
+    # Set when the default cap (split.target_half_width) trimmed the test set: why, in words.
+    note: str | None = None
+
+
+def default_cap(split: SplitSpec) -> int | None:
+    """The test cap in force: max_test as given, none for 'all', else the statistics' size."""
+    if split.max_test == "all":
+        return None
+    if isinstance(split.max_test, int):
+        return split.max_test
+    return sample_size_for(split.target_half_width)
 
 
 def make_split(
@@ -35,7 +47,8 @@ def make_split(
 
     Each stratum (a label, or everything when not a label task) sends round(test_fraction * n)
     examples to test, at least one to each side when it has two or more, and a lone example
-    to train. `split.max_test` scales the per-stratum shares down, keeping every stratum in the
+    to train. The cap (`split.max_test`, or by default the size `split.target_half_width`
+    asks for; see `default_cap`) scales the per-stratum shares down, keeping every stratum in the
     test set while the cap allows. A near-duplicate group only goes to test if it fits the
     remaining share of every stratum in it, so groups can leave a stratum a little short.
     """
@@ -46,7 +59,17 @@ def make_split(
 
     stratum: Callable[[Example], str] = (lambda ex: ex.expected) if label_task else (lambda _: "")
     targets = _test_targets(Counter(stratum(ex) for ex in examples), split.test_fraction)
-    targets = _cap(targets, split.max_test)
+    cap = default_cap(split)
+    uncapped = sum(targets.values())
+    targets = _cap(targets, cap)
+    note = None
+    if split.max_test is None and cap is not None and uncapped > cap:
+        note = (
+            f"test capped at {cap} of {uncapped} held-out examples: enough for a 95% interval "
+            f"of +/-{split.target_half_width:.0%} at p=0.5"
+            f"{', stratified by label' if label_task else ''}; the rest join train. "
+            "split.max_test: all (or --all-test) scores every one"
+        )
 
     units = _units(sorted(by_id), groups or [])
     random.Random(split.seed).shuffle(units)
@@ -68,6 +91,7 @@ def make_split(
         seed=split.seed,
         stratified=label_task,
         test_fraction=split.test_fraction,
+        note=note,
     )
 
 

@@ -263,3 +263,22 @@ def logsumexp(values: Sequence[float]) -> float:
     """log(sum(exp(v))) without overflow: normalizes log-probabilities."""
     top = max(values)
     return top + math.log(sum(math.exp(v - top) for v in values))
+
+
+def wilson_half_width(p: float, n: int, z: float = 1.96) -> float:
+    """Half the width of Wilson's interval for a proportion p observed on n trials."""
+    if n <= 0:
+        return 0.5
+    z2 = z * z
+    return z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+
+
+def sample_size_for(half_width: float, p: float = 0.5, z: float = 1.96) -> int:
+    """The fewest trials whose Wilson interval at p is at most +/- half_width (p=0.5: widest)."""
+    # Wald's closed form is a close lower bound; Wilson's is a little narrower, so step down.
+    n = max(1, math.ceil(z * z * p * (1 - p) / (half_width * half_width)))
+    while n > 1 and wilson_half_width(p, n - 1, z) <= half_width:
+        n -= 1
+    while wilson_half_width(p, n, z) > half_width:
+        n += 1
+    return n

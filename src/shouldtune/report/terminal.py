@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from shouldtune.plan import Plan, fmt_seconds
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import RungResult
 from shouldtune.report.cost_view import render_cost
@@ -23,18 +27,48 @@ _COLORS = {
 }
 
 
-class TerminalReporter:
-    """Implements `shouldtune.ladder.Reporter` with rich progress bars."""
+# Off a terminal (a log file, CI, nohup) a progress bar never draws: a plain line instead,
+# at least this often and at every tenth of a rung, so a log shows the run is alive.
+PROGRESS_EVERY_S = 30.0
+PROGRESS_STEPS = 10
 
-    def __init__(self, console: Console) -> None:
+
+class TerminalReporter:
+    """Implements `shouldtune.ladder.Reporter`: rich progress bars on a terminal, plain
+    progress lines (done/total, rate, ETA) anywhere else."""
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        every_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.console = console
         self._progress: Progress | None = None
         self._task: int | None = None
+        self._every_s = PROGRESS_EVERY_S if every_s is None else every_s
+        self._clock = clock
+        self._rung = ""
+        self._total = 0
+        self._base = 0  # done when the phase started: the rate counts from there
+        self._started = 0.0
+        self._last_line = 0.0
+        self._last_step = 0
 
     def stage(self, message: str) -> None:
         self.console.print(f"[dim]- {escape(message)}[/dim]")
 
+    def _restart(self, rung: str, total: int, done: int = 0) -> None:
+        self._rung, self._total, self._base = rung, total, done
+        self._started = self._last_line = self._clock()
+        self._last_step = 0
+
     def rung_started(self, rung: str, total: int) -> None:
+        self._restart(rung, total)
+        if not self.console.is_terminal:
+            self._line(0, total)
+            return
         self._progress = Progress(
             TextColumn(f"[bold]{escape(f'{rung:<10}')}"),
             BarColumn(),
@@ -49,8 +83,30 @@ class TerminalReporter:
     def advance(self, done: int, total: int) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=done)  # type: ignore[arg-type]
+            return
+        if self.console.is_terminal:
+            return
+        if total != self._total:  # another phase (training steps, failure re-runs)
+            self._restart(self._rung or "progress", total, done)
+        now = self._clock()
+        step = done * PROGRESS_STEPS // total if total else 0
+        if step > self._last_step or now - self._last_line >= self._every_s:
+            self._last_step = max(step, self._last_step)
+            self._last_line = now
+            self._line(done, total)
+
+    def _line(self, done: int, total: int) -> None:
+        elapsed = self._clock() - self._started
+        text = f"{self._rung} {done}/{total}"
+        if total:
+            text += f" ({done / total:.0%})"
+        if done > self._base and elapsed > 0:
+            rate = (done - self._base) / elapsed
+            text += f", {rate:.2f}/s, ETA {fmt_seconds((total - done) / rate)}"
+        self.console.print(escape(text), highlight=False, soft_wrap=True)
 
     def rung_finished(self, result: RungResult) -> None:
+        self._rung, self._total = "", 0
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
@@ -97,6 +153,56 @@ def render_check(console: Console, prepared: Prepared) -> None:
         f"(seed {split.seed}{', stratified' if split.stratified else ''}); scorer "
         f"{escape(prepared.scorer_name)}"
     )
+
+
+def render_plan(console: Console, plan: Plan) -> None:
+    """The plan: calls, time and cost per rung, the total, and what the test size buys."""
+    priced = plan.total_usd is not None
+    table = Table(title=escape(f"Plan: {plan.task} on {plan.model}"))
+    columns = ["rung", "calls", "train steps", "time", *(["USD"] if priced else []), "what"]
+    for column in columns:
+        table.add_column(column, justify="right" if column not in ("rung", "what") else "left")
+
+    def usd(value: float | None) -> list[str]:
+        return [f"{value:.2f}" if value is not None else ""] if priced else []
+
+    for rung in plan.rungs:
+        table.add_row(
+            escape(rung.rung) + (" *" if rung.conditional else ""),
+            str(rung.calls),
+            str(rung.train_steps or ""),
+            fmt_seconds(rung.seconds) if rung.seconds is not None else "?",
+            *usd(rung.usd),
+            escape(rung.detail),
+        )
+    seconds = plan.total_seconds
+    table.add_row(
+        "[bold]total[/bold]",
+        str(plan.total_calls),
+        str(sum(r.train_steps for r in plan.rungs) or ""),
+        f"<= {fmt_seconds(seconds)}" if seconds is not None else "?",
+        *usd(plan.total_usd),
+        "",
+    )
+    console.print(table)
+    if any(r.conditional for r in plan.rungs):
+        console.print("[dim]* only if no cheaper rung is good enough (all_rungs: always)[/dim]")
+    if any(r.train_steps for r in plan.rungs):
+        console.print(
+            "[dim]training time is rough: one timed forward x 3.6 (backward, optimizer) per "
+            "example per step, on the prompted model[/dim]"
+        )
+    if seconds is not None and plan.untimed:
+        console.print(f"[dim]total time leaves out: {escape(', '.join(plan.untimed))}[/dim]")
+    for name, reason in plan.skipped.items():
+        console.print(f"[dim]{escape(name)} will be skipped: {escape(reason)}[/dim]")
+    console.print(
+        f"test set: {plan.n_test} examples give a 95% interval of +/-{plan.half_width:.1%} at "
+        f"p=0.5, +/-{plan.half_width_at_bar:.1%} at the bar ({plan.bar:.0%}). "
+        f"Timing: {escape(plan.timing.how)}."
+    )
+    if plan.split_note:
+        console.print(f"[dim]{escape(plan.split_note)}[/dim]")
 
 
 def rung_table(result: RunResult) -> Table:

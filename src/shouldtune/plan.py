@@ -1,0 +1,441 @@
+"""What a run will cost before it costs it: calls, seconds and dollars per rung.
+
+Built after the split and before any rung runs. The calls are counted from the spec and the
+split (test examples, the calibration probe, the search budget, failure re-runs, training
+steps); the seconds come from a short timed probe on this machine (a few real calls on the
+prompts the zero-shot and few-shot rungs would send, not cached); the dollars from the
+task's API prices. Rungs that run only when no cheaper rung is good enough are counted, so
+the total is what a run can cost at most. The test size also sets how precise every score
+will be: the plan gives the 95% interval's half-width at p=0.5 (its widest) and at the bar.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field, computed_field
+
+from shouldtune.analysis.stats import wilson_half_width
+from shouldtune.budget import max_new_tokens
+from shouldtune.cost import api_usd
+from shouldtune.models.base import Message, Model
+from shouldtune.models.remote import is_remote
+from shouldtune.prompts import default_k, messages_for, pick_demonstrations, system_prompt
+from shouldtune.records import Example
+from shouldtune.results import Prepared
+from shouldtune.rung_info import info
+
+# The calibration probe of a prompt rung (calibrate: auto): 32 train examples plus the three
+# content-free inputs (calibration.CONTENT_FREE) whose answers give the prior.
+PROBE_EXAMPLES = 32
+CONTENT_FREE_CALLS = 3
+# One training step is a forward and a backward pass (about twice a forward) per example,
+# and the optimizer and evaluation add about a fifth (the LoRA rung's own ETA rule).
+STEP_FORWARDS = 3.0 * 1.2
+MIN_SEARCH_TRAIN = 12  # as in the ladder: fewer train examples and the search is skipped
+
+
+class Timing(BaseModel):
+    """Seconds per call measured on this machine (None: not measured)."""
+
+    zero_shot_s: float | None = None
+    few_shot_s: float | None = None
+    zero_shot_tokens: float = Field(0.0, description="Prompt tokens of the timed zero-shot call.")
+    few_shot_tokens: float = Field(0.0, description="Prompt tokens of the timed few-shot call.")
+    forward_s: float | None = Field(
+        None, description="One prompt plus its answer scored: what training does per example."
+    )
+    how: str = "not timed (run --plan times a few calls)"
+
+
+class RungPlan(BaseModel):
+    rung: str
+    calls: int = Field(description="Model calls: test examples, probes, search, re-runs.")
+    train_steps: int = 0
+    seconds: float | None = None
+    usd: float | None = None
+    detail: str = ""
+    conditional: bool = Field(
+        False, description="Runs only when no cheaper rung is good enough (all_rungs: always)."
+    )
+
+
+class Plan(BaseModel):
+    task: str
+    model: str
+    n_train: int
+    n_test: int
+    split_note: str | None = None
+    bar: float
+    half_width: float = Field(description="95% Wilson half-width at p=0.5 for n_test.")
+    half_width_at_bar: float
+    timing: Timing
+    rungs: list[RungPlan]
+    skipped: dict[str, str] = Field(default_factory=dict)
+    max_minutes: float | None = None
+    max_usd: float | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_calls(self) -> int:
+        return sum(r.calls for r in self.rungs)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_seconds(self) -> float | None:
+        """The timed rungs' seconds together (None when none was timed); see `untimed`."""
+        times = [r.seconds for r in self.rungs if r.seconds is not None]
+        return sum(times) if times else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def untimed(self) -> list[str]:
+        """Rungs with no time estimate (a student other than the timed model, no probe)."""
+        return [r.rung for r in self.rungs if r.seconds is None]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_usd(self) -> float | None:
+        costs = [r.usd for r in self.rungs if r.usd is not None]
+        return sum(costs) if costs else None
+
+    def over_limit(self) -> str | None:
+        """A one-line reason the run should not start, naming the setting; None if within."""
+        seconds, usd = self.total_seconds, self.total_usd
+        minutes = self.max_minutes
+        if minutes is not None and seconds is not None and seconds > minutes * 60:
+            return (
+                f"the plan estimates up to {fmt_seconds(seconds)}, over max_minutes "
+                f"({minutes:g}): raise max_minutes, or lower split.max_test or the rungs "
+                "(--rungs) to fit"
+            )
+        if self.max_usd is not None and usd is not None and usd > self.max_usd:
+            return (
+                f"the plan estimates up to ${usd:.2f}, over max_usd ({self.max_usd:g}): raise "
+                "max_usd, or lower split.max_test or prompt_search.budget to fit"
+            )
+        return None
+
+    def lines(self) -> list[str]:
+        """The plan as plain text lines (logs, the ladder's stages)."""
+        out = [
+            f"plan: {self.n_test} test examples give +/-{self.half_width:.1%} (95%, p=0.5), "
+            f"+/-{self.half_width_at_bar:.1%} at the bar {self.bar:.0%}; timing: {self.timing.how}"
+        ]
+        for rung in self.rungs:
+            out.append(f"  {rung.rung:<14} {describe(rung)}")
+        out.append(f"  {'total':<14} {self.total_calls} calls, {totals(self)}")
+        return out
+
+
+def fmt_seconds(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def describe(rung: RungPlan) -> str:
+    steps = f" + {rung.train_steps} training steps" if rung.train_steps else ""
+    time_text = fmt_seconds(rung.seconds) if rung.seconds is not None else "time unknown"
+    usd = f", ${rung.usd:.2f}" if rung.usd is not None else ""
+    maybe = " (only if no cheaper rung is good enough)" if rung.conditional else ""
+    return f"{rung.calls} calls{steps}, {time_text}{usd}{maybe}: {rung.detail}"
+
+
+def totals(plan: Plan) -> str:
+    seconds, usd = plan.total_seconds, plan.total_usd
+    text = f"up to {fmt_seconds(seconds)}" if seconds is not None else "time unknown"
+    if seconds is not None and plan.untimed:
+        text += f" (not counting {', '.join(plan.untimed)})"
+    return text + (f", up to ${usd:.2f}" if usd is not None else "")
+
+
+def _timed(model: Model, prompt: str, *, loglik: Sequence[str] | None, max_tokens: int) -> float:
+    start = time.perf_counter()
+    if loglik is not None:
+        model.loglik(prompt, loglik)
+    else:
+        model.generate(prompt, max_tokens=max_tokens)
+    return time.perf_counter() - start
+
+
+def _steady(times: Sequence[float]) -> float:
+    # The first call warms the model up (lazy loading, a cold prefix cache): leave it out.
+    return statistics.mean(times[1:]) if len(times) > 1 else times[0]
+
+
+def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
+    """Seconds per call from a few real calls on the prompts the prompt rungs would send.
+
+    Not through the cache, so that an answer saved by an earlier run does not time as free.
+    A model without weights (mock) costs nothing; an HTTP model is timed on one call each.
+    """
+    if model.info.backend == "mock":
+        return Timing(zero_shot_s=0.0, few_shot_s=0.0, forward_s=0.0, how="mock model, free")
+    spec, labels = prepared.spec, prepared.labels
+    sample = list(prepared.split.test[:3]) or list(prepared.split.train[:3])
+    if not sample:
+        return Timing(how="no examples to time")
+    remote = is_remote(spec.model)
+    n_calls = 1 if remote else 3
+    system = system_prompt(spec, labels)
+    scored = prepared.scorer_name == "label" and model.scores_labels
+    budget = max_new_tokens(spec)
+
+    def call(messages: list[Message]) -> float:
+        prompt = model.render(messages)
+        tokens.append(model.count_tokens(prompt))
+        answers = None
+        if labels is not None and scored:
+            answers = [model.answer_suffix(messages, label) for label in labels]
+        return _timed(model, prompt, loglik=answers, max_tokens=budget)
+
+    tokens: list[int] = []
+    zero = [call(messages_for(system, [], e)) for e in (sample * n_calls)[:n_calls]]
+    zero_tokens = statistics.mean(tokens)
+    tokens.clear()
+    few: list[float] = []
+    if few_shot and prepared.split.train:
+        demos = _fitting_demos(prepared, model, system, sample[0])
+        few = [call(messages_for(system, demos, e)) for e in (sample * 2)[: 1 if remote else 2]]
+    forward: float | None = None
+    if not remote and model.scores_labels:
+        # One prompt and its answer scored once: the work training does per example.
+        example = sample[0]
+        messages = messages_for(system, [], example)
+        start = time.perf_counter()
+        model.loglik(model.render(messages), [model.answer_suffix(messages, example.expected)])
+        forward = time.perf_counter() - start
+    calls = f"{len(zero) + len(few)} timed call(s)" + (", one forward" if forward else "")
+    return Timing(
+        zero_shot_s=_steady(zero),
+        few_shot_s=_steady(few) if few else None,
+        zero_shot_tokens=zero_tokens,
+        few_shot_tokens=statistics.mean(tokens) if tokens else 0.0,
+        forward_s=forward,
+        how=calls + (" (first left out as warm-up)" if not remote else ""),
+    )
+
+
+def _fitting_demos(
+    prepared: Prepared, model: Model, system: str, example: Example
+) -> list[Example]:
+    """The few-shot rung's default demonstrations, trimmed to the context like it does."""
+    spec, labels = prepared.spec, prepared.labels
+    k = spec.few_shot.k or default_k(labels)
+    demos = pick_demonstrations(
+        prepared.split.train, k, seed=spec.split.seed, balanced=labels is not None
+    )
+    room = model.info.context_length - (max_new_tokens(spec) if labels is None else 16)
+    while demos and model.count_tokens(model.render(messages_for(system, demos, example))) > room:
+        demos = demos[:-1]
+    return demos
+
+
+def per_call(timing: Timing, tokens: float) -> float | None:
+    """Seconds of a call with a prompt of `tokens`, on the line through the two timed calls.
+
+    A call costs a fixed part (the answer's decoding, a request's round trip) and a part that
+    grows with the prompt; the zero-shot and few-shot calls give one point each. With one
+    point (or two that do not rise) the zero-shot time stands.
+    """
+    t0, t1 = timing.zero_shot_s, timing.few_shot_s
+    n0, n1 = timing.zero_shot_tokens, timing.few_shot_tokens
+    if t0 is None:
+        return None
+    if t1 is None or n1 <= n0 or t1 <= t0:
+        return t0
+    slope = (t1 - t0) / (n1 - n0)
+    return t0 + slope * max(0.0, tokens - n0)
+
+
+def _mean_tokens(model: Model, texts: Sequence[str]) -> float:
+    return sum(model.count_tokens(t) for t in texts) / len(texts) if texts else 0.0
+
+
+def _probe_calls(prepared: Prepared, model: Model) -> int:
+    """Calls a prompt rung spends deciding on calibration (evaluate.decide_calibration)."""
+    if prepared.labels is None or prepared.scorer_name != "label" or not model.scores_labels:
+        return 0
+    mode = prepared.spec.calibrate
+    if mode == "off":
+        return 0
+    if mode == "on":
+        return CONTENT_FREE_CALLS
+    return min(PROBE_EXAMPLES, len(prepared.split.train)) + CONTENT_FREE_CALLS
+
+
+def structural_skips(prepared: Prepared) -> dict[str, str]:
+    """Rungs the ladder will skip whatever the scores (mirrors ladder.skip_reason)."""
+    spec = prepared.spec
+    skipped: dict[str, str] = {}
+    for name in spec.rungs:
+        if name == "prompt_search" and len(prepared.split.train) < MIN_SEARCH_TRAIN:
+            skipped[name] = f"{len(prepared.split.train)} train examples: too few to search"
+        elif name == "lora" and not prepared.precheck.enough_data:
+            skipped[name] = "too few usable examples to fine-tune on"
+        elif name == "lora" and spec.student_model is None:
+            skipped[name] = "no local student to fine-tune"
+    return skipped
+
+
+def lora_steps(prepared: Prepared) -> int:
+    """Optimizer steps of the LoRA rung (training/lora.py: validation slice held out)."""
+    options = prepared.spec.lora
+    n = len(prepared.split.train)
+    n_val = min(64, int(n * options.val_fraction)) if n >= 20 else 0
+    per_epoch = max(1, math.ceil((n - n_val) / options.batch_size))
+    return options.max_steps or max(1, math.ceil(per_epoch * options.epochs))
+
+
+def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Plan:
+    """The plan for this prepared task; `timing` None leaves the seconds unknown (check)."""
+    spec = prepared.spec
+    n_test = len(prepared.split.test)
+    skipped = structural_skips(prepared)
+    names = [n for n in spec.rungs if n not in skipped]
+    probe = _probe_calls(prepared, model)
+    timing = timing or Timing()
+    concurrency = max(1, model.max_concurrency)
+    priced = model.usage_source == "server"
+    system = system_prompt(spec, prepared.labels)
+    inputs = prepared.split.test or prepared.split.train
+    zero_tokens = _mean_tokens(model, [model.render(messages_for(system, [], e)) for e in inputs])
+    answer_tokens = (
+        1.0
+        if prepared.labels is not None
+        else _mean_tokens(model, [e.expected for e in prepared.split.train])
+    )
+    few_tokens = zero_tokens
+    if any(info(n).kind == "prompt" and n != "zero_shot" for n in names) and inputs:
+        demos = _fitting_demos(prepared, model, system, inputs[0])
+        few_tokens = float(model.count_tokens(model.render(messages_for(system, demos, inputs[0]))))
+
+    def seconds(calls: int, per_call: float | None) -> float | None:
+        return None if per_call is None else calls * per_call / concurrency
+
+    def usd(calls: int, prompt_tokens: float) -> float | None:
+        if not priced:
+            return None
+        each = api_usd(spec.api, prompt_tokens, answer_tokens)
+        return None if each is None else calls * each
+
+    few_s = timing.few_shot_s if timing.few_shot_s is not None else timing.zero_shot_s
+    rungs: list[RungPlan] = []
+    for name in names:
+        conditional = not spec.all_rungs and name in ("prompt_search", "lora")
+        if name == "zero_shot":
+            calls = n_test + probe
+            detail = f"{n_test} test" + (f" + {probe} calibration" if probe else "")
+            rungs.append(
+                RungPlan(
+                    rung=name,
+                    calls=calls,
+                    seconds=seconds(calls, timing.zero_shot_s),
+                    usd=usd(calls, zero_tokens),
+                    detail=detail,
+                )
+            )
+        elif name == "few_shot":
+            extra = probe if spec.few_shot.selection != "similar" else 0
+            calls = n_test + extra
+            detail = f"{n_test} test" + (f" + {extra} calibration" if extra else "")
+            rungs.append(
+                RungPlan(
+                    rung=name,
+                    calls=calls,
+                    seconds=seconds(calls, few_s),
+                    usd=usd(calls, few_tokens),
+                    detail=detail,
+                )
+            )
+        elif name == "prompt_search":
+            budget = spec.prompt_search.budget
+            calls = budget + n_test
+            rungs.append(
+                RungPlan(
+                    rung=name,
+                    calls=calls,
+                    seconds=seconds(calls, few_s),
+                    usd=usd(calls, few_tokens),
+                    detail=f"search {budget} + {n_test} test",
+                    conditional=conditional,
+                )
+            )
+        elif name == "rag":
+            rag_tokens = zero_tokens + spec.rag.context_budget
+            per = per_call(timing, timing.zero_shot_tokens + spec.rag.context_budget)
+            rungs.append(
+                RungPlan(
+                    rung=name,
+                    calls=n_test,
+                    seconds=seconds(n_test, per),
+                    usd=usd(n_test, rag_tokens),
+                    detail=f"{n_test} test, +{spec.rag.context_budget} tokens of passages",
+                )
+            )
+        elif name == "lora":
+            steps = lora_steps(prepared)
+            train_s = None
+            if timing.forward_s is not None and spec.student_model == spec.model:
+                train_s = steps * spec.lora.batch_size * timing.forward_s * STEP_FORWARDS
+            test_s = seconds(n_test, timing.zero_shot_s)
+            total = None if train_s is None or test_s is None else train_s + test_s
+            rungs.append(
+                RungPlan(
+                    rung=name,
+                    calls=n_test,
+                    train_steps=steps,
+                    seconds=total,
+                    detail=f"{steps} steps x {spec.lora.batch_size} on "
+                    f"{len(prepared.split.train)} train ({spec.lora.epochs:g} epochs) + "
+                    f"{n_test} test; time rough",
+                    conditional=conditional,
+                )
+            )
+    if spec.reproduce.enabled and any(info(n).prompting for n in names):
+        options = spec.reproduce
+        calls = min(options.max_failures, n_test) * (options.seeds + options.variants)
+        rungs.append(
+            RungPlan(
+                rung="reproduce",
+                calls=calls,
+                seconds=seconds(calls, few_s),
+                usd=usd(calls, few_tokens),
+                detail=f"<= {min(options.max_failures, n_test)} failures x "
+                f"{options.seeds + options.variants} re-runs",
+            )
+        )
+    return Plan(
+        task=spec.task_name,
+        model=spec.model,
+        n_train=len(prepared.split.train),
+        n_test=n_test,
+        split_note=prepared.split.note,
+        bar=spec.bar,
+        half_width=wilson_half_width(0.5, n_test),
+        half_width_at_bar=wilson_half_width(spec.bar, n_test),
+        timing=timing,
+        rungs=rungs,
+        skipped=skipped,
+        max_minutes=spec.max_minutes,
+        max_usd=spec.max_usd,
+    )
+
+
+def plan_for(prepared: Prepared, model: Model, *, probe: bool = True) -> Plan:
+    """Time the probe (unless `probe` is False) and build the plan."""
+    few = any(info(n).kind == "prompt" and n != "zero_shot" for n in prepared.spec.rungs)
+    timing = time_calls(prepared, model, few_shot=few) if probe else None
+    if timing is None and is_remote(prepared.spec.model):
+        timing = Timing(how="not timed (a served model: run --plan, or set max_minutes)")
+    return build_plan(prepared, model, timing=timing)
+
+
+class PlanLimitError(Exception):
+    """The plan's estimate is over max_minutes or max_usd; nothing was run."""

@@ -1,0 +1,108 @@
+"""Progress off a terminal: plain lines every N seconds or every tenth, with rate and ETA."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from shouldtune.cli import app
+from shouldtune.report import terminal
+from shouldtune.report.terminal import TerminalReporter
+
+LINE = re.compile(r"^(\S+) (\d+)/(\d+) \((\d+)%\)(, [\d.]+/s, ETA \S+( \S+)?)?$")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def plain_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if LINE.match(line)]
+
+
+def test_a_line_every_interval_even_between_tenths() -> None:
+    out = io.StringIO()
+    clock = Clock()
+    reporter = TerminalReporter(Console(file=out, width=200), every_s=30.0, clock=clock)
+    reporter.rung_started("zero_shot", 1000)
+    for done in range(1, 6):  # 0.5% of the rung: no tenth crossed
+        clock.now += 31.0
+        reporter.advance(done, 1000)
+    lines = plain_lines(out.getvalue())
+    assert len(lines) == 1 + 5  # the start, then one per interval
+    assert lines[-1].startswith("zero_shot 5/1000 (0%), 0.03/s, ETA ")
+
+
+def test_a_line_every_tenth_and_none_in_between() -> None:
+    out = io.StringIO()
+    clock = Clock()
+    reporter = TerminalReporter(Console(file=out, width=200), every_s=30.0, clock=clock)
+    reporter.rung_started("few_shot", 200)
+    for done in range(1, 201):
+        clock.now += 0.01  # far below the interval: only the tenths print
+        reporter.advance(done, 200)
+    lines = plain_lines(out.getvalue())
+    assert [int(LINE.match(x).group(2)) for x in lines] == [0, *range(20, 201, 20)]  # type: ignore[union-attr]
+
+
+def test_a_terminal_gets_the_bar_not_lines() -> None:
+    out = io.StringIO()
+    reporter = TerminalReporter(Console(file=out, force_terminal=True, width=200))
+    reporter.rung_started("zero_shot", 10)
+    for done in range(1, 11):
+        reporter.advance(done, 10)
+    assert reporter._progress is not None
+    reporter._progress.stop()
+    assert plain_lines(out.getvalue()) == []
+
+
+def test_the_cli_prints_progress_lines_when_not_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(terminal, "PROGRESS_EVERY_S", 0.0)  # every call
+    rows = [{"input": f"item {i}", "expected": f"l{i % 2}"} for i in range(40)]
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(data),
+            "--model",
+            "mock",
+            "--rungs",
+            "zero_shot",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in plain_lines(result.output) if line.startswith("zero_shot ")]
+    n_test = int(LINE.match(lines[0]).group(3))  # type: ignore[union-attr]
+    assert [line.split()[1] for line in lines] == [f"{i}/{n_test}" for i in range(n_test + 1)]
+
+
+def test_another_phase_restarts_the_count() -> None:
+    out = io.StringIO()
+    clock = Clock()
+    reporter = TerminalReporter(Console(file=out, width=200), every_s=30.0, clock=clock)
+    reporter.rung_started("lora", 10)
+    clock.now = 100.0
+    reporter.advance(5, 50)  # training steps: a new total, its own rate from here
+    clock.now = 110.0
+    reporter.advance(50, 50)
+    lines = plain_lines(out.getvalue())
+    assert lines[-2] == "lora 5/50 (10%)"  # no rate yet: the phase has just begun
+    assert lines[-1] == "lora 50/50 (100%), 4.50/s, ETA 0s"
