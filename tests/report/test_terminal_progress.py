@@ -106,3 +106,17 @@ def test_another_phase_restarts_the_count() -> None:
     lines = plain_lines(out.getvalue())
     assert lines[-2] == "lora 5/50 (10%)"  # no rate yet: the phase has just begun
     assert lines[-1] == "lora 50/50 (100%), 4.50/s, ETA 0s"
+
+
+def test_a_stage_inside_a_rung_restarts_the_rate_clock() -> None:
+    """A prompt search's rounds come before its test examples: they must not slow the rate."""
+    clock = [0.0]
+    console = Console(file=io.StringIO(), force_terminal=False, width=200)
+    reporter = TerminalReporter(console, clock=lambda: clock[0], every_s=0.0)
+    reporter.rung_started("prompt_search", 10)
+    clock[0] = 600.0  # ten minutes of search
+    reporter.stage("prompt search round 1: ...")
+    clock[0] = 605.0
+    reporter.advance(5, 10)
+    last = console.file.getvalue().splitlines()[-1]  # type: ignore[attr-defined]
+    assert "1.00/s" in last and "ETA 5s" in last

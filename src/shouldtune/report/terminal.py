@@ -58,6 +58,10 @@ class TerminalReporter:
 
     def stage(self, message: str) -> None:
         self.console.print(f"[dim]- {escape(message)}[/dim]")
+        if self._rung and not self.console.is_terminal:
+            # Work inside a rung before its test examples (a prompt search's rounds): the
+            # rate and ETA of the lines that follow count from here, not from the rung's start.
+            self._restart(self._rung, self._total, self._base)
 
     def _restart(self, rung: str, total: int, done: int = 0) -> None:
         self._rung, self._total, self._base = rung, total, done
