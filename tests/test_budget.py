@@ -101,8 +101,8 @@ def test_the_derived_budget_fits_long_answers_and_is_recorded(
     # 31 words: ceil(31 * 1.25) + 8
     assert set(model.budgets) == {result.generation_budget.max_new_tokens} == {47}
     assert result.rungs[0].pass_rate == 1.0
-    assert result.rungs[0].settings["max_new_tokens"] == 47
-    assert result.rungs[0].settings["truncated"] == 0
+    assert result.rungs[0].settings.extra("max_new_tokens") == 47
+    assert result.rungs[0].settings.extra("truncated") == 0
 
 
 def test_cut_answers_are_a_budget_problem_never_fine_tune_evidence(
@@ -113,7 +113,7 @@ def test_cut_answers_are_a_budget_problem_never_fine_tune_evidence(
     model = Cutting(answers)
     result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
     rung = result.rungs[0]
-    assert rung.pass_rate == 0.0 and rung.settings["truncated"] == rung.n
+    assert rung.pass_rate == 0.0 and rung.settings.extra("truncated") == rung.n
     assert any("hit the generation budget" in note for note in rung.notes)
     found = result.reproducibility
     assert found is not None
@@ -136,7 +136,7 @@ def test_an_answer_running_past_a_budget_with_room_is_the_model_s_not_ours(
     result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
     rung = result.rungs[0]
     assert rung.pass_rate == 0.0
-    assert rung.settings["runaway"] == rung.n and rung.settings["truncated"] == 0
+    assert rung.settings.extra("runaway") == rung.n and rung.settings.extra("truncated") == 0
     assert not any("hit the generation budget" in note for note in rung.notes)
     found = result.reproducibility
     assert found is not None and found.n_truncated == 0 and found.n_checked > 0

@@ -75,11 +75,11 @@ def test_a_leaning_prompt_is_calibrated_when_train_shows_it_helps(
     result = run_ladder(parity(tmp_path, mode), cache=cache, runs_dir=None, model=model)
     rung = result.rungs[0]
     assert rung.score.point == pytest.approx(score, abs=0.05)
-    found = rung.settings.get("calibration")
-    assert (found or {}).get("used") == used
+    found = rung.settings.calibration
+    assert (found.used if found is not None else None) == used
     if used:
-        assert found is not None and found["probe_calibrated_accuracy"] == 1.0
-        assert found["probe_raw_accuracy"] == pytest.approx(0.5, abs=0.15)
+        assert found is not None and found.probe_calibrated_accuracy == 1.0
+        assert found.probe_raw_accuracy == pytest.approx(0.5, abs=0.15)
 
 
 def test_calibration_that_does_not_help_on_train_is_not_used(
@@ -91,5 +91,5 @@ def test_calibration_that_does_not_help_on_train_is_not_used(
     result = run_ladder(
         parity(tmp_path, "auto"), cache=cache, runs_dir=None, model=ScriptedModel(oracle)
     )
-    assert result.rungs[0].settings["calibration"]["used"] is False
+    assert result.rungs[0].settings.calibration.used is False
     assert result.rungs[0].score.point == 1.0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from shouldtune.decide import decide
 from shouldtune.records import Interval, RungResult
+from shouldtune.rung_settings import Forgetting
+from tests.fakes import search_record
 
 
 def rung(name: str, point: float, low: float, high: float, n: int = 50) -> RungResult:
@@ -108,7 +110,7 @@ def _cmp(a: str, b: str, diff: float, p: float, a_only: int, b_only: int, n: int
 
 def _with_lora(lora: RungResult, comparison: object, bar: float = 0.8) -> object:
     prompts = [rung("zero_shot", 0.2, 0.1, 0.3), rung("few_shot", 0.4, 0.3, 0.5)]
-    lora.settings["forgetting"] = {"summary": "KL 0.050 nats/token"}
+    lora.settings.forgetting = Forgetting(summary="KL 0.050 nats/token")
     return decide(
         [*prompts, lora],
         bar=bar,
@@ -244,7 +246,7 @@ def test_fine_tune_says_what_prompt_search_tried_or_that_none_ran() -> None:
     v = _with_lora(rung("lora", 0.94, 0.84, 0.98), _cmp("few_shot", "lora", 0.54, 1e-6, 1, 28))
     assert "prompt search was not run" in v.answer.lower()
     searched = rung("prompt_search", 0.5, 0.36, 0.64)
-    searched.settings["search"] = {"tried": 24, "calls": 600, "val_size": 40}
+    searched.settings.search = search_record(tried=24, calls=600, val_size=40)
     w = decide(
         [
             rung("zero_shot", 0.2, 0.1, 0.3),
@@ -267,7 +269,7 @@ def test_fine_tune_says_what_prompt_search_tried_or_that_none_ran() -> None:
 
 def test_a_prompt_verdict_names_the_prompt_file() -> None:
     best = rung("prompt_search", 0.95, 0.88, 0.98)
-    best.settings["prompt_file"] = "artifacts/prompt_search/prompt.txt"
+    best.settings.prompt_file = "artifacts/prompt_search/prompt.txt"
     v = verdict(rung("few_shot", 0.5, 0.4, 0.6), best)
     assert v.kind == "PROMPT" and v.best_rung == "prompt_search"  # type: ignore[attr-defined]
     assert "artifacts/prompt_search/prompt.txt" in v.answer  # type: ignore[attr-defined]

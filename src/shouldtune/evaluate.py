@@ -31,6 +31,7 @@ from shouldtune.cost import api_usd
 from shouldtune.models.base import CallFailed, Message, Model
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Interval, Prediction, RungResult
+from shouldtune.rung_settings import RungSettings
 from shouldtune.scoring import Scorer, parse_label, scorer_settings
 from shouldtune.spec import TaskSpec
 
@@ -549,5 +550,5 @@ def summarize(
         cached_calls=n - computed,
         wall_s=wall_s,
         notes=notes or [],
-        settings=settings or {},
+        settings=RungSettings.model_validate(settings or {}),
     )

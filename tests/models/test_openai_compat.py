@@ -115,10 +115,13 @@ def test_run_survives_injected_faults_and_writes_no_key(
     injected = proxy.faults()
     assert injected == {"429": 1, "500": 2, "drop": 1}
     # Every injected fault was retried (spurious timeouts on a busy machine may add more).
-    assert rung.settings["http"]["retries"] >= 4 and rung.settings["http"]["failed_calls"] == 0
+    assert (
+        rung.settings.extra("http")["retries"] >= 4
+        and rung.settings.extra("http")["failed_calls"] == 0
+    )
     assert 1.0 in waits  # the 429's Retry-After
-    assert rung.settings["methods"] == ["logprobs"]
-    assert rung.settings["usage"]["prompt_tokens"] > 0
+    assert rung.settings.methods == ["logprobs"]
+    assert rung.settings.usage.prompt_tokens > 0
     assert proxy.authorizations == {f"Bearer {KEY}"}  # the key was sent, to this server only
     assert assert_no_key_in_files(tmp_path / "runs", cache.root) > 3
     # An identical re-run is answered from the cache: no request reaches the server.
@@ -140,7 +143,7 @@ def test_a_call_that_keeps_failing_is_an_error_row_retried_next_run(
     proxy.rules = [Rule(doomed.input.splitlines()[-1], "500")]
     result = run_ladder(spec, cache=cache, runs_dir=tmp_path / "runs", model=model)
     rung = result.rungs[0]
-    assert rung.n == 4 and rung.settings["http"]["failed_calls"] == 1
+    assert rung.n == 4 and rung.settings.extra("http")["failed_calls"] == 1
     assert proxy.faults() == {"500": 2}  # the first try and its one retry
     assert any("error rows" in note for note in rung.notes)
     lines = (Path(result.run_dir or "") / "predictions.jsonl").read_text()
@@ -195,7 +198,7 @@ def test_without_logprobs_labels_come_from_constrained_parsing(
     model = model_for(spec)
     result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
     rung = result.rungs[0]
-    assert rung.settings["methods"] == ["constrained"] and model.scores_labels is False
+    assert rung.settings.methods == ["constrained"] and model.scores_labels is False
     assert rung.mean_completion_tokens > 0
     assert not any("sk-openai" in auth for auth in proxy.authorizations)
     model.close()
@@ -226,7 +229,7 @@ def test_a_reasoning_models_rung_says_what_was_changed(proxy: FaultProxy, cache:
     model = model_for(spec)
     result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
     (rung,) = result.rungs
-    assert any("max_completion_tokens" in change for change in rung.settings["model"]["adapted"])
+    assert any("max_completion_tokens" in change for change in rung.settings.model.adapted)
     assert any("refused some parameters" in note for note in rung.notes)
     model.close()
 
