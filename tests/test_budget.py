@@ -8,7 +8,7 @@ from pathlib import Path
 from shouldtune.budget import FLOOR, derive_budget, truncation_note
 from shouldtune.cache import CallCache
 from shouldtune.ladder import run_ladder
-from shouldtune.models.base import Generation
+from shouldtune.models.base import Generation, Prompt
 from shouldtune.spec import TaskSpec, spec_from_dict
 from tests.fakes import ScriptedModel, last_input
 
@@ -73,11 +73,11 @@ class Cutting(ScriptedModel):
         self.budgets: list[int] = []
 
     def generate(
-        self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+        self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation:
         self.calls += 1
         self.budgets.append(max_tokens)
-        text = self.answer(prompt).split()
+        text = self.answer(prompt.text).split()
         finish = "length" if len(text) > max_tokens else "stop"
         return Generation(" ".join(text[:max_tokens]), 1, min(len(text), max_tokens), finish)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from shouldtune.cache import CallCache
 from shouldtune.ladder import prepare, run_ladder
-from shouldtune.models.base import CallFailed, Generation, LogLik
+from shouldtune.models.base import CallFailed, Generation, LogLik, Prompt
 from shouldtune.rung_settings import ModelUsed
 from tests.fakes import ScriptedModel, last_input
 from tests.test_ladder import oracle, write_task
@@ -48,12 +48,12 @@ class FlakyParallelModel:
         if last_input(prompt) in self.fail:
             raise CallFailed("HTTP 500: internal error (gave up after 3 attempts)")
 
-    def generate(self, prompt: str, **params: Any) -> Generation:
-        self._enter(prompt)
+    def generate(self, prompt: Prompt, **params: Any) -> Generation:
+        self._enter(prompt.text)
         return self.inner.generate(prompt, **params)
 
-    def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik] | None:
-        self._enter(prompt)
+    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
+        self._enter(prompt.text)
         if not self.scores_labels:
             return None
         return self.inner.loglik(prompt, continuations)

@@ -17,7 +17,7 @@ import pytest
 
 from shouldtune.cache import CallCache
 from shouldtune.ladder import prepare, run_ladder
-from shouldtune.models.base import Message, ModelError
+from shouldtune.models.base import Message, ModelError, prompt_for
 from shouldtune.models.openai_compat import OpenAICompatModel
 from shouldtune.models.registry import load_model
 from shouldtune.models.remote import parse_remote
@@ -92,7 +92,7 @@ def test_chat_generation_and_label_logprobs(llama_server: LlamaServer, cache: Ca
         Message("system", "Answer with exactly one of these labels: " + ", ".join(LABELS)),
         Message("user", "Subject: refund\nI was charged twice for my order."),
     ]
-    prompt = model.render(messages)
+    prompt = prompt_for(model, messages)
     out = model.generate(prompt, max_tokens=8)
     assert out.text and out.prompt_tokens > 10 and 0 < out.completion_tokens <= 8
     scores = model.loglik(prompt, [model.answer_suffix(messages, label) for label in LABELS])
@@ -163,7 +163,7 @@ def test_a_slow_response_times_out_and_is_retried(proxy: FaultProxy, cache: Call
     proxy.queue = ["slow"]
     model = model_for(spec)
     started = time.monotonic()
-    out = model.generate(model.render([Message("user", "Say hi.")]), max_tokens=2)
+    out = model.generate(prompt_for(model, [Message("user", "Say hi.")]), max_tokens=2)
     assert out.completion_tokens > 0 and time.monotonic() - started >= 2.0
     assert model.call_stats()["retries"] >= 1 and proxy.faults() == {"slow": 1}
     model.close()
@@ -210,7 +210,7 @@ def test_a_reasoning_model_gets_max_completion_tokens_and_its_default_temperatur
     proxy.reasoning_model = True
     spec = task(proxy.base_url, reasoning_tokens=6)
     model = model_for(spec)
-    prompt = model.render([Message("user", "Say hello.")])
+    prompt = prompt_for(model, [Message("user", "Say hello.")])
     first = model.generate(prompt, max_tokens=4)
     second = model.generate(prompt, max_tokens=4)
     assert first.completion_tokens > 0 and second.completion_tokens > 0
@@ -241,6 +241,6 @@ def test_an_unknown_server_fails_at_once_naming_the_url(cache: CallCache) -> Non
     url = f"http://127.0.0.1:{free_port()}/v1"
     model = model_for(task(url, max_retries=3))
     with pytest.raises(ModelError, match=f"cannot connect to {url}"):
-        model.generate(model.render([Message("user", "hi")]), max_tokens=2)
+        model.generate(prompt_for(model, [Message("user", "hi")]), max_tokens=2)
     assert model.call_stats()["retries"] == 0
     model.close()

@@ -18,6 +18,7 @@ import pytest
 
 from shouldtune.cache import CallCache
 from shouldtune.ladder import prepare
+from shouldtune.models.base import prompt_for
 from shouldtune.models.llamacpp import LlamaCppModel
 from shouldtune.models.registry import resolve
 from shouldtune.prompts import messages_for, system_prompt
@@ -125,13 +126,13 @@ def test_gguf_adapter_agrees_with_peft(setup: dict[str, Any], smollm: Any) -> No
     test = setup["prepared"].split.test[:12]
     for example in test:
         msgs = messages_for(setup["system"], [], example)
-        prompt = smollm.render(msgs)
+        prompt = prompt_for(smollm, msgs)
         conts = [smollm.answer_suffix(msgs, label) for label in labels]
         gguf_scores = [s.logprob for s in tuned.loglik(prompt, conts)]
-        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        prompt_ids = tokenizer(prompt.text, add_special_tokens=False)["input_ids"]
         peft_scores = []
         for cont in conts:
-            ids = tokenizer(prompt + cont, add_special_tokens=False)["input_ids"]
+            ids = tokenizer(prompt.text + cont, add_special_tokens=False)["input_ids"]
             with torch.no_grad():
                 logp = torch.log_softmax(peft_model(torch.tensor([ids])).logits[0].double(), -1)
             peft_scores.append(
