@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from shouldtune.models.mock import MockModel, last_input
 from shouldtune.rung_settings import SearchRecord
@@ -38,3 +38,12 @@ def search_record(**changes: Any) -> SearchRecord:
         "candidates": [],
     }
     return SearchRecord.model_validate({**figures, **changes})
+
+
+T = TypeVar("T")
+
+
+def present(value: T | None) -> T:
+    """The value a test expects to have been recorded (fails the test when it was not)."""
+    assert value is not None
+    return value

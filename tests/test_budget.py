@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from shouldtune.budget import FLOOR, derive_budget, truncation_note
 from shouldtune.cache import CallCache
@@ -78,7 +79,7 @@ class Cutting(ScriptedModel):
         self.calls += 1
         self.budgets.append(max_tokens)
         text = self.answer(prompt.text).split()
-        finish = "length" if len(text) > max_tokens else "stop"
+        finish: Literal["stop", "length"] = "length" if len(text) > max_tokens else "stop"
         return Generation(" ".join(text[:max_tokens]), 1, min(len(text), max_tokens), finish)
 
 

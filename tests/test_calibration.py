@@ -13,7 +13,7 @@ from shouldtune.cache import CallCache
 from shouldtune.calibration import CONTENT_FREE, adjust, choose, prior
 from shouldtune.ladder import run_ladder
 from shouldtune.spec import TaskSpec
-from tests.fakes import ScriptedModel, last_input
+from tests.fakes import ScriptedModel, last_input, present
 
 
 def test_prior_is_the_mean_distribution_and_adjust_divides_it_out() -> None:
@@ -51,7 +51,7 @@ def parity(tmp_path: Path, calibrate: str) -> TaskSpec:
         expected="label",
         labels=["odd", "even"],
         rungs=["zero_shot"],
-        calibrate=calibrate,  # type: ignore[arg-type]
+        calibrate=calibrate,
     )
 
 
@@ -91,5 +91,5 @@ def test_calibration_that_does_not_help_on_train_is_not_used(
     result = run_ladder(
         parity(tmp_path, "auto"), cache=cache, runs_dir=None, model=ScriptedModel(oracle)
     )
-    assert result.rungs[0].settings.calibration.used is False
+    assert present(result.rungs[0].settings.calibration).used is False
     assert result.rungs[0].score.point == 1.0

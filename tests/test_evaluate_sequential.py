@@ -22,7 +22,7 @@ class PricedServerModel(ScriptedModel):
 
 def _spec(tmp_path: Path, enabled: str, **update: object) -> TaskSpec:
     spec = write_task(tmp_path, n=400)
-    sequential = SequentialSpec(enabled=enabled, batch=16)  # type: ignore[arg-type]
+    sequential = SequentialSpec(enabled=enabled, batch=16)
     return spec.model_copy(update={"sequential": sequential, **update})
 
 

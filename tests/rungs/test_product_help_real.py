@@ -9,6 +9,7 @@ from shouldtune.ladder import run_ladder
 from shouldtune.models.base import Model
 from shouldtune.spec import load_spec
 from tests.conftest import EXAMPLES
+from tests.fakes import present
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +30,7 @@ def test_the_default_budget_cuts_no_answer_and_the_rag_diagnosis_is_graded(
     for summary in result.failures:
         assert all(c.category != "truncated" for c in summary.categories)
     rag = next(r for r in result.rungs if r.rung == "rag")
-    retrieval = rag.settings.retrieval
+    retrieval = present(rag.settings.retrieval)
     assert retrieval.measure == "gold"  # long answers with their source named
     assert isinstance(retrieval.answer_in_context, float)
     assert isinstance(retrieval.mean_content_recall, float)  # the graded figure

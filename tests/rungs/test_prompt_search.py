@@ -18,7 +18,7 @@ from shouldtune.report.write import write_reports
 from shouldtune.rungs import REGISTRY, prompt_search
 from shouldtune.rungs.prompt_search import halving_cost, plan
 from shouldtune.spec import TaskSpec, spec_from_dict
-from tests.fakes import ScriptedModel
+from tests.fakes import ScriptedModel, present
 
 LABELS = ["red", "green", "blue"]
 
@@ -64,7 +64,7 @@ def test_the_search_finds_the_one_right_prompt(tmp_path: Path, cache: CallCache)
     assert searched.settings.extra("instruction") == "format"
     assert searched.settings.extra("layout") == "block"
     assert searched.score.point == 1.0
-    record = searched.settings.search
+    record = present(searched.settings.search)
     assert record.winner_val_score == 1.0
     assert record.calls <= record.budget
     assert record.tried > 1 and record.baseline.startswith("chat/given/")
@@ -94,7 +94,7 @@ def test_the_search_never_reads_a_test_example(
         return picky(prompt)
 
     asked_before_test: list[str] = []
-    real_evaluate = prompt_search.evaluate
+    real_evaluate = prompt_search.evaluate  # type: ignore[attr-defined]
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         asked_before_test.extend(seen)
@@ -159,7 +159,7 @@ def test_a_proposer_adds_instructions_that_compete_like_any_other(
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(follows_the_proposal))
     searched = result.rungs[0]
     assert searched.settings.extra("instruction").startswith("proposed-")
-    assert searched.settings.search.proposals == [PROPOSED, "Answer briefly."]
+    assert present(searched.settings.search).proposals == [PROPOSED, "Answer briefly."]
     assert searched.score.point == 1.0
     # The proposer saw train examples and the baseline's failures, never a test input.
     by_id = {e.id: e.input for e in load_examples(spec)}
@@ -182,4 +182,4 @@ def test_a_proposer_that_fails_leaves_the_local_search_running(
     )
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(picky))
     assert any("gave no instructions" in note for note in result.rungs[0].notes)
-    assert result.rungs[0].settings.search.proposals == []
+    assert present(result.rungs[0].settings.search).proposals == []

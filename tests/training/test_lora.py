@@ -34,6 +34,7 @@ from shouldtune.training.lora import (
 )
 from shouldtune.training.student import student_dir
 from tests.conftest import EXAMPLES
+from tests.fakes import present
 
 pytestmark = pytest.mark.slow
 
@@ -86,7 +87,10 @@ def test_completion_only_labels(setup: dict[str, Any]) -> None:
     n_prompt = len(tokenizer(job.examples[0].prompt, add_special_tokens=False)["input_ids"])
     assert record["labels"][:n_prompt] == [-100] * n_prompt
     answer = [t for t in record["labels"] if t != -100]
-    assert tokenizer.decode(answer).startswith(job.examples[0].completion.split("<")[0])
+    completion = job.examples[0].completion
+    assert isinstance(completion, str)
+    decoded = tokenizer.decode(answer)
+    assert isinstance(decoded, str) and decoded.startswith(completion.split("<")[0])
 
 
 def test_training_writes_a_complete_peft_adapter(setup: dict[str, Any]) -> None:
@@ -128,7 +132,7 @@ def test_gguf_adapter_agrees_with_peft(setup: dict[str, Any], smollm: Any) -> No
         msgs = messages_for(setup["system"], [], example)
         prompt = prompt_for(smollm, msgs)
         conts = [smollm.answer_suffix(msgs, label) for label in labels]
-        gguf_scores = [s.logprob for s in tuned.loglik(prompt, conts)]
+        gguf_scores = [s.logprob for s in present(tuned.loglik(prompt, conts))]
         prompt_ids = tokenizer(prompt.text, add_special_tokens=False)["input_ids"]
         peft_scores = []
         for cont in conts:
