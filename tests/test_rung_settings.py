@@ -9,6 +9,7 @@ from shouldtune.rung_settings import RungSettings, Usage
 
 # A LoRA rung's settings as an earlier results.json holds them (abridged, real key names).
 RECORDED: dict[str, Any] = {
+    "system_prompt": "Classify.",
     "model": {"name": "smollm2-135m+lora", "backend": "hf"},
     "usage": {
         "prompt_tokens": 800,
@@ -23,10 +24,9 @@ RECORDED: dict[str, Any] = {
     "methods": ["loglik"],
     "student": "smollm2-135m",
     "student_params": 134515008,
-    "training": {"wall_s": 12.5, "tokens_per_s": 900.0, "device": "cpu", "steps": 30},
+    "training": {"steps": 30, "wall_s": 12.5, "tokens_per_s": 900.0, "device": "cpu"},
     "forgetting": {"probe_base": 0.6, "probe_tuned": 0.55, "summary": "KL 0.010 nats/token"},
     "artifacts": {"adapter": "/cache/lora/abc/adapter"},
-    "system_prompt": "Classify.",
     "latency_vs": {
         "zero_shot": {"latency_s": 0.2, "prompt_tokens": 50.0, "speedup": 2.0, "model": None}
     },
@@ -42,8 +42,8 @@ def test_recorded_settings_load_typed_and_write_back_unchanged() -> None:
     # Keys no reader types are kept as recorded, nested ones too.
     assert settings.extra("system_prompt") == "Classify."
     assert settings.training.extra("steps") == 30
-    # Same names, same values, nothing added (no nulls for fields the rung never set).
-    assert json.loads(settings.model_dump_json()) == RECORDED
+    # Same names, values and order, nothing added (no nulls for fields the rung never set).
+    assert settings.model_dump_json() == json.dumps(RECORDED, separators=(",", ":"))
 
 
 def test_settings_without_a_part_do_not_gain_it() -> None:

@@ -9,16 +9,19 @@ results.json keeps the names and shape it had when settings was a plain dict.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import (
     AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    ValidatorFunctionWrapHandler,
     model_serializer,
+    model_validator,
 )
 
 
@@ -26,6 +29,18 @@ class _Recorded(BaseModel):
     """A record whose JSON holds only what the rung set (plus any extra keys it recorded)."""
 
     model_config = ConfigDict(extra="allow")
+    # The keys in the order the rung recorded them, so results.json is written as before.
+    _order: list[str] = PrivateAttr(default_factory=list)
+    # False for a record the rung builds as a model (written in field order, as before).
+    _keeps_order: ClassVar[bool] = True
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_order(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        model = handler(data)
+        if isinstance(model, _Recorded) and model._keeps_order and isinstance(data, dict):
+            model._order = list(data)
+        return model
 
     @model_serializer(mode="wrap")
     def _as_recorded(
@@ -35,7 +50,9 @@ class _Recorded(BaseModel):
         # Fields left at their default were not recorded: writing them as null would add
         # keys that runs never had.
         unset = set(type(self).model_fields) - self.model_fields_set
-        return {k: v for k, v in data.items() if k not in unset}
+        rank = {key: i for i, key in enumerate(self._order)}
+        kept = sorted((k for k in data if k not in unset), key=lambda k: rank.get(k, len(rank)))
+        return {k: data[k] for k in kept}
 
     def extra(self, key: str) -> Any:
         """A value recorded beside the typed fields (None when not recorded)."""
@@ -148,6 +165,8 @@ class Tried(BaseModel):
 
 class SearchRecord(_Recorded):
     """What the search did: results.json keeps it under settings.search."""
+
+    _keeps_order: ClassVar[bool] = False
 
     budget: int
     calls: int = Field(description="Model calls spent on the validation slice (fresh or cached).")
