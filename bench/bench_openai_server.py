@@ -27,7 +27,7 @@ from tests.models.servers import LlamaServer, start_llama_server  # noqa: E402
 
 from shouldtune.cache import CallCache  # noqa: E402
 from shouldtune.ladder import run_ladder  # noqa: E402
-from shouldtune.models.base import Message  # noqa: E402
+from shouldtune.models.base import Message, prompt_for  # noqa: E402
 from shouldtune.models.registry import builtin_path, load_model  # noqa: E402
 from shouldtune.spec import load_spec  # noqa: E402
 
@@ -78,7 +78,7 @@ def measure(base_url: str, args: argparse.Namespace, concurrency: int, cache_dir
     cache = CallCache(cache_dir)
     model = load_model(spec.model, cache, context_length=2048, api=spec.api)
     try:
-        model.generate(model.render([Message("user", "Hello")]), max_tokens=1)  # warm up
+        model.generate(prompt_for(model, [Message("user", "Hello")]), max_tokens=1)  # warm up
         start = time.perf_counter()
         result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
         elapsed = time.perf_counter() - start

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from shouldtune.cache import CallCache
 from shouldtune.ladder import prepare
-from shouldtune.models.base import Message
+from shouldtune.models.base import Message, prompt_for
 from shouldtune.models.llamacpp import LlamaCppModel
 from shouldtune.models.registry import resolve
 from shouldtune.prompts import default_k, messages_for, pick_demonstrations, system_prompt
@@ -63,13 +63,13 @@ def main() -> None:
         out = []
         for msgs in prompts:
             conts = [model.answer_suffix(msgs, label) for label in labels]
-            scores = model.loglik(model.render(msgs), conts) or []
+            scores = model.loglik(prompt_for(model, msgs), conts) or []
             out.append(labels[max(range(len(scores)), key=lambda i: scores[i].logprob)])
         return out
 
     def llama_generate(prompts: list[list[Message]]) -> list[str]:
         return [
-            parse_label(model.generate(model.render(m), max_tokens=8).text, labels) or ""
+            parse_label(model.generate(prompt_for(model, m), max_tokens=8).text, labels) or ""
             for m in prompts
         ]
 

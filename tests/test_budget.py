@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from shouldtune.budget import FLOOR, derive_budget, truncation_note
 from shouldtune.cache import CallCache
 from shouldtune.ladder import run_ladder
-from shouldtune.models.base import Generation
+from shouldtune.models.base import Generation, Prompt
 from shouldtune.spec import TaskSpec, spec_from_dict
 from tests.fakes import ScriptedModel, last_input
 
@@ -73,12 +74,12 @@ class Cutting(ScriptedModel):
         self.budgets: list[int] = []
 
     def generate(
-        self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+        self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation:
         self.calls += 1
         self.budgets.append(max_tokens)
-        text = self.answer(prompt).split()
-        finish = "length" if len(text) > max_tokens else "stop"
+        text = self.answer(prompt.text).split()
+        finish: Literal["stop", "length"] = "length" if len(text) > max_tokens else "stop"
         return Generation(" ".join(text[:max_tokens]), 1, min(len(text), max_tokens), finish)
 
 
@@ -101,8 +102,8 @@ def test_the_derived_budget_fits_long_answers_and_is_recorded(
     # 31 words: ceil(31 * 1.25) + 8
     assert set(model.budgets) == {result.generation_budget.max_new_tokens} == {47}
     assert result.rungs[0].pass_rate == 1.0
-    assert result.rungs[0].settings["max_new_tokens"] == 47
-    assert result.rungs[0].settings["truncated"] == 0
+    assert result.rungs[0].settings.extra("max_new_tokens") == 47
+    assert result.rungs[0].settings.extra("truncated") == 0
 
 
 def test_cut_answers_are_a_budget_problem_never_fine_tune_evidence(
@@ -113,7 +114,7 @@ def test_cut_answers_are_a_budget_problem_never_fine_tune_evidence(
     model = Cutting(answers)
     result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
     rung = result.rungs[0]
-    assert rung.pass_rate == 0.0 and rung.settings["truncated"] == rung.n
+    assert rung.pass_rate == 0.0 and rung.settings.extra("truncated") == rung.n
     assert any("hit the generation budget" in note for note in rung.notes)
     found = result.reproducibility
     assert found is not None
@@ -136,7 +137,7 @@ def test_an_answer_running_past_a_budget_with_room_is_the_model_s_not_ours(
     result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
     rung = result.rungs[0]
     assert rung.pass_rate == 0.0
-    assert rung.settings["runaway"] == rung.n and rung.settings["truncated"] == 0
+    assert rung.settings.extra("runaway") == rung.n and rung.settings.extra("truncated") == 0
     assert not any("hit the generation budget" in note for note in rung.notes)
     found = result.reproducibility
     assert found is not None and found.n_truncated == 0 and found.n_checked > 0

@@ -13,7 +13,7 @@ from shouldtune.cache import CallCache
 from shouldtune.calibration import CONTENT_FREE, adjust, choose, prior
 from shouldtune.ladder import run_ladder
 from shouldtune.spec import TaskSpec
-from tests.fakes import ScriptedModel, last_input
+from tests.fakes import ScriptedModel, last_input, present
 
 
 def test_prior_is_the_mean_distribution_and_adjust_divides_it_out() -> None:
@@ -51,7 +51,7 @@ def parity(tmp_path: Path, calibrate: str) -> TaskSpec:
         expected="label",
         labels=["odd", "even"],
         rungs=["zero_shot"],
-        calibrate=calibrate,  # type: ignore[arg-type]
+        calibrate=calibrate,
     )
 
 
@@ -75,11 +75,11 @@ def test_a_leaning_prompt_is_calibrated_when_train_shows_it_helps(
     result = run_ladder(parity(tmp_path, mode), cache=cache, runs_dir=None, model=model)
     rung = result.rungs[0]
     assert rung.score.point == pytest.approx(score, abs=0.05)
-    found = rung.settings.get("calibration")
-    assert (found or {}).get("used") == used
+    found = rung.settings.calibration
+    assert (found.used if found is not None else None) == used
     if used:
-        assert found is not None and found["probe_calibrated_accuracy"] == 1.0
-        assert found["probe_raw_accuracy"] == pytest.approx(0.5, abs=0.15)
+        assert found is not None and found.probe_calibrated_accuracy == 1.0
+        assert found.probe_raw_accuracy == pytest.approx(0.5, abs=0.15)
 
 
 def test_calibration_that_does_not_help_on_train_is_not_used(
@@ -91,5 +91,5 @@ def test_calibration_that_does_not_help_on_train_is_not_used(
     result = run_ladder(
         parity(tmp_path, "auto"), cache=cache, runs_dir=None, model=ScriptedModel(oracle)
     )
-    assert result.rungs[0].settings["calibration"]["used"] is False
+    assert present(result.rungs[0].settings.calibration).used is False
     assert result.rungs[0].score.point == 1.0

@@ -26,6 +26,7 @@ from shouldtune.cost import (
     two_models,
 )
 from shouldtune.records import Interval, RungResult
+from shouldtune.rung_settings import Forgetting
 from shouldtune.spec import CostSpec, SpecError, TaskSpec, load_spec
 
 PRICES = PriceTable()
@@ -174,8 +175,8 @@ def test_serving_picks_the_cheaper_of_per_token_and_a_dedicated_gpu() -> None:
 def test_material_forgetting_prices_a_second_model_on_dedicated_serving() -> None:
     use = TokenUse(prompt_tokens=200, completion_tokens=50, source="x")
     dedicated = estimate_serving(PRICES, use, params=7e9, requests=2_000_000_000)
-    material = {"probe_base": 0.65, "probe_tuned": 0.35, "ppl_change": 0.02}
-    slight = {"probe_base": 0.65, "probe_tuned": 0.62, "ppl_change": 0.01}
+    material = Forgetting(probe_base=0.65, probe_tuned=0.35, ppl_change=0.02)
+    slight = Forgetting(probe_base=0.65, probe_tuned=0.62, ppl_change=0.01)
     found = two_models(material, dedicated, PRICES)
     assert found is not None and found.material and found.monthly_usd > 0
     minor = two_models(slight, dedicated, PRICES)

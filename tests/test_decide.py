@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from shouldtune.decide import decide
+from shouldtune.analysis.failures import FailureSummary
+from shouldtune.analysis.reproducibility import Reproducibility
+from shouldtune.decide import Verdict, decide
 from shouldtune.records import Interval, RungResult
+from shouldtune.results import Comparison
+from shouldtune.rung_settings import Forgetting
+from tests.fakes import search_record
 
 
 def rung(name: str, point: float, low: float, high: float, n: int = 50) -> RungResult:
@@ -21,7 +26,7 @@ def rung(name: str, point: float, low: float, high: float, n: int = 50) -> RungR
     )
 
 
-def verdict(*results: RungResult, enough: bool = True, bar: float = 0.8) -> object:
+def verdict(*results: RungResult, enough: bool = True, bar: float = 0.8) -> Verdict:
     return decide(
         list(results),
         bar=bar,
@@ -98,17 +103,17 @@ def test_no_rungs_is_inconclusive() -> None:
 # --- question 3: the LoRA rung -----------------------------------------------------------
 
 
-def _cmp(a: str, b: str, diff: float, p: float, a_only: int, b_only: int, n: int = 50) -> object:
-    from shouldtune.results import Comparison
-
+def _cmp(
+    a: str, b: str, diff: float, p: float, a_only: int, b_only: int, n: int = 50
+) -> Comparison:
     return Comparison(
         a=a, b=b, method="mcnemar", n=n, diff=diff, p_value=p, a_only=a_only, b_only=b_only
     )
 
 
-def _with_lora(lora: RungResult, comparison: object, bar: float = 0.8) -> object:
+def _with_lora(lora: RungResult, comparison: Comparison, bar: float = 0.8) -> Verdict:
     prompts = [rung("zero_shot", 0.2, 0.1, 0.3), rung("few_shot", 0.4, 0.3, 0.5)]
-    lora.settings["forgetting"] = {"summary": "KL 0.050 nats/token"}
+    lora.settings.forgetting = Forgetting(summary="KL 0.050 nats/token")
     return decide(
         [*prompts, lora],
         bar=bar,
@@ -116,7 +121,7 @@ def _with_lora(lora: RungResult, comparison: object, bar: float = 0.8) -> object
         enough_data=True,
         n_usable=200,
         min_examples=50,
-        comparisons=[comparison],  # type: ignore[list-item]
+        comparisons=[comparison],
     )
 
 
@@ -164,9 +169,8 @@ def test_prompt_within_reach_wins_over_a_better_lora() -> None:
     assert v.kind == "PROMPT"
 
 
-def _evidence(reproducible: int, checked: int) -> tuple[object, object]:
-    from shouldtune.analysis.failures import CategoryCount, Confusion, FailureSummary
-    from shouldtune.analysis.reproducibility import Reproducibility
+def _evidence(reproducible: int, checked: int) -> tuple[FailureSummary, Reproducibility]:
+    from shouldtune.analysis.failures import CategoryCount, Confusion
     from shouldtune.analysis.stats import wilson
 
     failures = FailureSummary(
@@ -192,7 +196,9 @@ def _evidence(reproducible: int, checked: int) -> tuple[object, object]:
     return failures, found
 
 
-def _decide_with(reproducible: int, checked: int, lora: RungResult, comparison: object) -> object:
+def _decide_with(
+    reproducible: int, checked: int, lora: RungResult, comparison: Comparison
+) -> Verdict:
     failures, found = _evidence(reproducible, checked)
     return decide(
         [rung("zero_shot", 0.2, 0.1, 0.3), rung("few_shot", 0.4, 0.3, 0.5), lora],
@@ -201,9 +207,9 @@ def _decide_with(reproducible: int, checked: int, lora: RungResult, comparison: 
         enough_data=True,
         n_usable=200,
         min_examples=50,
-        comparisons=[comparison],  # type: ignore[list-item]
-        failures=[failures],  # type: ignore[list-item]
-        reproducibility=found,  # type: ignore[arg-type]
+        comparisons=[comparison],
+        failures=[failures],
+        reproducibility=found,
     )
 
 
@@ -232,8 +238,8 @@ def test_prompt_verdict_keeps_its_answer_and_lists_the_failures() -> None:
         enough_data=True,
         n_usable=80,
         min_examples=50,
-        failures=[failures],  # type: ignore[list-item]
-        reproducibility=found,  # type: ignore[arg-type]
+        failures=[failures],
+        reproducibility=found,
     )
     assert v.kind == "PROMPT"
     assert "reproducible" not in v.answer
@@ -244,7 +250,7 @@ def test_fine_tune_says_what_prompt_search_tried_or_that_none_ran() -> None:
     v = _with_lora(rung("lora", 0.94, 0.84, 0.98), _cmp("few_shot", "lora", 0.54, 1e-6, 1, 28))
     assert "prompt search was not run" in v.answer.lower()
     searched = rung("prompt_search", 0.5, 0.36, 0.64)
-    searched.settings["search"] = {"tried": 24, "calls": 600, "val_size": 40}
+    searched.settings.search = search_record(tried=24, calls=600, val_size=40)
     w = decide(
         [
             rung("zero_shot", 0.2, 0.1, 0.3),
@@ -257,7 +263,7 @@ def test_fine_tune_says_what_prompt_search_tried_or_that_none_ran() -> None:
         enough_data=True,
         n_usable=200,
         min_examples=50,
-        comparisons=[_cmp("prompt_search", "lora", 0.44, 1e-6, 1, 23)],  # type: ignore[list-item]
+        comparisons=[_cmp("prompt_search", "lora", 0.44, 1e-6, 1, 23)],
     )
     assert w.kind == "FINE_TUNE"
     assert "tried 24 prompts within 600 calls" in w.answer
@@ -267,7 +273,7 @@ def test_fine_tune_says_what_prompt_search_tried_or_that_none_ran() -> None:
 
 def test_a_prompt_verdict_names_the_prompt_file() -> None:
     best = rung("prompt_search", 0.95, 0.88, 0.98)
-    best.settings["prompt_file"] = "artifacts/prompt_search/prompt.txt"
+    best.settings.prompt_file = "artifacts/prompt_search/prompt.txt"
     v = verdict(rung("few_shot", 0.5, 0.4, 0.6), best)
-    assert v.kind == "PROMPT" and v.best_rung == "prompt_search"  # type: ignore[attr-defined]
-    assert "artifacts/prompt_search/prompt.txt" in v.answer  # type: ignore[attr-defined]
+    assert v.kind == "PROMPT" and v.best_rung == "prompt_search"
+    assert "artifacts/prompt_search/prompt.txt" in v.answer

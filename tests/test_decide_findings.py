@@ -13,6 +13,7 @@ from shouldtune.decide import decide, decide_findings, pattern_call, verdict_of
 from shouldtune.findings import Findings
 from shouldtune.records import Interval, RungResult
 from shouldtune.results import Comparison
+from tests.fakes import search_record
 
 
 def rung(name: str, point: float, low: float, high: float, **settings: Any) -> RungResult:
@@ -150,7 +151,7 @@ def test_rag_falling_short_is_carried_as_its_diagnosis() -> None:
 
 def test_lora_wins_against_the_best_cheaper_rung() -> None:
     searched = rung(
-        "prompt_search", 0.5, 0.36, 0.64, search={"tried": 24, "calls": 600, "val_size": 40}
+        "prompt_search", 0.5, 0.36, 0.64, search=search_record(tried=24, calls=600, val_size=40)
     )
     lora = rung(
         "lora", 0.94, 0.84, 0.98, training={"wall_s": 90.0}, forgetting={"summary": "KL 0.05"}

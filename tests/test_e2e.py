@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -21,9 +22,10 @@ pytestmark = pytest.mark.slow
 runner = CliRunner()
 
 
-def _results(runs: Path) -> dict[str, object]:
+def _results(runs: Path) -> dict[str, Any]:
     (run_dir,) = sorted(runs.iterdir())[-1:]
-    return json.loads((run_dir / "results.json").read_text())  # type: ignore[no-any-return]
+    results: dict[str, Any] = json.loads((run_dir / "results.json").read_text())
+    return results
 
 
 def test_cli_run_on_bundled_example_then_rerun_from_cache(tmp_path: Path) -> None:
@@ -59,8 +61,8 @@ def test_cli_run_on_bundled_example_then_rerun_from_cache(tmp_path: Path) -> Non
     assert second.exit_code == 0, second.output
     assert time.perf_counter() - start < 20
     again = _results(tmp_path / "runs")
-    assert [r["computed_calls"] for r in again["rungs"]] == [0, 0]  # type: ignore[index]
-    assert [r["score"] for r in again["rungs"]] == [r["score"] for r in rungs]  # type: ignore[index]
+    assert [r["computed_calls"] for r in again["rungs"]] == [0, 0]
+    assert [r["score"] for r in again["rungs"]] == [r["score"] for r in rungs]
 
 
 def test_generated_answers_scored_exactly(tmp_path: Path) -> None:

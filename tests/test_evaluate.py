@@ -12,8 +12,9 @@ from typing import Any
 
 from shouldtune.cache import CallCache
 from shouldtune.ladder import prepare, run_ladder
-from shouldtune.models.base import CallFailed, Generation, LogLik
-from tests.fakes import ScriptedModel, last_input
+from shouldtune.models.base import CallFailed, Generation, LogLik, Prompt
+from shouldtune.rung_settings import ModelUsed
+from tests.fakes import ScriptedModel, last_input, present
 from tests.test_ladder import oracle, write_task
 
 
@@ -47,12 +48,12 @@ class FlakyParallelModel:
         if last_input(prompt) in self.fail:
             raise CallFailed("HTTP 500: internal error (gave up after 3 attempts)")
 
-    def generate(self, prompt: str, **params: Any) -> Generation:
-        self._enter(prompt)
+    def generate(self, prompt: Prompt, **params: Any) -> Generation:
+        self._enter(prompt.text)
         return self.inner.generate(prompt, **params)
 
-    def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik] | None:
-        self._enter(prompt)
+    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
+        self._enter(prompt.text)
         if not self.scores_labels:
             return None
         return self.inner.loglik(prompt, continuations)
@@ -64,7 +65,7 @@ def test_parallel_predictions_keep_order_and_error_rows_are_not_cached(
     spec = write_task(tmp_path).model_copy(update={"rungs": ["zero_shot"]})
     failing = prepare(spec, ScriptedModel(oracle)).split.test[2].input
     model = FlakyParallelModel(concurrency=4, fail={failing})
-    result = run_ladder(spec, cache=cache, runs_dir=tmp_path / "runs", model=model)  # type: ignore[arg-type]
+    result = run_ladder(spec, cache=cache, runs_dir=tmp_path / "runs", model=model)
     assert model.most_in_flight > 1
     rung = result.rungs[0]
     lines = (Path(result.run_dir or "") / "predictions.jsonl").read_text().splitlines()
@@ -75,14 +76,14 @@ def test_parallel_predictions_keep_order_and_error_rows_are_not_cached(
     assert [e["input"] for e in errors] == [failing]
     assert errors[0]["score"] == 0.0 and "HTTP 500" in errors[0]["detail"]["error"]
     assert any("error rows" in note for note in rung.notes)
-    assert rung.settings["methods"] == ["error", "loglik"]
-    assert rung.settings["usage"]["requests"] == rung.n - 1
+    assert rung.settings.methods == ["error", "loglik"]
+    assert present(rung.settings.usage).requests == rung.n - 1
     # A second run answers everything but the failed call from the cache, and retries it.
     model.fail = set()
-    again = run_ladder(spec, cache=cache, runs_dir=None, model=model)  # type: ignore[arg-type]
+    again = run_ladder(spec, cache=cache, runs_dir=None, model=model)
     assert again.rungs[0].computed_calls == 1
     assert again.rungs[0].score.point == 1.0
-    assert again.rungs[0].settings["usage"]["requests"] == rung.n
+    assert present(again.rungs[0].settings.usage).requests == rung.n
 
 
 def test_no_logprobs_means_generate_and_parse_into_a_label(
@@ -90,8 +91,8 @@ def test_no_logprobs_means_generate_and_parse_into_a_label(
 ) -> None:
     spec = write_task(tmp_path).model_copy(update={"rungs": ["zero_shot"]})
     model = FlakyParallelModel(concurrency=2, fail=set(), scores_labels=False)
-    result = run_ladder(spec, cache=cache, runs_dir=None, model=model)  # type: ignore[arg-type]
-    assert result.rungs[0].settings["methods"] == ["constrained"]
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
+    assert result.rungs[0].settings.methods == ["constrained"]
     assert result.rungs[0].score.point == 1.0
 
 
@@ -99,7 +100,7 @@ def test_usage_and_model_are_recorded_per_rung(tmp_path: Path, cache: CallCache)
     spec = write_task(tmp_path)
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(oracle))
     for rung in result.rungs:
-        usage = rung.settings["usage"]
-        assert usage["requests"] == rung.n and usage["prompt_tokens"] > 0
-        assert rung.settings["model"] == {"name": "scripted", "backend": "mock"}
-        assert "cost_usd" not in rung.settings  # no API, no price: no cost claimed
+        usage = present(rung.settings.usage)
+        assert usage.requests == rung.n and present(usage.prompt_tokens) > 0
+        assert rung.settings.model == ModelUsed(name="scripted", backend="mock")
+        assert rung.settings.cost_usd is None  # no API, no price: no cost claimed

@@ -22,7 +22,7 @@ class PricedServerModel(ScriptedModel):
 
 def _spec(tmp_path: Path, enabled: str, **update: object) -> TaskSpec:
     spec = write_task(tmp_path, n=400)
-    sequential = SequentialSpec(enabled=enabled, batch=16)  # type: ignore[arg-type]
+    sequential = SequentialSpec(enabled=enabled, batch=16)
     return spec.model_copy(update={"sequential": sequential, **update})
 
 
@@ -39,7 +39,7 @@ def test_a_clear_rung_stops_early_and_reports_what_it_saved(
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(oracle))
     planned = result.split.n_test
     for rung in result.rungs:
-        report = rung.settings["sequential"]
+        report = rung.settings.extra("sequential")
         assert report["stopped_early"] is True
         assert report["planned_examples"] == planned
         assert rung.n == report["examples_used"] < planned
@@ -51,7 +51,7 @@ def test_a_clear_rung_stops_early_and_reports_what_it_saved(
     # The same verdict as asking every example, with fewer calls.
     assert result.verdict.kind == full.verdict.kind == "PROMPT"
     assert sum(r.n for r in result.rungs) < sum(r.n for r in full.rungs)
-    assert all("sequential" not in r.settings for r in full.rungs)
+    assert all(r.settings.extra("sequential") is None for r in full.rungs)
 
 
 def test_a_borderline_rung_asks_every_example(tmp_path: Path, cache: CallCache) -> None:
@@ -66,7 +66,7 @@ def test_a_borderline_rung_asks_every_example(tmp_path: Path, cache: CallCache) 
     spec = _spec(tmp_path, "on", bar=0.8, rungs=["zero_shot"])
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(mostly))
     rung = result.rungs[0]
-    assert rung.settings["sequential"]["stopped_early"] is False
+    assert rung.settings.extra("sequential")["stopped_early"] is False
     assert rung.n == result.split.n_test
     assert rung.score.method == "wilson"
 
@@ -77,13 +77,13 @@ def test_auto_is_on_for_a_priced_server_and_off_for_a_local_model(
     priced = ApiSpec(price_input=0.15, price_output=0.6)
     spec = _spec(tmp_path, "auto", api=priced, rungs=["zero_shot"])
     served = run_ladder(spec, cache=cache, runs_dir=None, model=PricedServerModel(oracle))
-    assert served.rungs[0].settings["sequential"]["stopped_early"] is True
+    assert served.rungs[0].settings.extra("sequential")["stopped_early"] is True
     local = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(oracle))
-    assert "sequential" not in local.rungs[0].settings
+    assert local.rungs[0].settings.extra("sequential") is None
     assert local.rungs[0].n == local.split.n_test
     unpriced = spec.model_copy(update={"api": ApiSpec()})
     free = run_ladder(unpriced, cache=cache, runs_dir=None, model=PricedServerModel(oracle))
-    assert "sequential" not in free.rungs[0].settings
+    assert free.rungs[0].settings.extra("sequential") is None
 
 
 def test_comparisons_use_the_examples_both_rungs_answered(tmp_path: Path, cache: CallCache) -> None:

@@ -79,7 +79,7 @@ def test_a_maker_killed_half_way_leaves_no_lock_and_its_leftover_is_removed(
     assert not target.exists()  # never published half-written
     assert len(list(target.parent.glob(".model.gguf.*.tmp"))) == 1
     started = time.monotonic()
-    made_once(target, lambda tmp: tmp.write_text("whole"))
+    made_once(target, lambda tmp: tmp.write_text("whole"))  # type: ignore[arg-type]
     assert time.monotonic() - started < 10  # the kernel dropped the dead run's lock
     assert target.read_text() == "whole"
     assert not list(target.parent.glob("*.tmp"))
@@ -131,7 +131,7 @@ def test_a_leftover_beside_a_finished_file_is_removed_when_no_one_is_making_it(
     tmp_path: Path,
 ) -> None:
     target = tmp_path / "m.gguf"
-    made_once(target, lambda tmp: tmp.write_text("whole"))
+    made_once(target, lambda tmp: tmp.write_text("whole"))  # type: ignore[arg-type]
     leftover = tmp_path / ".m.gguf.999-dead.tmp"  # a run killed while another finished
     leftover.write_text("half")
     with exclusive(tmp_path / ".m.gguf.lock"):  # someone is making it: leave temporaries be

@@ -21,10 +21,11 @@ import pytest
 
 from shouldtune.cache import CallCache
 from shouldtune.data import DataError, load_examples
-from shouldtune.ladder import Prepared, prepare
+from shouldtune.ladder import prepare
 from shouldtune.models.registry import load_model, requantized_q8_0
 from shouldtune.models.remote import parse_remote
 from shouldtune.rag.documents import read_documents
+from shouldtune.results import Prepared
 from shouldtune.rundir import RunDir, write_json_atomic
 from shouldtune.scoring import JsonScorer
 from shouldtune.spec import TaskSpec

@@ -88,7 +88,7 @@ def judge_spec(tmp_path: Path, reference: str, model: str = "smollm2-135m") -> T
         data=tmp_path / "d.jsonl",
         model=model,
         scorer="judge",
-        scorer_options={"judge_model": reference},  # type: ignore[arg-type]
+        scorer_options={"judge_model": reference},
     )
 
 
@@ -153,7 +153,7 @@ def test_agreement_counts_matching_pass_fail_decisions() -> None:
     def also(f1: bool, similarity: bool) -> dict[str, Any]:
         return {"f1": {"passed": f1}, "similarity": {"passed": similarity}}
 
-    details = [
+    details: list[dict[str, Any]] = [
         {"judge_grade": "correct", "also": also(True, True)},
         {"judge_grade": "wrong", "also": also(True, False)},
         {"judge_grade": "partially correct", "also": also(False, False)},

@@ -86,7 +86,7 @@ def test_demonstrations_come_from_train_only(tmp_path: Path, cache: CallCache) -
 
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(record))
     few = next(r for r in result.rungs if r.rung == "few_shot")
-    demo_ids = set(few.settings["demonstration_ids"])
+    demo_ids = set(few.settings.extra("demonstration_ids"))
     assert demo_ids and not demo_ids & set(result.split.test_ids)
     assert demo_ids <= set(result.split.train_ids)
 

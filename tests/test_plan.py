@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from shouldtune.analysis.stats import wilson_half_width
 from shouldtune.api import check
 from shouldtune.cost import api_usd
-from shouldtune.models.base import ModelInfo, UsageSource
+from shouldtune.models.base import LogLik, ModelInfo, Prompt, UsageSource
 from shouldtune.models.mock import MockModel
 from shouldtune.plan import (
     Plan,
@@ -186,7 +187,7 @@ class Slow(MockModel):
     def info(self) -> ModelInfo:
         return super().info.model_copy(update={"backend": "slow"})
 
-    def loglik(self, prompt: str, continuations: Any) -> Any:
+    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik]:
         time.sleep(0.02)
         return super().loglik(prompt, continuations)
 
@@ -228,7 +229,9 @@ def test_rag_time_uses_its_longer_prompt(tmp_path: Path) -> None:
     task = prepared(tmp_path, write_answers(tmp_path / "g.jsonl"), scorer="exact", docs=str(docs))
     timing = Timing(zero_shot_s=1.0, few_shot_s=3.0, zero_shot_tokens=100, few_shot_tokens=500)
     rag = by_rung(build_plan(task, MockModel(), timing=timing))["rag"]
-    assert rag.seconds == pytest.approx(len(task.split.test) * per_call(timing, 100 + 768))
+    expected = per_call(timing, 100 + 768)
+    assert expected is not None
+    assert rag.seconds == pytest.approx(len(task.split.test) * expected)
 
 
 @pytest.mark.parametrize(("max_minutes", "timed"), [(None, False), (60.0, True)])

@@ -94,7 +94,7 @@ def test_the_decision_is_made_once_per_set_of_climbed_rungs(
 ) -> None:
     """zero_shot settles it: the later rungs are skipped on one decision; the verdict reuses it."""
     asked: list[tuple[str, ...]] = []
-    real = policy.decide_findings
+    real = policy.decide_findings  # type: ignore[attr-defined]
 
     def counting(results, **kwargs):  # type: ignore[no-untyped-def]
         asked.append(tuple(r.rung for r in results))

@@ -12,7 +12,7 @@ from shouldtune.cost import api_rates, api_usd, prices_for
 from shouldtune.ladder import run_ladder
 from shouldtune.models.base import UsageSource
 from shouldtune.spec import ApiSpec, CostSpec, TaskSpec
-from tests.fakes import ScriptedModel, last_input
+from tests.fakes import ScriptedModel, last_input, present
 
 
 class ServedScriptedModel(ScriptedModel):
@@ -55,9 +55,9 @@ def test_each_rungs_cost_agrees_with_the_cost_table(
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ServedScriptedModel(shout))
     assert result.cost is not None
     for rung in result.rungs:
-        usage = rung.settings["usage"]
-        assert usage["source"] == "server" and usage["completion_tokens"] > 0
-        per_request = rung.settings["cost_usd"] / usage["requests"]
+        usage = present(rung.settings.usage)
+        assert usage.source == "server" and present(usage.completion_tokens) > 0
+        per_request = present(rung.settings.cost_usd) / present(usage.requests)
         option = result.cost.options[rung.rung]
         assert option.usd_per_1k_requests / 1000 == pytest.approx(per_request, rel=1e-12)
 
@@ -65,5 +65,5 @@ def test_each_rungs_cost_agrees_with_the_cost_table(
 def test_a_local_model_has_no_per_rung_cost(tmp_path: Path, cache: CallCache) -> None:
     spec = shout_task(tmp_path, {"price_input": 0.4})
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(shout))
-    assert all("cost_usd" not in r.settings for r in result.rungs)
-    assert all(r.settings["usage"]["source"] == "tokenizer" for r in result.rungs)
+    assert all(r.settings.cost_usd is None for r in result.rungs)
+    assert all(present(r.settings.usage).source == "tokenizer" for r in result.rungs)

@@ -41,7 +41,7 @@ def test_default_k() -> None:
 
 
 def test_system_prompt_lists_labels_after_instructions() -> None:
-    spec = TaskSpec(data="x.jsonl", instructions="Route the email.")  # type: ignore[arg-type]
+    spec = TaskSpec(data="x.jsonl", instructions="Route the email.")
     text = system_prompt(spec, ["billing", "shipping"])
     assert text.startswith("Route the email.")
     assert "billing, shipping" in text

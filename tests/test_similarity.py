@@ -21,7 +21,7 @@ def scorer(
     spec = TaskSpec(
         data=tmp_path / "d.jsonl",
         scorer="similarity",
-        scorer_options={"threshold": threshold},  # type: ignore[arg-type]
+        scorer_options={"threshold": threshold},
     )
     return build_scorer(spec, labels=None, cache=cache, embedder=embedder)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,7 +99,7 @@ def test_tiny_inputs() -> None:
 def test_near_duplicate_groups_stay_on_one_side() -> None:
     examples = examples_with({"a": 30, "b": 30})
     groups = [["a-000", "a-001", "a-002"], ["a-010", "b-010"], ["b-020", "b-021"], ["zz-gone"]]
-    sides = Counter()
+    sides: Counter[Any] = Counter()
     for seed in range(40):
         split = make_split(examples, SplitSpec(seed=seed), label_task=True, groups=groups)
         assert_partition(split, examples)
@@ -184,7 +185,7 @@ def test_max_test_rejects_zero_and_other_words() -> None:
 
     for bad in (0, "some"):
         with pytest.raises(ValidationError):
-            SplitSpec(max_test=bad)  # type: ignore[arg-type]
+            SplitSpec(max_test=bad)
 
 
 @pytest.mark.parametrize(

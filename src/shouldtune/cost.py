@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shouldtune.records import RungResult
 from shouldtune.rung_info import cost_order
+from shouldtune.rung_settings import Forgetting
 from shouldtune.spec import ApiSpec, CostSpec, SpecError, TaskSpec, merge
 from shouldtune.yamlfile import YamlError, load_yaml
 
@@ -423,13 +424,13 @@ def estimate_serving(prices: PriceTable, use: TokenUse, *, params: float, reques
 
 
 def two_models(
-    forgetting: Mapping[str, Any] | None, serving: Serving, prices: PriceTable
+    forgetting: Forgetting | None, serving: Serving, prices: PriceTable
 ) -> TwoModels | None:
     """When tuning cost general capability, the general model has to stay in production too."""
-    if not forgetting:
+    if forgetting is None:
         return None
-    drop = _num(forgetting.get("probe_base")) - _num(forgetting.get("probe_tuned"))
-    rise = _num(forgetting.get("ppl_change"))
+    drop = (forgetting.probe_base or 0.0) - (forgetting.probe_tuned or 0.0)
+    rise = forgetting.ppl_change or 0.0
     material = drop >= MATERIAL_PROBE_DROP or rise >= MATERIAL_PPL_RISE
     measured = f"general probe {drop:+.0%} lost, perplexity {rise:+.0%}"
     if not material:
@@ -471,7 +472,7 @@ def build_report(
     basis: str,
     baseline: str | None,
     training: TrainingEstimate,
-    forgetting: Mapping[str, Any] | None = None,
+    forgetting: Forgetting | None = None,
     notes: Sequence[str] = (),
 ) -> CostReport:
     """Price the prompted options at the API, the tuned one as served, and compare."""
@@ -530,29 +531,16 @@ def rung_tokens(result: RungResult, answer_tokens: float) -> TokenUse:
     answers' length.
     """
     prompt, completion, source = result.mean_prompt_tokens, result.mean_completion_tokens, None
-    usage = result.settings.get("usage")
-    if isinstance(usage, Mapping):
-        found = _usage_means(usage)
-        if found is not None:
-            prompt, completion = found
-            source = "server usage" if usage.get("source") == "server" else None
+    usage = result.settings.usage
+    found = usage.means() if usage is not None else None
+    if usage is not None and found is not None:
+        prompt, completion = found
+        source = "server usage" if usage.source == "server" else None
     return TokenUse(
         prompt_tokens=prompt,
         completion_tokens=completion or answer_tokens,
         source=source or "measured",
     )
-
-
-def _usage_means(usage: Mapping[str, Any]) -> tuple[float, float] | None:
-    """Means per request from a backend's usage figures: given as means, or totals and calls."""
-    prompt, completion = usage.get("mean_prompt_tokens"), usage.get("mean_completion_tokens")
-    if _is_num(prompt) and _is_num(completion):
-        return _num(prompt), _num(completion)
-    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    calls = next((_num(usage[k]) for k in ("requests", "calls", "n") if _is_num(usage.get(k))), 0)
-    if _is_num(prompt) and _is_num(completion) and calls > 0:
-        return _num(prompt) / calls, _num(completion) / calls
-    return None
 
 
 def run_cost(
@@ -589,18 +577,18 @@ def run_cost(
     )
     options_cost = spec.cost
     measured = None
-    training = lora.settings.get("training") if lora is not None else None
-    if lora is not None and isinstance(training, Mapping):
+    training = lora.settings.training if lora is not None else None
+    if lora is not None and training is not None:
         # The student's size, recorded by the rung; the prompting model's when they are one.
-        params = _num(lora.settings.get("student_params"))
-        if not params and lora.settings.get("student") in (None, spec.model):
+        params = float(lora.settings.student_params or 0)
+        if not params and lora.settings.student in (None, spec.model):
             params = float(local_params or 0)
-        rate = _num(training.get("tokens_per_s"))
+        rate = training.tokens_per_s or 0.0
         if params > 0 and rate > 0:
             measured = measure_mfu(
                 prices,
-                device=str(training.get("device") or "unknown"),
-                dtype=str(training.get("dtype") or "float32"),
+                device=training.device or "unknown",
+                dtype=training.dtype or "float32",
                 params=params,
                 tokens_per_s=rate,
                 method="lora",
@@ -615,7 +603,7 @@ def run_cost(
         method=options_cost.method,
         measured=measured,
     )
-    forgetting = lora.settings.get("forgetting") if lora is not None else None
+    forgetting = lora.settings.forgetting if lora is not None else None
     return build_report(
         prices,
         requests=options_cost.requests_per_month,
@@ -628,7 +616,7 @@ def run_cost(
         ),
         baseline=baseline,
         training=estimate,
-        forgetting=forgetting if isinstance(forgetting, Mapping) else None,
+        forgetting=forgetting,
         notes=notes,
     )
 

@@ -243,7 +243,7 @@ def _prompt_clears(run: _Run, best: RungResult) -> Findings | None:
     if s.low < run.within:
         return None
     meets = s.low >= run.bar
-    path = best.settings.get("prompt_file")
+    path = best.settings.prompt_file
     return Findings(
         case="prompt_meets_bar" if meets else "prompt_within_reach",
         kind="PROMPT",
@@ -253,7 +253,7 @@ def _prompt_clears(run: _Run, best: RungResult) -> Findings | None:
         threshold=run.threshold(not meets, "above"),
         best_prompt=best.rung,
         scores=run.scores(),
-        prompt_file=str(path) if path else None,
+        prompt_file=path or None,
     )
 
 
@@ -342,29 +342,22 @@ def _rag_findings(run: _Run, rag: RungResult, best: RungResult) -> Findings | No
     return None
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) else None
-
-
 def rag_diagnosis(rag: RungResult) -> RagDiagnosis | None:
     """The RAG rung's retrieval record as numbers; None when it recorded none."""
-    retrieval = rag.settings.get("retrieval")
-    if not isinstance(retrieval, dict) or "answer_in_context" not in retrieval:
+    retrieval = rag.settings.retrieval
+    if retrieval is None or "answer_in_context" not in retrieval.model_fields_set:
         return None
-    share = retrieval["answer_in_context"]
-    failures = retrieval.get("failures") or {}
-    told, n, top_k = (retrieval.get(k) for k in ("answer_in_context_n", "n", "top_k"))
     return RagDiagnosis(
-        answer_in_context=None if share is None else float(share),
-        measure=retrieval.get("measure"),
-        support_threshold=_number(retrieval.get("support_threshold")),
-        mean_content_recall=_number(retrieval.get("mean_content_recall")),
-        retrieval_failures=int(failures.get("retrieval", 0)),
-        reading_failures=int(failures.get("reading", 0)),
-        recall_at_k=_number(retrieval.get("recall_at_k")),
-        top_k=top_k if isinstance(top_k, int) else None,
-        n_told=told if isinstance(told, int) else None,
-        n=n if isinstance(n, int) else None,
+        answer_in_context=retrieval.answer_in_context,
+        measure=retrieval.measure,
+        support_threshold=retrieval.support_threshold,
+        mean_content_recall=retrieval.mean_content_recall,
+        retrieval_failures=retrieval.failures.get("retrieval", 0),
+        reading_failures=retrieval.failures.get("reading", 0),
+        recall_at_k=retrieval.recall_at_k,
+        top_k=retrieval.top_k,
+        n_told=retrieval.answer_in_context_n,
+        n=retrieval.n,
     )
 
 
@@ -393,23 +386,22 @@ def _paired_lists(c: Paired, lora_is_b: bool) -> tuple[list[bool], list[bool]]:
 def search_finding(cheaper: Sequence[RungResult]) -> SearchFinding | None:
     """What prompt search tried, when it ran."""
     searched = next((r for r in cheaper if r.rung == "prompt_search"), None)
-    record = searched.settings.get("search") if searched is not None else None
-    if searched is None or not isinstance(record, dict):
+    record = searched.settings.search if searched is not None else None
+    if searched is None or record is None:
         return None
     return SearchFinding(
-        tried=record["tried"],
-        calls=record["calls"],
-        val_size=record["val_size"],
+        tried=record.tried,
+        calls=record.calls,
+        val_size=record.val_size,
         score=searched.score,
     )
 
 
 def _training_finding(lora: RungResult) -> TrainingFinding:
-    forgetting = lora.settings.get("forgetting") or {}
-    training = lora.settings.get("training") or {}
+    forgetting, training = lora.settings.forgetting, lora.settings.training
     return TrainingFinding(
-        wall_s=training.get("wall_s") or None,
-        forgetting=str(forgetting["summary"]) if forgetting else None,
+        wall_s=(training.wall_s or None) if training is not None else None,
+        forgetting=forgetting.summary if forgetting is not None else None,
     )
 
 

@@ -28,9 +28,10 @@ from shouldtune.analysis.stats import logsumexp, score_interval
 from shouldtune.budget import cut_by_budget, max_new_tokens, truncation_note
 from shouldtune.cache import CallCache, call_key
 from shouldtune.cost import api_usd
-from shouldtune.models.base import CallFailed, Message, Model
+from shouldtune.models.base import CallFailed, Message, Model, Prompt, prompt_for
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Interval, Prediction, RungResult
+from shouldtune.rung_settings import RungSettings
 from shouldtune.scoring import Scorer, parse_label, scorer_settings
 from shouldtune.spec import TaskSpec
 
@@ -71,13 +72,13 @@ def _key_base(model: Model) -> dict[str, Any]:
 
 
 def label_loglik(
-    ctx: EvalContext, messages: Sequence[Message], prompt: str
+    ctx: EvalContext, messages: Sequence[Message], prompt: Prompt
 ) -> tuple[dict[str, Any], bool]:
     """Log-likelihood of every label as the answer; (cached record, was it cached)."""
     assert ctx.labels is not None
     continuations = [ctx.model.answer_suffix(messages, label) for label in ctx.labels]
     key = call_key(
-        kind="loglik", prompt=prompt, continuations=continuations, **_key_base(ctx.model)
+        kind="loglik", prompt=prompt.text, continuations=continuations, **_key_base(ctx.model)
     )
     hit = ctx.cache.get(key)
     if hit is not None:
@@ -93,7 +94,7 @@ def label_loglik(
         "prompt_tokens": (
             first.prompt_tokens
             if first.prompt_tokens is not None
-            else ctx.model.count_tokens(prompt)
+            else ctx.model.count_tokens(prompt.text)
         ),
         "completion_tokens": first.completion_tokens,
         "method": first.method,
@@ -104,7 +105,7 @@ def label_loglik(
 
 
 def label_scores(
-    ctx: EvalContext, rung: str, messages: list[Message], prompt: str
+    ctx: EvalContext, rung: str, messages: list[Message], prompt: Prompt
 ) -> tuple[dict[str, Any], bool, list[float]]:
     """The label log-likelihoods for this prompt, calibrated when the rung uses calibration."""
     record, cached = label_loglik(ctx, messages, prompt)
@@ -117,8 +118,8 @@ def label_scores(
 def _prior(ctx: EvalContext, rung: str, messages: list[Message]) -> list[float]:
     # Shared demonstrations give every example the same content-free prompts: measure once.
     free = calibration.content_free(messages, ctx.layouts.get(rung, "chat"))
-    prompts = [ctx.model.render(m) for m in free]
-    key = "\x00".join(prompts)
+    prompts = [prompt_for(ctx.model, m) for m in free]
+    key = "\x00".join(p.text for p in prompts)
     if key not in ctx.priors:
         pairs = zip(free, prompts, strict=True)
         records = [label_loglik(ctx, m, p)[0]["logprobs"] for m, p in pairs]
@@ -139,7 +140,7 @@ def decide_calibration(
     assert ctx.labels is not None
     raw = calibrated = 0
     for example, messages in probe:
-        prompt = ctx.model.render(messages)
+        prompt = prompt_for(ctx.model, messages)
         try:
             record, _ = label_loglik(ctx, messages, prompt)
         except NotImplementedError:
@@ -160,11 +161,11 @@ def _argmax(values: Sequence[float]) -> int:
 
 
 def generation(
-    ctx: EvalContext, prompt: str, *, temperature: float = 0.0, seed: int = 0
+    ctx: EvalContext, prompt: Prompt, *, temperature: float = 0.0, seed: int = 0
 ) -> tuple[dict[str, Any], bool]:
     budget = max_new_tokens(ctx.spec)
     params = {"max_tokens": budget, "temperature": temperature, "seed": seed}
-    key = call_key(kind="generate", prompt=prompt, params=params, **_key_base(ctx.model))
+    key = call_key(kind="generate", prompt=prompt.text, params=params, **_key_base(ctx.model))
     hit = ctx.cache.get(key)
     if hit is not None:
         return hit, True
@@ -223,7 +224,7 @@ def length_category(ctx: EvalContext, example: Example) -> str:
 
 
 def _label_record(
-    ctx: EvalContext, rung: str, messages: list[Message], prompt: str
+    ctx: EvalContext, rung: str, messages: list[Message], prompt: Prompt
 ) -> tuple[dict[str, Any], bool, list[float]] | None:
     try:
         return label_scores(ctx, rung, messages, prompt)
@@ -232,7 +233,7 @@ def _label_record(
 
 
 def _predict(ctx: EvalContext, rung: str, example: Example, messages: list[Message]) -> Prediction:
-    prompt = ctx.model.render(messages)
+    prompt = prompt_for(ctx.model, messages)
     scored = _label_record(ctx, rung, messages, prompt) if uses_loglik(ctx) else None
     if scored is not None:
         assert ctx.labels is not None
@@ -549,5 +550,5 @@ def summarize(
         cached_calls=n - computed,
         wall_s=wall_s,
         notes=notes or [],
-        settings=settings or {},
+        settings=RungSettings.model_validate(settings or {}),
     )

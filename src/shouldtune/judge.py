@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shouldtune.cache import CallCache, call_key
-from shouldtune.models.base import Message, Model
+from shouldtune.models.base import Message, Model, prompt_for
 from shouldtune.scoring import Score, Scorer
 
 RUBRIC = (
@@ -85,12 +85,12 @@ class JudgeScorer:
             Message("system", RUBRIC),
             Message("user", QUESTION.format(expected=expected.strip(), output=output.strip())),
         ]
-        prompt = self.model.render(messages)
+        prompt = prompt_for(self.model, messages)
         params = {"max_tokens": MAX_TOKENS, "temperature": 0.0, "seed": 0}
         info = self.model.info
         key = call_key(
             kind="judge",
-            prompt=prompt,
+            prompt=prompt.text,
             params=params,
             model=info.file_sha256,
             adapter=info.adapter_sha256,

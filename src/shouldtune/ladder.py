@@ -26,6 +26,7 @@ from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.results import Prepared, RunResult, SplitSummary
 from shouldtune.rundir import RunDir
+from shouldtune.rung_settings import LatencyVs
 from shouldtune.rungs import REGISTRY
 from shouldtune.scorer_factory import build_scorer
 from shouldtune.scoring import infer_label_task, scorer_settings
@@ -117,14 +118,14 @@ def _latency_comparison(results: Sequence[RungResult]) -> None:
     tuned = next((r for r in results if r.rung == "lora"), None)
     if tuned is None or tuned.mean_latency_s <= 0:
         return
-    tuned.settings["latency_vs"] = {
-        r.rung: {
-            "latency_s": r.mean_latency_s,
-            "prompt_tokens": r.mean_prompt_tokens,
-            "speedup": r.mean_latency_s / tuned.mean_latency_s,
+    tuned.settings.latency_vs = {
+        r.rung: LatencyVs(
+            latency_s=r.mean_latency_s,
+            prompt_tokens=r.mean_prompt_tokens,
+            speedup=r.mean_latency_s / tuned.mean_latency_s,
             # The prompted model may be another (a big served one vs the tuned student).
-            "model": r.settings.get("model", {}).get("name"),
-        }
+            model=r.settings.model.name if r.settings.model is not None else None,
+        )
         for r in results
         if r.rung != "lora"
     }

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, computed_field
 from shouldtune.analysis.stats import wilson_half_width
 from shouldtune.budget import max_new_tokens
 from shouldtune.cost import api_usd
-from shouldtune.models.base import Message, Model
+from shouldtune.models.base import Message, Model, Prompt, prompt_for
 from shouldtune.models.remote import is_remote
 from shouldtune.prompts import default_k, messages_for, pick_demonstrations, system_prompt
 from shouldtune.records import Example
@@ -155,7 +155,7 @@ def totals(plan: Plan) -> str:
     return text + (f", up to ${usd:.2f}" if usd is not None else "")
 
 
-def _timed(model: Model, prompt: str, *, loglik: Sequence[str] | None, max_tokens: int) -> float:
+def _timed(model: Model, prompt: Prompt, *, loglik: Sequence[str] | None, max_tokens: int) -> float:
     start = time.perf_counter()
     if loglik is not None:
         model.loglik(prompt, loglik)
@@ -188,8 +188,8 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
     budget = max_new_tokens(spec)
 
     def call(messages: list[Message]) -> float:
-        prompt = model.render(messages)
-        tokens.append(model.count_tokens(prompt))
+        prompt = prompt_for(model, messages)
+        tokens.append(model.count_tokens(prompt.text))
         answers = None
         if labels is not None and scored:
             answers = [model.answer_suffix(messages, label) for label in labels]
@@ -209,7 +209,7 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
         example = sample[0]
         messages = messages_for(system, [], example)
         start = time.perf_counter()
-        model.loglik(model.render(messages), [model.answer_suffix(messages, example.expected)])
+        model.loglik(prompt_for(model, messages), [model.answer_suffix(messages, example.expected)])
         forward = time.perf_counter() - start
     calls = f"{len(zero) + len(few)} timed call(s)" + (", one forward" if forward else "")
     return Timing(

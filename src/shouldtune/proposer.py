@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from shouldtune.cache import CallCache, call_key
-from shouldtune.models.base import Message, Model
+from shouldtune.models.base import Message, Model, prompt_for
 from shouldtune.records import Example
 
 SYSTEM = (
@@ -73,11 +73,11 @@ def propose(
     n: int,
 ) -> list[str]:
     """Up to n proposed instructions (greedy, cached)."""
-    prompt = model.render(proposer_prompt(instructions, labels, examples, failures, n))
+    prompt = prompt_for(model, proposer_prompt(instructions, labels, examples, failures, n))
     info = model.info
     key = call_key(
         kind="propose",
-        prompt=prompt,
+        prompt=prompt.text,
         params={"max_tokens": _MAX_TOKENS, "temperature": 0.0, "seed": 0},
         model=info.file_sha256,
         adapter=info.adapter_sha256,

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shouldtune.rung_settings import RungSettings
+
 
 class Example(BaseModel):
     """One usable example: the rendered input text and the expected output."""
@@ -68,4 +70,4 @@ class RungResult(BaseModel):
     cached_calls: int
     wall_s: float
     notes: list[str] = Field(default_factory=list)
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: RungSettings = Field(default_factory=RungSettings)

@@ -25,7 +25,7 @@ def parity_task(tmp_path: Path, rungs: list[str]) -> TaskSpec:
         for i in range(80)
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    return TaskSpec(data=path, input="text", expected="label", rungs=rungs)  # type: ignore[arg-type]
+    return TaskSpec(data=path, input="text", expected="label", rungs=rungs)
 
 
 def copy_task(tmp_path: Path) -> TaskSpec:

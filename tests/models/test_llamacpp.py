@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from shouldtune.models.base import ContextOverflow, Message
+from shouldtune.models.base import ContextOverflow, Message, prompt_for
 from shouldtune.models.llamacpp import LlamaCppModel, _log_softmax
 
 LABELS = ["billing", "technical", "account", "shipping", "bill"]
@@ -42,10 +42,10 @@ def test_info_and_template(smollm: Any) -> None:
 
 def test_batched_label_scores_match_token_by_token_reference(smollm: Any) -> None:
     msgs = _messages("I was charged twice for order 4411, please refund one payment.")
-    prompt = smollm.render(msgs)
+    prompt = prompt_for(smollm, msgs)
     conts = [smollm.answer_suffix(msgs, label) for label in LABELS]
     batched = [s.logprob for s in smollm.loglik(prompt, conts)]
-    reference = [_sequential_loglik(smollm, prompt, c) for c in conts]
+    reference = [_sequential_loglik(smollm, prompt.text, c) for c in conts]
     np.testing.assert_allclose(batched, reference, atol=0.05)
     # a label that is a prefix of another ("bill" / "billing") is still a distinct answer
     assert batched[0] != batched[4]
@@ -54,7 +54,7 @@ def test_batched_label_scores_match_token_by_token_reference(smollm: Any) -> Non
 def test_prefix_reuse_does_not_change_scores(smollm: Any) -> None:
     a = _messages("My parcel never arrived and tracking is stuck.")
     b = _messages("The app crashes when I open the cart.")
-    pa, pb = smollm.render(a), smollm.render(b)
+    pa, pb = prompt_for(smollm, a), prompt_for(smollm, b)
     ca = [smollm.answer_suffix(a, label) for label in LABELS]
     first = [s.logprob for s in smollm.loglik(pa, ca)]
     smollm.loglik(pb, [smollm.answer_suffix(b, label) for label in LABELS])
@@ -64,7 +64,7 @@ def test_prefix_reuse_does_not_change_scores(smollm: Any) -> None:
 
 def test_many_labels_are_chunked(smollm: Any) -> None:
     msgs = _messages("hello")
-    prompt = smollm.render(msgs)
+    prompt = prompt_for(smollm, msgs)
     labels = [f"label_{i}" for i in range(70)]
     scores = smollm.loglik(prompt, [smollm.answer_suffix(msgs, x) for x in labels])
     assert len(scores) == 70
@@ -72,7 +72,7 @@ def test_many_labels_are_chunked(smollm: Any) -> None:
 
 
 def test_greedy_generation_is_deterministic_and_stops(smollm: Any) -> None:
-    prompt = smollm.render([Message("user", "What is 2+2?")])
+    prompt = prompt_for(smollm, [Message("user", "What is 2+2?")])
     one = smollm.generate(prompt, max_tokens=24)
     two = smollm.generate(prompt, max_tokens=24)
     assert one == two
@@ -85,13 +85,13 @@ def test_greedy_generation_is_deterministic_and_stops(smollm: Any) -> None:
 
 
 def test_sampling_is_seeded(smollm: Any) -> None:
-    prompt = smollm.render([Message("user", "Write one word about the sea.")])
+    prompt = prompt_for(smollm, [Message("user", "Write one word about the sea.")])
     a = smollm.generate(prompt, max_tokens=8, temperature=1.0, seed=1)
     b = smollm.generate(prompt, max_tokens=8, temperature=1.0, seed=1)
     assert a == b
 
 
 def test_prompt_over_context_is_a_clear_error(smollm: Any) -> None:
-    prompt = smollm.render([Message("user", "word " * 3000)])
+    prompt = prompt_for(smollm, [Message("user", "word " * 3000)])
     with pytest.raises(ContextOverflow, match="context holds 2048"):
         smollm.generate(prompt, max_tokens=4)

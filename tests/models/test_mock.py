@@ -8,7 +8,7 @@ import pytest
 
 import shouldtune
 from shouldtune.cache import CallCache
-from shouldtune.models.base import Message, ModelError
+from shouldtune.models.base import Message, ModelError, prompt_for
 from shouldtune.models.mock import MockModel
 from shouldtune.models.registry import load_model, resolve
 from tests.test_ladder import write_task
@@ -18,7 +18,7 @@ def test_mock_is_a_model_reference_like_any_other(cache: CallCache) -> None:
     model = load_model("mock", cache, context_length=512)
     assert isinstance(model, MockModel)
     assert (model.info.backend, model.info.context_length) == ("mock", 512)
-    prompt = model.render([Message("system", "Label it."), Message("user", "a b c")])
+    prompt = prompt_for(model, [Message("system", "Label it."), Message("user", "a b c")])
     assert model.generate(prompt, max_tokens=8).text == "a b c"  # the echo
     assert model.max_concurrency == 1 and model.usage_source == "tokenizer"
     assert model.call_stats() == {} and model.adaptations() == []

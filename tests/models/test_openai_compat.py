@@ -17,13 +17,14 @@ import pytest
 
 from shouldtune.cache import CallCache
 from shouldtune.ladder import prepare, run_ladder
-from shouldtune.models.base import Message, ModelError
+from shouldtune.models.base import Message, ModelError, prompt_for
 from shouldtune.models.openai_compat import OpenAICompatModel
 from shouldtune.models.registry import load_model
 from shouldtune.models.remote import parse_remote
 from shouldtune.models.retry import Backoff
 from shouldtune.spec import TaskSpec, load_spec
 from tests.conftest import EXAMPLES
+from tests.fakes import present
 from tests.models.servers import FaultProxy, LlamaServer
 
 KEY = "sk-test-DO-NOT-LEAK-7f3a91"
@@ -92,7 +93,7 @@ def test_chat_generation_and_label_logprobs(llama_server: LlamaServer, cache: Ca
         Message("system", "Answer with exactly one of these labels: " + ", ".join(LABELS)),
         Message("user", "Subject: refund\nI was charged twice for my order."),
     ]
-    prompt = model.render(messages)
+    prompt = prompt_for(model, messages)
     out = model.generate(prompt, max_tokens=8)
     assert out.text and out.prompt_tokens > 10 and 0 < out.completion_tokens <= 8
     scores = model.loglik(prompt, [model.answer_suffix(messages, label) for label in LABELS])
@@ -115,10 +116,13 @@ def test_run_survives_injected_faults_and_writes_no_key(
     injected = proxy.faults()
     assert injected == {"429": 1, "500": 2, "drop": 1}
     # Every injected fault was retried (spurious timeouts on a busy machine may add more).
-    assert rung.settings["http"]["retries"] >= 4 and rung.settings["http"]["failed_calls"] == 0
+    assert (
+        rung.settings.extra("http")["retries"] >= 4
+        and rung.settings.extra("http")["failed_calls"] == 0
+    )
     assert 1.0 in waits  # the 429's Retry-After
-    assert rung.settings["methods"] == ["logprobs"]
-    assert rung.settings["usage"]["prompt_tokens"] > 0
+    assert rung.settings.methods == ["logprobs"]
+    assert present(present(rung.settings.usage).prompt_tokens) > 0
     assert proxy.authorizations == {f"Bearer {KEY}"}  # the key was sent, to this server only
     assert assert_no_key_in_files(tmp_path / "runs", cache.root) > 3
     # An identical re-run is answered from the cache: no request reaches the server.
@@ -140,7 +144,7 @@ def test_a_call_that_keeps_failing_is_an_error_row_retried_next_run(
     proxy.rules = [Rule(doomed.input.splitlines()[-1], "500")]
     result = run_ladder(spec, cache=cache, runs_dir=tmp_path / "runs", model=model)
     rung = result.rungs[0]
-    assert rung.n == 4 and rung.settings["http"]["failed_calls"] == 1
+    assert rung.n == 4 and rung.settings.extra("http")["failed_calls"] == 1
     assert proxy.faults() == {"500": 2}  # the first try and its one retry
     assert any("error rows" in note for note in rung.notes)
     lines = (Path(result.run_dir or "") / "predictions.jsonl").read_text()
@@ -160,7 +164,7 @@ def test_a_slow_response_times_out_and_is_retried(proxy: FaultProxy, cache: Call
     proxy.queue = ["slow"]
     model = model_for(spec)
     started = time.monotonic()
-    out = model.generate(model.render([Message("user", "Say hi.")]), max_tokens=2)
+    out = model.generate(prompt_for(model, [Message("user", "Say hi.")]), max_tokens=2)
     assert out.completion_tokens > 0 and time.monotonic() - started >= 2.0
     assert model.call_stats()["retries"] >= 1 and proxy.faults() == {"slow": 1}
     model.close()
@@ -195,7 +199,7 @@ def test_without_logprobs_labels_come_from_constrained_parsing(
     model = model_for(spec)
     result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
     rung = result.rungs[0]
-    assert rung.settings["methods"] == ["constrained"] and model.scores_labels is False
+    assert rung.settings.methods == ["constrained"] and model.scores_labels is False
     assert rung.mean_completion_tokens > 0
     assert not any("sk-openai" in auth for auth in proxy.authorizations)
     model.close()
@@ -207,7 +211,7 @@ def test_a_reasoning_model_gets_max_completion_tokens_and_its_default_temperatur
     proxy.reasoning_model = True
     spec = task(proxy.base_url, reasoning_tokens=6)
     model = model_for(spec)
-    prompt = model.render([Message("user", "Say hello.")])
+    prompt = prompt_for(model, [Message("user", "Say hello.")])
     first = model.generate(prompt, max_tokens=4)
     second = model.generate(prompt, max_tokens=4)
     assert first.completion_tokens > 0 and second.completion_tokens > 0
@@ -226,7 +230,10 @@ def test_a_reasoning_models_rung_says_what_was_changed(proxy: FaultProxy, cache:
     model = model_for(spec)
     result = run_ladder(spec, cache=cache, runs_dir=None, model=model)
     (rung,) = result.rungs
-    assert any("max_completion_tokens" in change for change in rung.settings["model"]["adapted"])
+    assert any(
+        "max_completion_tokens" in change
+        for change in present(present(rung.settings.model).adapted)
+    )
     assert any("refused some parameters" in note for note in rung.notes)
     model.close()
 
@@ -238,6 +245,6 @@ def test_an_unknown_server_fails_at_once_naming_the_url(cache: CallCache) -> Non
     url = f"http://127.0.0.1:{free_port()}/v1"
     model = model_for(task(url, max_retries=3))
     with pytest.raises(ModelError, match=f"cannot connect to {url}"):
-        model.generate(model.render([Message("user", "hi")]), max_tokens=2)
+        model.generate(prompt_for(model, [Message("user", "hi")]), max_tokens=2)
     assert model.call_stats()["retries"] == 0
     model.close()

@@ -14,8 +14,10 @@ from rich.console import Console
 
 from shouldtune.api import run
 from shouldtune.report.terminal import render_result
+from shouldtune.rung_settings import ModelUsed
 from shouldtune.spec import load_spec
 from tests.conftest import EXAMPLES, SHARED_MODEL_CACHE
+from tests.fakes import present
 from tests.models.servers import LlamaServer
 
 pytestmark = pytest.mark.slow
@@ -46,14 +48,16 @@ def test_prompted_server_model_against_fine_tuned_local_student(
     result = run(spec, cache_dir=cache_dir, runs_dir=tmp_path / "runs")
     prompted, tuned = result.rungs
     assert result.model.backend == "openai" and result.model.name == "served-smollm2"
-    assert prompted.settings["model"] == {"name": "served-smollm2", "backend": "openai"}
-    assert prompted.settings["methods"] == ["logprobs"]
-    assert prompted.settings["usage"]["requests"] == 8 and prompted.settings["cost_usd"] > 0
-    assert tuned.settings["student"] == "smollm2-135m"
-    assert tuned.settings["model"]["backend"] == "llama.cpp"
-    assert tuned.settings["model"]["name"] == "smollm2-135m+lora"
-    assert "cost_usd" not in tuned.settings  # a local model has no per-token price
-    assert tuned.settings["latency_vs"]["zero_shot"]["model"] == "served-smollm2"
+    assert prompted.settings.model == ModelUsed(name="served-smollm2", backend="openai")
+    assert prompted.settings.methods == ["logprobs"]
+    assert (
+        present(prompted.settings.usage).requests == 8 and present(prompted.settings.cost_usd) > 0
+    )
+    assert tuned.settings.student == "smollm2-135m"
+    assert present(tuned.settings.model).backend == "llama.cpp"
+    assert present(tuned.settings.model).name == "smollm2-135m+lora"
+    assert tuned.settings.cost_usd is None  # a local model has no per-token price
+    assert present(tuned.settings.latency_vs)["zero_shot"].model == "served-smollm2"
     assert prompted.mean_latency_s > 0 and tuned.mean_latency_s > 0
     console = Console(record=True, width=200)
     render_result(console, result)

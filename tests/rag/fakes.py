@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,4 +39,7 @@ class HashEmbedder:
                 out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self._dim] += 1.0
             if not out[row].any():
                 out[row, 0] = 1.0
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
+        normed: np.ndarray[Any, np.dtype[np.float32]] = out / np.linalg.norm(
+            out, axis=1, keepdims=True
+        )
+        return normed

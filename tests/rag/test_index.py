@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +18,10 @@ Vectors = npt.NDArray[np.float32]
 
 
 def unit(rows: npt.NDArray[np.float64]) -> Vectors:
-    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+    normed: np.ndarray[Any, np.dtype[np.float32]] = (
+        rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    ).astype(np.float32)
+    return normed
 
 
 def clustered(n: int, dim: int = 32, centers: int = 20, seed: int = 0) -> Vectors:

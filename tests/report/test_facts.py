@@ -16,6 +16,7 @@ from shouldtune.report.facts import (
     top_failures,
 )
 from shouldtune.results import RunResult
+from shouldtune.rung_settings import ModelUsed
 
 
 def pred(
@@ -115,7 +116,11 @@ def test_rung_models_named_only_when_the_rungs_differ(label_run_result: RunResul
     assert rung_models(label_run_result) is None  # one model answered every rung
     first, second = label_run_result.rungs[:2]
     tuned = second.model_copy(
-        update={"settings": {**second.settings, "model": {"name": "student+lora"}}}
+        update={
+            "settings": second.settings.model_copy(
+                update={"model": ModelUsed(name="student+lora", backend="hf")}
+            )
+        }
     )
     mixed = label_run_result.model_copy(update={"rungs": [first, tuned]})
     assert rung_models(mixed) == [label_run_result.model.name, "student+lora"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def test_other_schema_version_is_refused(label_run: Path) -> None:
 
 def as_version_1(run_dir: Path) -> dict[str, object]:
     """Rewrite a run's results.json as version 1 wrote it: no verdict.findings."""
-    results = json.loads((run_dir / "results.json").read_text())
+    results: dict[str, Any] = json.loads((run_dir / "results.json").read_text())
     results["schema_version"] = 1
     del results["verdict"]["findings"]
     (run_dir / "results.json").write_text(json.dumps(results))

@@ -70,7 +70,7 @@ def test_similar_selection_puts_the_nearest_train_examples_last(
 ) -> None:
     result = climb(write_task(tmp_path, "similar"), cache, tmp_path)
     few = result.rungs[0]
-    assert few.settings["selection"] == "similar"
+    assert few.settings.extra("selection") == "similar"
     assert few.score.point == 1.0  # the nearest demonstration always shares the family
     train = set(result.split.train_ids)
     records = {r["id"]: r for r in _examples(tmp_path)}
@@ -86,14 +86,14 @@ def test_similar_selection_puts_the_nearest_train_examples_last(
         # The chosen are the three nearest (ties may pick either), the nearest one last.
         assert sorted((score[i] for i in ids), reverse=True) == pytest.approx(best)
         assert score[ids[-1]] == pytest.approx(best[0])
-    assert set(few.settings["demonstration_ids"]) <= train
+    assert set(few.settings.extra("demonstration_ids")) <= train
 
 
 def test_default_selection_is_one_shared_set(tmp_path: Path, cache: CallCache) -> None:
     result = climb(write_task(tmp_path, "random"), cache, tmp_path)
     few = result.rungs[0]
-    assert few.settings["selection"] == "random"
-    assert len(few.settings["demonstration_ids"]) == 3
+    assert few.settings.extra("selection") == "random"
+    assert len(few.settings.extra("demonstration_ids")) == 3
     assert all("demonstration_ids" not in p["detail"] for p in predictions(result))  # type: ignore[operator]
     assert few.score.point < 0.6  # one shared set cannot match every family
 

@@ -9,6 +9,7 @@ from shouldtune.ladder import run_ladder
 from shouldtune.models.base import Model
 from shouldtune.spec import load_spec
 from tests.conftest import EXAMPLES
+from tests.fakes import present
 
 pytestmark = pytest.mark.slow
 
@@ -23,17 +24,17 @@ def test_the_default_budget_cuts_no_answer_and_the_rag_diagnosis_is_graded(
     budget = result.generation_budget
     assert budget is not None and budget.source == "derived" and budget.warning is None
     for rung in result.rungs:
-        assert rung.settings["max_new_tokens"] == budget.max_new_tokens
+        assert rung.settings.extra("max_new_tokens") == budget.max_new_tokens
         # The budget cut no answer short; a model that rambles past it is counted as runaway.
-        assert rung.settings["truncated"] == 0, rung.rung
+        assert rung.settings.extra("truncated") == 0, rung.rung
     for summary in result.failures:
         assert all(c.category != "truncated" for c in summary.categories)
     rag = next(r for r in result.rungs if r.rung == "rag")
-    retrieval = rag.settings["retrieval"]
-    assert retrieval["measure"] == "gold"  # long answers with their source named
-    assert isinstance(retrieval["answer_in_context"], float)
-    assert isinstance(retrieval["mean_content_recall"], float)  # the graded figure
-    assert 0.0 < retrieval["mean_content_recall"] <= 1.0
+    retrieval = present(rag.settings.retrieval)
+    assert retrieval.measure == "gold"  # long answers with their source named
+    assert isinstance(retrieval.answer_in_context, float)
+    assert isinstance(retrieval.mean_content_recall, float)  # the graded figure
+    assert 0.0 < retrieval.mean_content_recall <= 1.0
     said = " ".join(result.verdict.reasons)
     assert "retrieval or reading failure: cannot tell" not in said
     assert "content words of the answer held" in said  # the graded figure, in the reasons

@@ -18,7 +18,7 @@ from shouldtune.report.write import write_reports
 from shouldtune.rungs import REGISTRY, prompt_search
 from shouldtune.rungs.prompt_search import halving_cost, plan
 from shouldtune.spec import TaskSpec, spec_from_dict
-from tests.fakes import ScriptedModel
+from tests.fakes import ScriptedModel, present
 
 LABELS = ["red", "green", "blue"]
 
@@ -61,19 +61,19 @@ def test_the_search_finds_the_one_right_prompt(tmp_path: Path, cache: CallCache)
     few, searched = result.rungs
     assert few.rung == "few_shot" and few.score.point < 0.5
     assert searched.rung == "prompt_search"
-    assert searched.settings["instruction"] == "format"
-    assert searched.settings["layout"] == "block"
+    assert searched.settings.extra("instruction") == "format"
+    assert searched.settings.extra("layout") == "block"
     assert searched.score.point == 1.0
-    record = searched.settings["search"]
-    assert record["winner_val_score"] == 1.0
-    assert record["calls"] <= record["budget"]
-    assert record["tried"] > 1 and record["baseline"].startswith("chat/given/")
+    record = present(searched.settings.search)
+    assert record.winner_val_score == 1.0
+    assert record.calls <= record.budget
+    assert record.tried > 1 and record.baseline.startswith("chat/given/")
     # The winning prompt is written where a user can take it, with the input as a placeholder.
     run_dir = Path(str(result.run_dir))
     prompt = json.loads((run_dir / "artifacts/prompt_search/prompt.json").read_text())
     assert prompt["layout"] == "block" and "{input}" in prompt["messages"][-1]["content"]
     assert FORMAT in (run_dir / "artifacts/prompt_search/prompt.txt").read_text()
-    assert searched.settings["prompt_file"] == "artifacts/prompt_search/prompt.txt"
+    assert searched.settings.prompt_file == "artifacts/prompt_search/prompt.txt"
     assert (run_dir / "artifacts/few_shot/prompt.txt").exists()
     # The reports show the search and the winning prompt itself.
     write_reports(run_dir)
@@ -94,7 +94,7 @@ def test_the_search_never_reads_a_test_example(
         return picky(prompt)
 
     asked_before_test: list[str] = []
-    real_evaluate = prompt_search.evaluate
+    real_evaluate = prompt_search.evaluate  # type: ignore[attr-defined]
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         asked_before_test.extend(seen)
@@ -158,8 +158,8 @@ def test_a_proposer_adds_instructions_that_compete_like_any_other(
     )
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(follows_the_proposal))
     searched = result.rungs[0]
-    assert searched.settings["instruction"].startswith("proposed-")
-    assert searched.settings["search"]["proposals"] == [PROPOSED, "Answer briefly."]
+    assert searched.settings.extra("instruction").startswith("proposed-")
+    assert present(searched.settings.search).proposals == [PROPOSED, "Answer briefly."]
     assert searched.score.point == 1.0
     # The proposer saw train examples and the baseline's failures, never a test input.
     by_id = {e.id: e.input for e in load_examples(spec)}
@@ -182,4 +182,4 @@ def test_a_proposer_that_fails_leaves_the_local_search_running(
     )
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(picky))
     assert any("gave no instructions" in note for note in result.rungs[0].notes)
-    assert result.rungs[0].settings["search"]["proposals"] == []
+    assert present(result.rungs[0].settings.search).proposals == []

@@ -13,7 +13,7 @@ from shouldtune.cache import CallCache
 from shouldtune.ladder import run_ladder
 from shouldtune.results import RunResult
 from shouldtune.spec import TaskSpec, spec_from_dict
-from tests.fakes import ScriptedModel
+from tests.fakes import ScriptedModel, present
 from tests.rag.fakes import HashEmbedder
 
 NAMES = [
@@ -88,11 +88,11 @@ def test_docs_add_the_rag_rung_which_beats_the_prompts(tmp_path: Path, cache: Ca
     assert result.verdict.question == "2. knowledge"
     assert "mcnemar p=" in result.verdict.headline
     rag = result.rungs[2]
-    retrieval = rag.settings["retrieval"]
-    assert retrieval["answer_in_context"] == 1.0
-    assert retrieval["recall_at_k"] == 1.0 and retrieval["gold_n"] == rag.n
-    assert retrieval["index"] == "exact" and retrieval["index_recall_at_k"] == 1.0
-    assert rag.settings["documents"]["documents"] == 6
+    retrieval = present(rag.settings.retrieval)
+    assert retrieval.answer_in_context == 1.0
+    assert retrieval.recall_at_k == 1.0 and retrieval.extra("gold_n") == rag.n
+    assert retrieval.index == "exact" and retrieval.index_recall_at_k == 1.0
+    assert rag.settings.extra("documents")["documents"] == 6
     predictions = [
         json.loads(line)
         for line in (Path(result.run_dir or "") / "predictions.jsonl").read_text().splitlines()
@@ -119,7 +119,7 @@ def test_second_run_embeds_nothing_and_asks_nothing(tmp_path: Path, cache: CallC
     assert texts == 60 + first.rungs[0].n  # every chunk, then every test question
     second = climb(spec, cache, tmp_path, embedder=embedder)
     assert (embedder.calls, len(embedder.texts)) == (calls, texts)
-    assert second.rungs[0].settings["embedded_chunks"] == 0
+    assert second.rungs[0].settings.extra("embedded_chunks") == 0
     assert second.rungs[0].computed_calls == 0
     assert second.rungs[0].score == first.rungs[0].score
 
@@ -129,8 +129,8 @@ def test_a_model_that_ignores_the_passages_is_a_reading_failure(
 ) -> None:
     spec = write_task(tmp_path)
     result = climb(spec, cache, tmp_path, model=ScriptedModel(lambda prompt: "unknown"))
-    rag = result.rungs[2].settings["retrieval"]
-    assert rag["failures"] == {"retrieval": 0, "reading": result.rungs[2].n}
+    rag = present(result.rungs[2].settings.retrieval)
+    assert rag.failures == {"retrieval": 0, "reading": result.rungs[2].n}
     assert result.verdict.kind == "INCONCLUSIVE"
     assert any("reading failure" in reason for reason in result.verdict.reasons)
     assert "Retrieval was measured and does not close it" in result.verdict.answer
@@ -141,9 +141,9 @@ def test_documents_without_the_answers_are_a_retrieval_failure(
 ) -> None:
     spec = write_task(tmp_path, facts=False)
     result = climb(spec, cache, tmp_path)
-    rag = result.rungs[2].settings["retrieval"]
-    assert rag["answer_in_context"] == 0.0
-    assert rag["failures"]["retrieval"] == result.rungs[2].n
+    rag = present(result.rungs[2].settings.retrieval)
+    assert rag.answer_in_context == 0.0
+    assert rag.failures["retrieval"] == result.rungs[2].n
     assert any("retrieval failure" in reason for reason in result.verdict.reasons)
 
 
@@ -151,8 +151,8 @@ def test_passages_stay_within_the_context_budget(tmp_path: Path, cache: CallCach
     spec = write_task(tmp_path, top_k=5, context_budget=40).model_copy(update={"rungs": ["rag"]})
     result = climb(spec, cache, tmp_path)
     rag = result.rungs[0]
-    assert 1 <= rag.settings["retrieval"]["mean_passages"] < 5
-    assert rag.settings["retrieval"]["mean_context_tokens"] <= 40
+    assert 1 <= present(present(rag.settings.retrieval).mean_passages) < 5
+    assert present(present(rag.settings.retrieval).mean_context_tokens) <= 40
     assert any("fewer than 5 passages" in note for note in rag.notes)
 
 
@@ -180,9 +180,9 @@ def test_demonstrations_in_the_rag_prompt_come_from_train(tmp_path: Path, cache:
 def test_approximate_index_reports_its_recall(tmp_path: Path, cache: CallCache) -> None:
     spec = write_task(tmp_path, index="approximate").model_copy(update={"rungs": ["rag"]})
     rag = climb(spec, cache, tmp_path).rungs[0]
-    recall = rag.settings["retrieval"]["index_recall_at_k"]
-    assert rag.settings["retrieval"]["index"] == "approximate"
-    assert 0.0 <= recall <= 1.0
+    recall = present(rag.settings.retrieval).index_recall_at_k
+    assert present(rag.settings.retrieval).index == "approximate"
+    assert 0.0 <= present(recall) <= 1.0
     assert any(f"{recall:.1%}" in note and "approximate" in note for note in rag.notes)
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from shouldtune.cache import CallCache
 from shouldtune.ladder import prepare
+from shouldtune.models.base import prompt_for
 from shouldtune.models.llamacpp import LlamaCppModel
 from shouldtune.models.registry import resolve
 from shouldtune.prompts import messages_for, system_prompt
@@ -33,6 +34,7 @@ from shouldtune.training.lora import (
 )
 from shouldtune.training.student import student_dir
 from tests.conftest import EXAMPLES
+from tests.fakes import present
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +87,10 @@ def test_completion_only_labels(setup: dict[str, Any]) -> None:
     n_prompt = len(tokenizer(job.examples[0].prompt, add_special_tokens=False)["input_ids"])
     assert record["labels"][:n_prompt] == [-100] * n_prompt
     answer = [t for t in record["labels"] if t != -100]
-    assert tokenizer.decode(answer).startswith(job.examples[0].completion.split("<")[0])
+    completion = job.examples[0].completion
+    assert isinstance(completion, str)
+    decoded = tokenizer.decode(answer)
+    assert isinstance(decoded, str) and decoded.startswith(completion.split("<")[0])
 
 
 def test_training_writes_a_complete_peft_adapter(setup: dict[str, Any]) -> None:
@@ -125,13 +130,13 @@ def test_gguf_adapter_agrees_with_peft(setup: dict[str, Any], smollm: Any) -> No
     test = setup["prepared"].split.test[:12]
     for example in test:
         msgs = messages_for(setup["system"], [], example)
-        prompt = smollm.render(msgs)
+        prompt = prompt_for(smollm, msgs)
         conts = [smollm.answer_suffix(msgs, label) for label in labels]
-        gguf_scores = [s.logprob for s in tuned.loglik(prompt, conts)]
-        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        gguf_scores = [s.logprob for s in present(tuned.loglik(prompt, conts))]
+        prompt_ids = tokenizer(prompt.text, add_special_tokens=False)["input_ids"]
         peft_scores = []
         for cont in conts:
-            ids = tokenizer(prompt + cont, add_special_tokens=False)["input_ids"]
+            ids = tokenizer(prompt.text + cont, add_special_tokens=False)["input_ids"]
             with torch.no_grad():
                 logp = torch.log_softmax(peft_model(torch.tensor([ids])).logits[0].double(), -1)
             peft_scores.append(

@@ -44,8 +44,8 @@ def tiny_student(folder: Path) -> None:
 
     vocab = {token: i for i, token in enumerate(["[UNK]", "[PAD]", "[EOS]", *WORDS])}
     core = Tokenizer(WordLevel(vocab, unk_token="[UNK]"))
-    core.pre_tokenizer = Whitespace()  # type: ignore[assignment]
-    tokenizer = PreTrainedTokenizerFast(
+    core.pre_tokenizer = Whitespace()
+    tokenizer = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=core, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]"
     )
     config = LlamaConfig(

@@ -40,7 +40,7 @@ from shouldtune.evaluate import (
     length_category,
     uses_loglik,
 )
-from shouldtune.models.base import CallFailed, ContextOverflow, Message
+from shouldtune.models.base import CallFailed, ContextOverflow, Message, prompt_for
 from shouldtune.prompts import pick_demonstrations
 from shouldtune.records import Example, Prediction
 
@@ -125,7 +125,7 @@ def _softmax_draw(logprobs: Sequence[float], temperature: float, rng: random.Ran
 
 def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition) -> bool | None:
     """Whether the example passes under the condition; None when the budget cut it off."""
-    prompt = ctx.model.render(condition.messages)
+    prompt = prompt_for(ctx.model, condition.messages)
     if uses_loglik(ctx):
         assert ctx.labels is not None
         # Scored as the rung scored it: calibrated when the rung is.

@@ -21,6 +21,24 @@ class Message:
     content: str
 
 
+@dataclass(frozen=True)
+class Prompt:
+    """One request: the messages, and their text as the model renders them.
+
+    A model in this process reads `text` (its chat template applied); a served model sends
+    `messages` to the server, which applies its own. `text` is also what the cache keys and
+    token counts are made from, so both stay as they were for every backend.
+    """
+
+    text: str
+    messages: tuple[Message, ...]
+
+
+def prompt_for(model: Model, messages: Sequence[Message]) -> Prompt:
+    """The request for these messages, rendered by `model`."""
+    return Prompt(model.render(messages), tuple(messages))
+
+
 class ModelInfo(BaseModel):
     """What identifies a model's answers: the cache key and the manifest use it."""
 
@@ -146,10 +164,10 @@ class Model(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
     def generate(
-        self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+        self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation: ...
 
-    def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik] | None:
+    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
         """Log-likelihood of each continuation, or None when the backend cannot tell."""
         ...
 

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from shouldtune.models.base import Generation, InProcessModel, LogLik, Message, ModelInfo
+from shouldtune.models.base import (
+    Generation,
+    InProcessModel,
+    LogLik,
+    Message,
+    ModelInfo,
+    Prompt,
+)
 from shouldtune.models.chat import ChatFormat
 
 
@@ -106,11 +113,12 @@ class HFModel(InProcessModel):
         return len(self._encode(text))
 
     def generate(
-        self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+        self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation:
+        rendered = prompt.text
         import torch
 
-        ids = torch.tensor([self._encode(prompt)])
+        ids = torch.tensor([self._encode(rendered)])
         torch.manual_seed(seed)
         sampling = temperature > 0
         with torch.no_grad():
@@ -137,14 +145,15 @@ class HFModel(InProcessModel):
                 finish = "stop"
         return Generation(text.strip(), int(ids.shape[1]), len(new), finish)
 
-    def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik] | None:
+    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
+        rendered = prompt.text
         import torch
 
-        prompt_ids = self._encode(prompt)
+        prompt_ids = self._encode(rendered)
         results: list[LogLik] = []
         with torch.no_grad():
             for text in continuations:
-                full = self._encode(prompt + text)
+                full = self._encode(rendered + text)
                 cont = full[len(prompt_ids) :]
                 logits = self._model(torch.tensor([full])).logits[0]
                 logprobs = torch.log_softmax(logits.double(), dim=-1)

@@ -26,6 +26,7 @@ from shouldtune.models.base import (
     LogLik,
     Message,
     ModelInfo,
+    Prompt,
 )
 from shouldtune.models.chat import ChatFormat
 from shouldtune.token_ids import common_prefix
@@ -124,9 +125,10 @@ class LlamaCppModel(InProcessModel):
         return len(self._tokenize(text))
 
     def generate(
-        self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+        self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation:
-        tokens = self._tokenize(prompt)
+        rendered = prompt.text
+        tokens = self._tokenize(rendered)
         self._check_fits(len(tokens) + 1)
         logits = self._extend_seq0(tokens)
         rng = np.random.default_rng(seed)
@@ -155,11 +157,12 @@ class LlamaCppModel(InProcessModel):
             finish_reason=finish,
         )
 
-    def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik] | None:
-        prompt_tokens = self._tokenize(prompt)
+    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
+        rendered = prompt.text
+        prompt_tokens = self._tokenize(rendered)
         conts: list[list[int]] = []
         for text in continuations:
-            full = self._tokenize(prompt + text)
+            full = self._tokenize(rendered + text)
             # Tokenizers may merge across the boundary; score what differs from the prompt.
             common = common_prefix(prompt_tokens, full)
             if common < len(prompt_tokens):

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from shouldtune.models.base import Generation, InProcessModel, LogLik, Message, ModelInfo
+from shouldtune.models.base import (
+    Generation,
+    InProcessModel,
+    LogLik,
+    Message,
+    ModelInfo,
+    Prompt,
+)
 from shouldtune.models.chat import ChatFormat
 
 NAME = "mock"
@@ -75,20 +82,22 @@ class MockModel(InProcessModel):
             raise KeyboardInterrupt
 
     def generate(
-        self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+        self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation:
+        rendered = prompt.text
         self._tick()
-        text = self.sampled(prompt, temperature, seed) if self.sampled else self.answer(prompt)
-        return Generation(text, self.count_tokens(prompt), len(text.split()), "stop")
+        text = self.sampled(rendered, temperature, seed) if self.sampled else self.answer(rendered)
+        return Generation(text, self.count_tokens(rendered), len(text.split()), "stop")
 
-    def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik]:
+    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik]:
+        rendered = prompt.text
         self._tick()
         if self.scores is not None:
             return [
                 LogLik(v, len(c.split()))
-                for v, c in zip(self.scores(prompt, continuations), continuations, strict=True)
+                for v, c in zip(self.scores(rendered, continuations), continuations, strict=True)
             ]
-        wanted = self.answer(prompt).strip()
+        wanted = self.answer(rendered).strip()
         return [LogLik(0.0 if c.strip() == wanted else -5.0, len(c.split())) for c in continuations]
 
     def close(self) -> None:

@@ -1,11 +1,12 @@
 """Any OpenAI-compatible chat server (OpenAI, vLLM, Ollama, llama.cpp's server) as a Model.
 
-The Model protocol passes rendered prompt text around; a chat server wants messages. So
-`render` returns a canonical JSON serialization of the messages, which `generate` decodes
-(and which is also an exact cache key: same messages, same text). The server applies the
-model's chat template. Label scoring uses the server's top token logprobs when it offers
-them (an estimate, recorded as "logprobs"); when it does not, `loglik` returns None and the
-evaluator generates an answer and parses it into a label ("constrained").
+A chat server wants messages, and the Model protocol passes them: `generate` and `loglik`
+send `Prompt.messages`; the server applies the model's chat template. `render` returns a
+canonical JSON serialization of the messages, used only as the exact cache key (same
+messages, same text; unchanged, so earlier cached calls still hit) and for token estimates.
+Label scoring uses the server's top token logprobs when it offers them (an estimate, recorded
+as "logprobs"); when it does not, `loglik` returns None and the evaluator generates an answer
+and parses it into a label ("constrained").
 
 The API key is read from the environment when the model is loaded and kept only in the
 client: it is not part of ModelInfo (cache key, manifest, reports), and error messages are
@@ -30,6 +31,7 @@ from shouldtune.models.base import (
     Message,
     ModelError,
     ModelInfo,
+    Prompt,
     UsageSource,
 )
 from shouldtune.models.label_logprobs import Step, label_scores
@@ -39,7 +41,7 @@ from shouldtune.spec import ApiSpec
 
 logger = logging.getLogger(__name__)
 
-_PREFIX = "openai-chat:"
+_PREFIX = "openai-chat:"  # the rendered text's prefix: cache keys of served models keep it
 _TOP_LOGPROBS = 20  # the most the OpenAI API lists per token
 _DEFAULT_CONTEXT = 4096
 _FATAL = {401: "the API key was refused", 403: "access denied", 404: "not found"}
@@ -166,10 +168,10 @@ class OpenAICompatModel:
         return max(1, (len(text.encode("utf-8")) + 2) // 3)
 
     def generate(
-        self, prompt: str, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+        self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation:
         response = self._request(
-            messages=_decode(prompt), max_tokens=max_tokens, temperature=temperature, seed=seed
+            messages=_chat(prompt), max_tokens=max_tokens, temperature=temperature, seed=seed
         )
         choice = response.choices[0]
         text = str(choice.message.content or "")
@@ -177,13 +179,13 @@ class OpenAICompatModel:
         finish: Literal["stop", "length"] = "length" if choice.finish_reason == "length" else "stop"
         return Generation(text.strip(), prompt_tokens, completion_tokens, finish)
 
-    def loglik(self, prompt: str, continuations: Sequence[str]) -> list[LogLik] | None:
+    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
         if self._logprobs is False or not continuations:
             return None
         longest = max(len(c) for c in continuations)
         try:
             response = self._request(
-                messages=_decode(prompt),
+                messages=_chat(prompt),
                 max_tokens=min(32, max(4, longest // 2 + 3)),
                 temperature=0.0,
                 seed=0,
@@ -293,11 +295,11 @@ class OpenAICompatModel:
                 self.failed_calls += 1
             raise CallFailed(self._scrub(str(error))) from None
 
-    def _usage(self, response: Any, prompt: str, text: str | None) -> tuple[int, int]:
+    def _usage(self, response: Any, prompt: Prompt, text: str | None) -> tuple[int, int]:
         usage = getattr(response, "usage", None)
         if usage is not None and usage.prompt_tokens is not None:
             return int(usage.prompt_tokens), int(usage.completion_tokens or 0)
-        return self.count_tokens(prompt), self.count_tokens(text) if text else 0
+        return self.count_tokens(prompt.text), self.count_tokens(text) if text else 0
 
     def _scrub(self, text: str) -> str:
         text = redact_url_credentials(text)
@@ -315,9 +317,5 @@ class OpenAICompatModel:
         )
 
 
-def _decode(prompt: str) -> list[dict[str, str]]:
-    if not prompt.startswith(_PREFIX):
-        raise ValueError("not a prompt rendered by OpenAICompatModel.render")
-    return [
-        {"role": role, "content": content} for role, content in json.loads(prompt[len(_PREFIX) :])
-    ]
+def _chat(prompt: Prompt) -> list[dict[str, str]]:
+    return [{"role": m.role, "content": m.content} for m in prompt.messages]

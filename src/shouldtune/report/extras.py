@@ -1,10 +1,11 @@
 """Report sections that exist only when a run measured them: cost, forgetting, and later more.
 
-They read the raw results.json rather than the typed RunResult, so a run directory written by
-a newer shouldtune (or a rung this reader does not know) still renders. Each section is one
-function `(raw results) -> Extra | None` in EXTRAS; adding a section is adding a function.
+The sections in EXTRAS read the raw results.json rather than the typed RunResult, so numbers
+a newer shouldtune records (or a rung this reader does not know) are still listed. Each is one
+function `(raw results) -> Extra | None`; adding a section is adding a function. The prompt
+search section reads the typed record (`settings.search`, rung_settings.SearchRecord).
 
-The fields read (until the cost model and the LoRA rung fix their own shapes):
+The raw fields listed:
 - `cost`: an object; its numbers are listed, and `cost.break_even` with `upfront_usd` and
   `monthly_savings_usd` draws the break-even chart.
 - `forgetting` (top level) or `rungs[].settings.forgetting`: objects whose numbers are listed.
@@ -20,6 +21,7 @@ from typing import Any
 from markupsafe import Markup
 
 from shouldtune.report.charts import break_even_chart
+from shouldtune.results import RunResult
 
 
 @dataclass(frozen=True)
@@ -136,50 +138,30 @@ def reproducibility(raw: Mapping[str, Any]) -> Extra | None:
     )
 
 
-def prompt_search(raw: Mapping[str, Any], folder: Path | None = None) -> Extra | None:
+def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None:
     """The search: what was tried, the winner's validation and test scores, its prompt."""
-    rung = next(
-        (
-            r
-            for r in raw.get("rungs") or []
-            if isinstance(r, Mapping) and r.get("rung") == "prompt_search"
-        ),
-        None,
-    )
-    settings = rung.get("settings") if rung is not None else None
-    search = settings.get("search") if isinstance(settings, Mapping) else None
-    if rung is None or not isinstance(settings, Mapping) or not isinstance(search, Mapping):
+    rung = next((r for r in result.rungs if r.rung == "prompt_search"), None)
+    search = rung.settings.search if rung is not None else None
+    if rung is None or search is None:
         return None
-    score = rung.get("score") or {}
+    score = rung.score
     rows = [
-        ("winner", str(search.get("winner"))),
+        ("winner", search.winner),
         (
             "winner on validation (train)",
-            f"{search.get('winner_val_score', 0):.1%} on {search.get('winner_val_n')} examples",
+            f"{search.winner_val_score:.1%} on {search.winner_val_n} examples",
         ),
-        (
-            "winner on the test split",
-            f"{score.get('point', 0):.1%} [{score.get('low', 0):.1%}, {score.get('high', 0):.1%}]",
-        ),
-        ("baseline (the few-shot settings)", str(search.get("baseline"))),
-        ("prompts tried / in the space", f"{search.get('tried')} / {search.get('space')}"),
-        ("calls (budget)", f"{search.get('calls')} ({search.get('budget')})"),
-        (
-            "validation examples / demonstration pool",
-            f"{search.get('val_size')} / {search.get('pool_size')}",
-        ),
+        ("winner on the test split", f"{score.point:.1%} [{score.low:.1%}, {score.high:.1%}]"),
+        ("baseline (the few-shot settings)", search.baseline),
+        ("prompts tried / in the space", f"{search.tried} / {search.space}"),
+        ("calls (budget)", f"{search.calls} ({search.budget})"),
+        ("validation examples / demonstration pool", f"{search.val_size} / {search.pool_size}"),
     ]
-    for tried in (search.get("candidates") or [])[:12]:
-        if isinstance(tried, Mapping):
-            rows.append(
-                (
-                    f"  {tried.get('key')}",
-                    f"{tried.get('val_score', 0):.1%} on {tried.get('val_n')}",
-                )
-            )
+    for tried in search.candidates[:12]:
+        rows.append((f"  {tried.key}", f"{tried.val_score:.1%} on {tried.val_n}"))
     text = None
-    path = settings.get("prompt_file")
-    if folder is not None and isinstance(path, str):
+    path = rung.settings.prompt_file
+    if folder is not None and path is not None:
         found = (folder / path).resolve()
         if found.is_relative_to(folder.resolve()) and found.is_file():
             text = found.read_text(encoding="utf-8", errors="replace")
@@ -198,7 +180,7 @@ Build = Callable[[Mapping[str, Any]], Extra | None]
 EXTRAS: list[Build] = [cost, forgetting, reproducibility]
 
 
-def extras(raw: Mapping[str, Any], folder: Path | None = None) -> list[Extra]:
+def extras(raw: Mapping[str, Any], result: RunResult, folder: Path | None = None) -> list[Extra]:
     found = [extra for build in EXTRAS if (extra := build(raw)) is not None]
-    searched = prompt_search(raw, folder)
+    searched = prompt_search(result, folder)
     return [searched, *found] if searched is not None else found

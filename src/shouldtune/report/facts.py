@@ -43,9 +43,8 @@ def rung_models(result: RunResult) -> list[str] | None:
     """
     names = []
     for rung in result.rungs:
-        found = rung.settings.get("model")
-        name = found.get("name") if isinstance(found, dict) else None
-        names.append(str(name or result.model.name))
+        found = rung.settings.model
+        names.append(found.name if found is not None else result.model.name)
     return names if len(set(names)) > 1 else None
 
 

@@ -187,7 +187,7 @@ def context(run: RunData) -> dict[str, Any]:
         "confusions": confusions,
         "latency_chart": latency_chart,
         "tokens_chart": tokens_chart,
-        "extras": extras(run.raw, run.path),
+        "extras": extras(run.raw, run.result, run.path),
         "examples": example_rows(result, predictions),
         "manifest": run.manifest,
         "when": str(run.manifest.get("updated") or run.manifest.get("started") or ""),

@@ -34,23 +34,23 @@ def code(text: str) -> str:
 
 def _prompt_search_lines(run: RunData) -> list[str]:
     rung = next((r for r in run.result.rungs if r.rung == "prompt_search"), None)
-    search = rung.settings.get("search") if rung is not None else None
-    if rung is None or not isinstance(search, dict):
+    search = rung.settings.search if rung is not None else None
+    if rung is None or search is None:
         return []
     lines = [
         "",
         "**Prompt search**",
         "",
-        f"- Tried {search.get('tried')} of {search.get('space')} prompts within "
-        f"{search.get('calls')} calls (budget {search.get('budget')}) on "
-        f"{search.get('val_size')} validation examples from train.",
-        f"- Winner {code(str(search.get('winner')))}: {search.get('winner_val_score', 0):.1%} "
+        f"- Tried {search.tried} of {search.space} prompts within "
+        f"{search.calls} calls (budget {search.budget}) on "
+        f"{search.val_size} validation examples from train.",
+        f"- Winner {code(search.winner)}: {search.winner_val_score:.1%} "
         f"on validation, {rung.score.fmt()} on the test split.",
     ]
-    prompt_file = rung.settings.get("prompt_file")
+    prompt_file = rung.settings.prompt_file
     if prompt_file:
-        lines.append(f"- The winning prompt: {code(str(prompt_file))} in the run directory.")
-        found = (run.path / str(prompt_file)).resolve()
+        lines.append(f"- The winning prompt: {code(prompt_file)} in the run directory.")
+        found = (run.path / prompt_file).resolve()
         if found.is_relative_to(run.path.resolve()) and found.is_file():
             lines += ["", *fenced(found.read_text(encoding="utf-8", errors="replace"))]
     return lines

@@ -213,7 +213,7 @@ def rung_table(result: RunResult) -> Table:
     method = "label loglik" if result.scorer == "label" else f"generate, {result.scorer}"
     if result.scorer == "label":
         # Served models score labels from logprobs or parse answers: name what was used.
-        used = {m for r in result.rungs for m in r.settings.get("methods", []) if m != "error"}
+        used = {m for r in result.rungs for m in r.settings.methods if m != "error"}
         method = "label " + ", ".join(sorted(used)) if used else method
     title = f"{result.task}: {result.model.name} ({result.model.backend}, {method})"
     table = Table(title=escape(title))

@@ -23,8 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from shouldtune.calibration import CONTENT_FREE, content_free
 from shouldtune.demonstrations import BuildMessages, choose, fit_demonstrations, fit_shared
 from shouldtune.evaluate import EvalContext, ask_unrecorded, evaluate, uses_loglik
@@ -44,6 +42,7 @@ from shouldtune.proposer import propose
 from shouldtune.rag import RagError
 from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.rung_info import BY_NAME
+from shouldtune.rung_settings import SearchRecord, Tried
 
 NAME = "prompt_search"
 INFO = BY_NAME[NAME]
@@ -66,36 +65,6 @@ class Candidate:
     def key(self) -> str:
         cal = "+cal" if self.calibrate else ""
         return f"{self.layout}/{self.instruction}/{self.selection}-{self.k}@{self.seed}{cal}"
-
-
-class Tried(BaseModel):
-    """A candidate's standing when it left the search (or won it)."""
-
-    key: str
-    val_score: float
-    val_n: int
-    round: int = Field(description="The last successive-halving round it took part in.")
-
-
-class SearchRecord(BaseModel):
-    """What the search did: results.json keeps it under settings.search."""
-
-    budget: int
-    calls: int = Field(description="Model calls spent on the validation slice (fresh or cached).")
-    val_size: int
-    pool_size: int = Field(description="Train examples the demonstrations were drawn from.")
-    space: int = Field(description="Candidates in the search space.")
-    tried: int = Field(description="Candidates scored on at least one validation example.")
-    rounds: int
-    winner: str
-    winner_val_score: float
-    winner_val_n: int
-    baseline: str = Field(description="The few-shot rung's own settings, always a candidate.")
-    baseline_val_score: float | None
-    search_s: float = Field(0.0, description="Seconds the search took (before the test split).")
-    proposer: str | None = None
-    proposals: list[str] = Field(default_factory=list, description="The proposer's instructions.")
-    candidates: list[Tried]
 
 
 def run(

@@ -30,6 +30,7 @@ from shouldtune.rag.index import ExactIndex, recall_at_k
 from shouldtune.rag.retrieve import Passage, block, context_text, make_index, within_budget
 from shouldtune.rag.store import EmbeddingStore
 from shouldtune.records import Example, Prediction, RungResult
+from shouldtune.rung_settings import RetrievalStats
 
 NAME = "rag"
 _READ_CONTEXT = "Use the context to answer."
@@ -163,11 +164,14 @@ def run(
             prediction.detail["gold_hit"] = hit
         if options.demonstrations:
             prediction.detail["demonstration_ids"] = [d.id for d in kept_demos]
-    retrieval = result.settings["retrieval"]
-    retrieval.update(summarize(predictions, [s.found for s in supports], gold_hits, supports))
-    retrieval["mean_passages"] = _mean([len(p) for p, _, _ in given])
-    retrieval["mean_context_tokens"] = _mean([used for _, _, used in given])
-    result.notes.extend(_notes(result.settings, given, options.top_k))
+    retrieval = {
+        **settings["retrieval"],
+        **summarize(predictions, [s.found for s in supports], gold_hits, supports),
+        "mean_passages": _mean([len(p) for p, _, _ in given]),
+        "mean_context_tokens": _mean([used for _, _, used in given]),
+    }
+    result.settings.retrieval = RetrievalStats.model_validate(retrieval)
+    result.notes.extend(_notes(settings, given, options.top_k))
     return result, predictions
 
 
