@@ -34,10 +34,11 @@ DEMOS: dict[str, Demo] = {
             "questions about a made-up company: facts no model can know without its documents",
         ),
         Demo(
-            "order-messages",
+            "support-triage",
             "FINE_TUNE",
-            "short answers read from customer messages: the prompted model copies values from "
-            "its demonstrations or rambles, the same way every time; LoRA learns the format",
+            "routing customer emails to four support queues: prompted (searched prompts and "
+            "calibration included), the model leans on a few queues the same way every time; "
+            "LoRA learns the taxonomy",
         ),
     )
 }

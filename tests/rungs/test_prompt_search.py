@@ -183,3 +183,18 @@ def test_a_proposer_that_fails_leaves_the_local_search_running(
     result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(picky))
     assert any("gave no instructions" in note for note in result.rungs[0].notes)
     assert present(result.rungs[0].settings.search).proposals == []
+
+
+def test_both_calibration_forms_of_the_few_shot_prompt_always_compete(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    spec = write_task(
+        tmp_path,
+        rungs=["prompt_search"],
+        calibrate="auto",
+        prompt_search={"budget": 40, "similar": False},
+    )
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(picky))
+    record = present(result.rungs[0].settings.search)
+    tried = {c.key for c in record.candidates}
+    assert record.baseline in tried and record.baseline + "+cal" in tried

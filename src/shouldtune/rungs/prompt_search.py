@@ -20,7 +20,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shouldtune.calibration import CONTENT_FREE, content_free
@@ -78,8 +78,13 @@ def run(
     search = _Search(ctx, val, pool)
     notes: list[str] = []
     proposed = _proposals(search, baseline, notes) if options.proposer else []
-    ordered = [baseline, *proposed, *space[1:]]
-    winner, record = search.halve(ordered, options.budget, baseline, first=len(proposed))
+    # The few-shot rung decides calibration on its own probe: both of its forms always run.
+    twin = replace(baseline, calibrate=True)
+    kept = [twin] if twin in space else []
+    rest = [c for c in space[1:] if c not in kept]
+    ordered = [baseline, *kept, *proposed, *rest]
+    first = len(kept) + len(proposed)
+    winner, record = search.halve(ordered, options.budget, baseline, first=first)
     record.search_s = time.perf_counter() - started
     ctx.layouts[NAME] = winner.layout
     if winner.calibrate:
