@@ -96,6 +96,11 @@ def info(name: str) -> RungInfo:
     return BY_NAME.get(name) or RungInfo(name, title=name, words=name)
 
 
+def rung_names() -> list[str]:
+    """Every rung a spec may name, in cost order."""
+    return [r.name for r in CATALOG]
+
+
 def cost_order(name: str) -> int:
     return info(name).order
 

@@ -7,9 +7,10 @@ descriptions and `shouldtune spec-docs` renders the README's reference table fro
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,16 +20,24 @@ from pydantic import (
     model_validator,
 )
 
-from shouldtune.rung_info import default_rungs
+from shouldtune.rung_info import default_rungs, rung_names
 from shouldtune.rung_info import info as rung_info
 from shouldtune.yamlfile import YamlDoc, YamlError, load_yaml
 
 ScorerName = Literal[
     "auto", "exact", "label", "json", "regex", "contains", "f1", "similarity", "judge", "python"
 ]
-# The names in shouldtune.rung_info.CATALOG (a test keeps the two in step).
-RungName = Literal["zero_shot", "few_shot", "prompt_search", "rag", "lora"]
-DEFAULT_RUNGS: tuple[RungName, ...] = tuple(default_rungs(with_docs=False))  # type: ignore[arg-type]
+
+
+def _known_rung(name: str) -> str:
+    if name not in rung_names():
+        raise ValueError(f"unknown rung {name!r}; choose from: {', '.join(rung_names())}")
+    return name
+
+
+# A rung is named by its entry in shouldtune.rung_info.CATALOG: adding one adds its name here.
+RungName = Annotated[str, AfterValidator(_known_rung)]
+DEFAULT_RUNGS: tuple[RungName, ...] = tuple(default_rungs(with_docs=False))
 
 
 class _Strict(BaseModel):
@@ -466,9 +475,9 @@ class TaskSpec(_Strict):
     rungs: list[RungName] = Field(
         default_factory=lambda: list(DEFAULT_RUNGS),
         description=(
-            "Rungs to climb, cheapest first; rag is added after the prompt rungs when docs are "
-            "given. prompt_search and lora run only when no cheaper rung is good enough (lora "
-            "also needs enough data)."
+            "Rungs to climb, cheapest first, from: " + ", ".join(rung_names()) + ". rag is "
+            "added after the prompt rungs when docs are given. prompt_search and lora run only "
+            "when no cheaper rung is good enough (lora also needs enough data)."
         ),
     )
     lora: LoraSpec = Field(default_factory=LoraSpec, description="Fine-tuning rung (LoRA).")

@@ -1,18 +1,19 @@
 """The rungs of the ladder, cheapest first. Each is a module with a `run` function.
 
-What a rung *is* (name, cost order, kind, words) lives in `shouldtune.rung_info`, which the
-decision, the cost model and the reports read without importing any rung.
+What a rung *is* (name, cost order, kind, words, what it needs) lives in
+`shouldtune.rung_info`, which the spec, the decision, the cost model and the reports read
+without importing any rung.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 from shouldtune.evaluate import EvalContext
 from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.rung_info import CATALOG
-from shouldtune.rungs import few_shot, lora, prompt_search, rag, zero_shot
 
 
 class Rung(Protocol):
@@ -25,6 +26,8 @@ class Rung(Protocol):
     ) -> tuple[RungResult, list[Prediction]]: ...
 
 
-_MODULES: dict[str, Rung] = {m.NAME: m for m in (zero_shot, few_shot, prompt_search, rag, lora)}
-# In the catalog's cost order; every catalog entry has its module (tests/rungs check it).
-REGISTRY: dict[str, Rung] = {r.name: _MODULES[r.name] for r in CATALOG}
+# One module per catalog entry, named after it (shouldtune/rungs/<name>.py), in cost order:
+# adding a rung is its module plus its entry in rung_info.CATALOG.
+REGISTRY: dict[str, Rung] = {
+    r.name: cast(Rung, importlib.import_module(f"shouldtune.rungs.{r.name}")) for r in CATALOG
+}
