@@ -25,6 +25,8 @@ LABELS = ["yes", "no", "maybe"]
 # What differs between two equal runs: clocks, folders, and how much came from the cache.
 VOLATILE = {
     "wall_s",
+    "search_s",
+    "planned_s",
     "mean_latency_s",
     "latency_s",
     "run_dir",
