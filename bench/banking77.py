@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--intents", type=int, default=12)
     parser.add_argument("--per-intent", type=int, default=24)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rungs", default="zero_shot,few_shot,lora")
+    parser.add_argument("--rungs", default="zero_shot,few_shot,prompt_search,lora")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "banking77")
     args = parser.parse_args()
     if not args.data.exists():
