@@ -96,10 +96,27 @@ def render_text(record: PromptFile) -> str:
 
 
 def saved(
-    run_dir: Path | None, rung: str, messages: Sequence[Message], **options: object
+    run_dir: Path | None,
+    rung: str,
+    messages: Sequence[Message],
+    *,
+    demonstrations: Sequence[Example] = (),
+    layout: str = "chat",
+    varies: str | None = None,
+    labels: Sequence[str] | None = None,
+    calibrated: bool = False,
 ) -> dict[str, str]:
     """Write the prompt file when there is a run directory; the settings entry naming it."""
     if run_dir is None:
         return {}
-    path = write_prompt_file(run_dir, rung, messages, **options)  # type: ignore[arg-type]
+    path = write_prompt_file(
+        run_dir,
+        rung,
+        messages,
+        demonstrations=demonstrations,
+        layout=layout,
+        varies=varies,
+        labels=labels,
+        calibrated=calibrated,
+    )
     return {"prompt_file": path.relative_to(run_dir).as_posix()}

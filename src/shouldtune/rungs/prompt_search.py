@@ -216,7 +216,6 @@ def search_space(ctx: EvalContext, pool_size: int) -> list[Candidate]:
         if loglik
         else [False]
     )
-    baseline_k = min(spec.few_shot.k or default_k(ctx.labels), max(pool_size, 1))
     baseline_selection = spec.few_shot.selection
     if baseline_selection == "balanced" and not label_task:
         baseline_selection = "random"
@@ -224,9 +223,9 @@ def search_space(ctx: EvalContext, pool_size: int) -> list[Candidate]:
         "chat",
         "given",
         baseline_selection,
-        baseline_k,
+        k0,
         0 if baseline_selection == "similar" else spec.split.seed,
-        calibrations[-1] if spec.calibrate == "on" else False,
+        spec.calibrate == "on" and loglik,
     )
     space = [baseline]
     for layout in options.layouts:
