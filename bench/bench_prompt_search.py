@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from shouldtune.cache import CallCache
@@ -25,6 +26,7 @@ from shouldtune.evaluate import EvalContext, evaluate
 from shouldtune.ladder import prepare
 from shouldtune.models.registry import load_model
 from shouldtune.prompts import messages_for
+from shouldtune.records import Example
 from shouldtune.rungs.prompt_search import Candidate, _Search, carve_validation, search_space
 from shouldtune.scorer_factory import build_scorer
 from shouldtune.spec import load_spec
@@ -32,7 +34,9 @@ from shouldtune.spec import load_spec
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_score(ctx: EvalContext, search: _Search, winner: Candidate, test: list) -> float:  # type: ignore[type-arg]
+def test_score(
+    ctx: EvalContext, search: _Search, winner: Candidate, test: Sequence[Example]
+) -> float:
     name = f"bench:{winner.key}"
     ctx.layouts[name] = winner.layout
     if winner.calibrate:

@@ -78,13 +78,8 @@ def run(
     search = _Search(ctx, val, pool)
     notes: list[str] = []
     proposed = _proposals(search, baseline, notes) if options.proposer else []
-    # The few-shot rung decides calibration on its own probe: both of its forms always run.
-    twin = replace(baseline, calibrate=True)
-    kept = [twin] if twin in space else []
-    rest = [c for c in space[1:] if c not in kept]
-    ordered = [baseline, *kept, *proposed, *rest]
-    first = len(kept) + len(proposed)
-    winner, record = search.halve(ordered, options.budget, baseline, first=first)
+    ordered = [baseline, *proposed, *space[1:]]
+    winner, record = search.halve(ordered, options.budget, baseline, first=len(proposed))
     record.search_s = time.perf_counter() - started
     ctx.layouts[NAME] = winner.layout
     if winner.calibrate:
@@ -329,9 +324,12 @@ class _Search:
     ) -> tuple[Candidate, SearchRecord]:
         """Successive halving over `space` (the baseline first). The baseline and the `first`
         candidates after it are always kept; the rest are sampled when not all fit."""
-        rest = space[1 + first :]
+        # The few-shot rung decides calibration on its own probe: both of its forms always run.
+        twin = replace(baseline, calibrate=True)
+        kept = [twin] if twin in space[1 + first :] else []
+        rest = [c for c in space[1 + first :] if c not in kept]
         random.Random(self.ctx.spec.split.seed).shuffle(rest)
-        ordered = [baseline, *space[1 : 1 + first], *rest]
+        ordered = [baseline, *kept, *space[1 : 1 + first], *rest]
         # Calibrated candidates also ask three content-free prompts: keep room for them.
         overhead = 0
         while True:
