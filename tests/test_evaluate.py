@@ -52,11 +52,13 @@ class FlakyParallelModel:
         self._enter(prompt.text)
         return self.inner.generate(prompt, **params)
 
-    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
+    def loglik(
+        self, prompt: Prompt, continuations: Sequence[str], *, top_only: bool = False
+    ) -> list[LogLik] | None:
         self._enter(prompt.text)
         if not self.scores_labels:
             return None
-        return self.inner.loglik(prompt, continuations)
+        return self.inner.loglik(prompt, continuations, top_only=top_only)
 
 
 def test_parallel_predictions_keep_order_and_error_rows_are_not_cached(

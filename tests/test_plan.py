@@ -187,9 +187,11 @@ class Slow(MockModel):
     def info(self) -> ModelInfo:
         return super().info.model_copy(update={"backend": "slow"})
 
-    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik]:
+    def loglik(
+        self, prompt: Prompt, continuations: Sequence[str], *, top_only: bool = False
+    ) -> list[LogLik]:
         time.sleep(0.02)
-        return super().loglik(prompt, continuations)
+        return super().loglik(prompt, continuations, top_only=top_only)
 
 
 def test_the_probe_times_real_calls_and_the_mock_is_free(tmp_path: Path) -> None:

@@ -72,19 +72,28 @@ def _key_base(model: Model) -> dict[str, Any]:
 
 
 def label_loglik(
-    ctx: EvalContext, messages: Sequence[Message], prompt: Prompt
+    ctx: EvalContext, messages: Sequence[Message], prompt: Prompt, *, top_only: bool = False
 ) -> tuple[dict[str, Any], bool]:
-    """Log-likelihood of every label as the answer; (cached record, was it cached)."""
+    """Log-likelihood of every label as the answer; (cached record, was it cached).
+
+    With `top_only` the best label is exact and the others may be upper bounds (the record's
+    `pruned` lists them): enough for a prediction, not for calibration or sampling. A record
+    with every label exact serves both kinds of request.
+    """
     assert ctx.labels is not None
     continuations = [ctx.model.answer_suffix(messages, label) for label in ctx.labels]
-    key = call_key(
-        kind="loglik", prompt=prompt.text, continuations=continuations, **_key_base(ctx.model)
-    )
+    base = {"prompt": prompt.text, "continuations": continuations, **_key_base(ctx.model)}
+    key = call_key(kind="loglik", **base)
     hit = ctx.cache.get(key)
     if hit is not None:
         return hit, True
+    if top_only:
+        key = call_key(kind="loglik", top_only=True, **base)
+        hit = ctx.cache.get(key)
+        if hit is not None:
+            return hit, True
     start = time.perf_counter()
-    scores = ctx.model.loglik(prompt, continuations)
+    scores = ctx.model.loglik(prompt, continuations, top_only=top_only)
     if scores is None:
         raise NotImplementedError("backend cannot score labels")
     first = scores[0]
@@ -100,17 +109,31 @@ def label_loglik(
         "method": first.method,
         "latency_s": time.perf_counter() - start,
     }
+    pruned = [i for i, s in enumerate(scores) if not s.exact]
+    if pruned:
+        record["pruned"] = pruned
+    elif top_only:
+        key = call_key(kind="loglik", **base)  # nothing was pruned: a full record after all
     ctx.cache.put(key, record)
     return record, False
 
 
 def label_scores(
-    ctx: EvalContext, rung: str, messages: list[Message], prompt: Prompt
+    ctx: EvalContext,
+    rung: str,
+    messages: list[Message],
+    prompt: Prompt,
+    *,
+    top_only: bool = False,
 ) -> tuple[dict[str, Any], bool, list[float]]:
-    """The label log-likelihoods for this prompt, calibrated when the rung uses calibration."""
-    record, cached = label_loglik(ctx, messages, prompt)
+    """The label log-likelihoods for this prompt, calibrated when the rung uses calibration.
+
+    `top_only` is a hint: a calibrated rung always needs every label's exact score.
+    """
+    calibrated = rung in ctx.calibrated
+    record, cached = label_loglik(ctx, messages, prompt, top_only=top_only and not calibrated)
     logprobs: list[float] = record["logprobs"]
-    if rung not in ctx.calibrated:
+    if not calibrated:
         return record, cached, logprobs
     return record, cached, calibration.adjust(logprobs, _prior(ctx, rung, messages))
 
@@ -227,7 +250,8 @@ def _label_record(
     ctx: EvalContext, rung: str, messages: list[Message], prompt: Prompt
 ) -> tuple[dict[str, Any], bool, list[float]] | None:
     try:
-        return label_scores(ctx, rung, messages, prompt)
+        # A prediction needs only the winner (its top-3 probabilities are then lower bounds).
+        return label_scores(ctx, rung, messages, prompt, top_only=True)
     except NotImplementedError:
         return None  # the server gives no logprobs: generate and parse instead
 
@@ -240,15 +264,19 @@ def _predict(ctx: EvalContext, rung: str, example: Example, messages: list[Messa
         record, cached, logprobs = scored
         ranked = sorted(range(len(logprobs)), key=lambda i: -logprobs[i])
         output = ctx.labels[ranked[0]]
+        pruned = set(record.get("pruned", []))
         total = logsumexp(logprobs)
         detail: dict[str, Any] = {
             "top": [
                 {"label": ctx.labels[i], "p": round(math.exp(logprobs[i] - total), 4)}
-                for i in ranked[:3]
+                for i in [i for i in ranked if i not in pruned][:3]
             ]
         }
         if rung in ctx.calibrated:
             detail["calibrated"] = True
+        if pruned:
+            # Pruned labels count with their upper bounds: the p above are lower bounds.
+            detail["pruned"] = len(pruned)
         completion_tokens = int(record.get("completion_tokens", 0))
         method = str(record.get("method", "loglik"))
     else:

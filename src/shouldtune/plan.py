@@ -158,7 +158,7 @@ def totals(plan: Plan) -> str:
 def _timed(model: Model, prompt: Prompt, *, loglik: Sequence[str] | None, max_tokens: int) -> float:
     start = time.perf_counter()
     if loglik is not None:
-        model.loglik(prompt, loglik)
+        model.loglik(prompt, loglik, top_only=True)  # as a prediction asks
     else:
         model.generate(prompt, max_tokens=max_tokens)
     return time.perf_counter() - start

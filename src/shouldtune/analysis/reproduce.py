@@ -129,7 +129,9 @@ def _passes(ctx: EvalContext, rung: str, example: Example, condition: Condition)
     if uses_loglik(ctx):
         assert ctx.labels is not None
         # Scored as the rung scored it: calibrated when the rung is.
-        _, _, logprobs = label_scores(ctx, rung, condition.messages, prompt)
+        # Sampling at a temperature needs every label's score; greedy, only the winner.
+        greedy = condition.temperature <= 0
+        _, _, logprobs = label_scores(ctx, rung, condition.messages, prompt, top_only=greedy)
         if condition.temperature > 0:
             rng = random.Random(f"{condition.seed}:{example.id}")
             index = _softmax_draw(logprobs, condition.temperature, rng)

@@ -90,6 +90,8 @@ class LogLik:
     `method` says how it was obtained: "loglik" (the exact sum, local backends) or
     "logprobs" (estimated from a server's top-k token logprobs). The token counts, when
     given, are the server's usage figures for the one call that scored all continuations.
+    `exact` is False for a continuation a `top_only` search pruned: `logprob` is then an
+    upper bound (the part of it that was scored), enough to know it did not win.
     """
 
     logprob: float
@@ -97,6 +99,7 @@ class LogLik:
     method: str = "loglik"
     prompt_tokens: int | None = None
     completion_tokens: int = 0
+    exact: bool = True
 
 
 UsageSource = Literal["server", "tokenizer"]
@@ -167,8 +170,14 @@ class Model(Protocol):
         self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation: ...
 
-    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
-        """Log-likelihood of each continuation, or None when the backend cannot tell."""
+    def loglik(
+        self, prompt: Prompt, continuations: Sequence[str], *, top_only: bool = False
+    ) -> list[LogLik] | None:
+        """Log-likelihood of each continuation, or None when the backend cannot tell.
+
+        With `top_only` only the most likely continuation must be exact; a backend may then
+        skip work on the others and return upper bounds for them (`LogLik.exact` False).
+        """
         ...
 
     def close(self) -> None: ...

@@ -145,7 +145,10 @@ class HFModel(InProcessModel):
                 finish = "stop"
         return Generation(text.strip(), int(ids.shape[1]), len(new), finish)
 
-    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
+    def loglik(
+        self, prompt: Prompt, continuations: Sequence[str], *, top_only: bool = False
+    ) -> list[LogLik] | None:
+        del top_only  # every continuation is scored exactly
         rendered = prompt.text
         import torch
 

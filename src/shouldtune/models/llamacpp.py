@@ -2,15 +2,17 @@
 
 Why not the high-level `Llama` class: label scoring is the hot path, and it needs two
 things that class does not expose. The prompt's KV cache is kept in sequence 0 and reused
-across calls (few-shot prompts share a long prefix), and all candidate labels are scored in
-one batch as sibling sequences that share the prompt's cache cells (kv_unified), so an
-example costs one prompt extension plus one small batch, whatever the number of labels.
+across calls (few-shot prompts share a long prefix), and the candidate labels are scored as
+sibling sequences that share the prompt's cache cells (kv_unified). Their tokens form a
+prefix tree (`label_tree`): a token that labels share is one cache cell in all their
+sequences, decoded once; with `top_only`, branches that cannot win are never decoded.
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from shouldtune.models import label_tree
 from shouldtune.models.base import (
     ContextOverflow,
     Generation,
@@ -31,9 +34,13 @@ from shouldtune.models.base import (
 from shouldtune.models.chat import ChatFormat
 from shouldtune.token_ids import common_prefix
 
-_MAX_LABEL_SEQS = 32
+# Labels scored in one tree; more are split into groups (llama.cpp allows 256 sequences).
+_MAX_LABEL_SEQS = 128
 _LABEL_TOKEN_BUDGET = 1024
 _BATCH = 512
+# A continuation's tokens depend on no more of the prompt than this (see `_continuation`).
+_TAIL_CHARS = 64
+_MAX_REMEMBERED = 20_000
 
 
 def _quiet_llama() -> Any:
@@ -86,6 +93,7 @@ class LlamaCppModel(InProcessModel):
         self._batch = llama_cpp.llama_batch_init(_BATCH, 0, _MAX_LABEL_SEQS + 1)
         self._n_vocab = int(self._model.n_vocab())
         self._seq0: list[int] = []  # tokens whose KV cells sequence 0 holds
+        self._continuations: dict[tuple[str, str], list[int]] = {}
         meta = self._model.metadata()
         template = meta.get("tokenizer.chat_template")
         bos = self._token_text(self._model.token_bos())
@@ -157,23 +165,27 @@ class LlamaCppModel(InProcessModel):
             finish_reason=finish,
         )
 
-    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
+    def loglik(
+        self, prompt: Prompt, continuations: Sequence[str], *, top_only: bool = False
+    ) -> list[LogLik] | None:
         rendered = prompt.text
         prompt_tokens = self._tokenize(rendered)
-        conts: list[list[int]] = []
-        for text in continuations:
-            full = self._tokenize(rendered + text)
-            # Tokenizers may merge across the boundary; score what differs from the prompt.
-            common = common_prefix(prompt_tokens, full)
-            if common < len(prompt_tokens):
-                raise ValueError("continuation changes the prompt's tokenization")
-            conts.append(full[common:])
+        conts = [self._continuation(rendered, prompt_tokens, text) for text in continuations]
         self._check_fits(len(prompt_tokens) + max(len(c) for c in conts))
         last = _log_softmax(self._extend_seq0(prompt_tokens))
-        results: list[LogLik] = []
-        for chunk in _chunks(conts, _MAX_LABEL_SEQS, _LABEL_TOKEN_BUDGET):
-            results.extend(self._score_chunk(last, len(prompt_tokens), chunk))
-        return results
+        scored: list[label_tree.Scored | None] = [None] * len(conts)
+        floor = -math.inf
+        for group in _groups(conts, _MAX_LABEL_SEQS, _LABEL_TOKEN_BUDGET):
+            tree = label_tree.build([conts[i] for i in group])
+            found = self._search(tree, last, len(prompt_tokens), top_only=top_only, floor=floor)
+            for i, result in zip(group, found, strict=True):
+                scored[i] = result
+            floor = max([floor, *(r.logprob for r in found if r.exact)])
+        return [
+            LogLik(logprob=s.logprob, n_tokens=len(c), exact=s.exact)
+            for s, c in zip(scored, conts, strict=True)
+            if s is not None
+        ]
 
     def close(self) -> None:
         if self._batch is not None:
@@ -194,6 +206,32 @@ class LlamaCppModel(InProcessModel):
         if lib.llama_set_adapters_lora(self._ctx.ctx, adapters, 1, scales):
             raise ValueError(f"{lora_path}: llama.cpp could not apply this LoRA adapter")
         self._lora = adapter
+
+    def _continuation(self, rendered: str, prompt_tokens: list[int], text: str) -> list[int]:
+        """The tokens `text` adds after the prompt, up to the end-of-turn token.
+
+        Tokenizers may merge across the boundary, so the continuation is what differs from
+        the prompt's own tokens. That depends only on the prompt's last characters, which
+        are the chat template's for every example: the answer is remembered per tail, as
+        re-tokenizing a long prompt for every label costs more than scoring it.
+        Tokens after the end-of-turn token are template (a newline), not the answer.
+        """
+        key = (rendered[-_TAIL_CHARS:], text)
+        cont = self._continuations.get(key)
+        if cont is None:
+            full = self._tokenize(rendered + text)
+            common = common_prefix(prompt_tokens, full)
+            if common < len(prompt_tokens):
+                raise ValueError("continuation changes the prompt's tokenization")
+            cont = full[common:]
+            for i, token in enumerate(cont):
+                if self._lib.llama_vocab_is_eog(self._model.vocab, token):
+                    cont = cont[: i + 1]
+                    break
+            if len(self._continuations) > _MAX_REMEMBERED:
+                self._continuations.clear()
+            self._continuations[key] = cont
+        return cont
 
     def _tokenize(self, text: str) -> list[int]:
         return list(self._model.tokenize(text.encode("utf-8"), self._add_bos, True))
@@ -227,72 +265,92 @@ class LlamaCppModel(InProcessModel):
         logits: npt.NDArray[np.float32] | None = None
         for start in range(0, len(tokens), _BATCH):
             piece = tokens[start : start + _BATCH]
-            self._fill(
-                [(tok, len(self._seq0) + i, 0, i == len(piece) - 1) for i, tok in enumerate(piece)]
-            )
+            n = len(piece)
+            self._fill([(tok, len(self._seq0) + i, [0]) for i, tok in enumerate(piece)], last=n)
             self._decode()
             self._seq0.extend(piece)
             logits = self._logits(len(piece) - 1)
         assert logits is not None
         return logits
 
-    def _score_chunk(
-        self, last: npt.NDArray[np.float64], n_prompt: int, conts: list[list[int]]
-    ) -> list[LogLik]:
-        entries: list[tuple[int, int, int, bool]] = []
-        for j, cont in enumerate(conts):
-            seq = j + 1
+    def _search(
+        self,
+        tree: label_tree.Tree,
+        last: npt.NDArray[np.float64],
+        n_prompt: int,
+        *,
+        top_only: bool,
+        floor: float,
+    ) -> list[label_tree.Scored]:
+        """Labels as sibling sequences 1..n that share the prompt's cells (sequence 0)."""
+        n_labels = len(tree.end)
+        for seq in range(1, n_labels + 1):
             self._lib.llama_memory_seq_cp(self._ctx.memory, 0, seq, -1, -1)
-            # The last token's logits are never needed: it is predicted, not predicting.
-            for i, tok in enumerate(cont[:-1]):
-                entries.append((tok, n_prompt + i, seq, True))
-        rows: list[npt.NDArray[np.float64]] = []
-        if entries:
-            self._fill(entries)
-            self._decode()
-            rows = [_log_softmax(self._logits(i)) for i in range(len(entries))]
-        results: list[LogLik] = []
-        row = 0
-        for j, cont in enumerate(conts):
-            total = float(last[cont[0]])
-            for tok in cont[1:]:
-                total += float(rows[row][tok])
-                row += 1
-            row += 0
-            results.append(LogLik(logprob=total, n_tokens=len(cont)))
-            self._ctx.kv_cache_seq_rm(j + 1, -1, -1)
-        return results
+
+        def expand(nodes: list[int]) -> list[label_tree.NextLogprob]:
+            rows: list[label_tree.NextLogprob] = []
+            for start in range(0, len(nodes), _BATCH):
+                piece = nodes[start : start + _BATCH]
+                # A shared token is one cell in every sequence below it.
+                self._fill(
+                    [
+                        (tree.token[n], n_prompt + tree.depth[n], [j + 1 for j in tree.under[n]])
+                        for n in piece
+                    ]
+                )
+                self._decode()
+                rows.extend(_row_lookup(_log_softmax(self._logits(i))) for i in range(len(piece)))
+            return rows
+
+        try:
+            return label_tree.search(
+                tree, _row_lookup(last), expand, top_only=top_only, floor=floor
+            )
+        finally:
+            for seq in range(1, n_labels + 1):
+                self._ctx.kv_cache_seq_rm(seq, -1, -1)
 
     def _decode(self) -> None:
         code = self._lib.llama_decode(self._ctx.ctx, self._batch)
         if code != 0:
             raise RuntimeError(f"llama_decode failed with code {code}")
 
-    def _fill(self, entries: list[tuple[int, int, int, bool]]) -> None:
+    def _fill(self, entries: list[tuple[int, int, list[int]]], last: int | None = None) -> None:
+        """(token, position, sequences) per batch entry; logits for all, or only the last."""
         batch = self._batch
         batch.n_tokens = len(entries)
-        for i, (tok, pos, seq, want_logits) in enumerate(entries):
+        for i, (tok, pos, seqs) in enumerate(entries):
             batch.token[i] = tok
             batch.pos[i] = pos
-            batch.n_seq_id[i] = 1
-            batch.seq_id[i][0] = seq
-            batch.logits[i] = want_logits
+            batch.n_seq_id[i] = len(seqs)
+            for k, seq in enumerate(seqs):
+                batch.seq_id[i][k] = seq
+            batch.logits[i] = last is None or i == last - 1
 
     def _logits(self, index: int) -> npt.NDArray[np.float32]:
         pointer = self._lib.llama_get_logits_ith(self._ctx.ctx, index)
         return np.ctypeslib.as_array(pointer, shape=(self._n_vocab,)).copy()
 
 
-def _chunks(conts: list[list[int]], max_seqs: int, max_tokens: int) -> list[list[list[int]]]:
-    chunks: list[list[list[int]]] = [[]]
+def _groups(conts: list[list[int]], max_seqs: int, max_nodes: int) -> list[list[int]]:
+    """Label indices in groups of at most `max_seqs` labels and about `max_nodes` tokens.
+
+    Labels are grouped in token order, so that labels sharing a prefix share a tree.
+    """
+    order = sorted(range(len(conts)), key=conts.__getitem__)
+    groups: list[list[int]] = [[]]
     used = 0
-    for cont in conts:
-        if chunks[-1] and (len(chunks[-1]) >= max_seqs or used + len(cont) > max_tokens):
-            chunks.append([])
+    for i in order:
+        if groups[-1] and (len(groups[-1]) >= max_seqs or used + len(conts[i]) > max_nodes):
+            groups.append([])
             used = 0
-        chunks[-1].append(cont)
-        used += len(cont)
-    return chunks
+        groups[-1].append(i)
+        used += len(conts[i])
+    return groups
+
+
+def _row_lookup(row: npt.NDArray[np.float64]) -> label_tree.NextLogprob:
+    return lambda token: float(row[token])
 
 
 def _log_softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:

@@ -89,7 +89,10 @@ class MockModel(InProcessModel):
         text = self.sampled(rendered, temperature, seed) if self.sampled else self.answer(rendered)
         return Generation(text, self.count_tokens(rendered), len(text.split()), "stop")
 
-    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik]:
+    def loglik(
+        self, prompt: Prompt, continuations: Sequence[str], *, top_only: bool = False
+    ) -> list[LogLik]:
+        del top_only  # scripted scores are all exact
         rendered = prompt.text
         self._tick()
         if self.scores is not None:

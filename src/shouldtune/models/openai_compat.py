@@ -179,7 +179,10 @@ class OpenAICompatModel:
         finish: Literal["stop", "length"] = "length" if choice.finish_reason == "length" else "stop"
         return Generation(text.strip(), prompt_tokens, completion_tokens, finish)
 
-    def loglik(self, prompt: Prompt, continuations: Sequence[str]) -> list[LogLik] | None:
+    def loglik(
+        self, prompt: Prompt, continuations: Sequence[str], *, top_only: bool = False
+    ) -> list[LogLik] | None:
+        del top_only  # one request reads every label's estimate at once
         if self._logprobs is False or not continuations:
             return None
         longest = max(len(c) for c in continuations)
