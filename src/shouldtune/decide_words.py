@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from shouldtune.findings import SIGNIFICANT, Findings, PatternFinding, RagDiagnosis, RungScore
+from shouldtune.findings import (
+    SIGNIFICANT,
+    Findings,
+    ForgettingFinding,
+    PatternFinding,
+    RagDiagnosis,
+    RungScore,
+)
 from shouldtune.records import Interval
 from shouldtune.rung_info import info
 
@@ -413,9 +420,44 @@ class _Lora(_View):
         ]
         if self.forgetting:
             self.reasons.append(f"forgetting: {self.forgetting}")
+        self.budget = found.forgetting
+        if self.budget is not None:
+            self.reasons.append(_budget_line(self.budget))
+        self.within_words = (
+            f" The setting reported ({self.budget.chosen.label}) keeps within your forgetting "
+            f"budget ({_limits(self.budget)})."
+            if self.budget is not None and self.budget.chosen.within
+            else ""
+        )
 
     def cheaper(self) -> RungScore | None:
         return self.score(self.f.best_cheaper) if self.f.best_cheaper is not None else None
+
+
+def _limits(b: ForgettingFinding) -> str:
+    """The budget's limits in words."""
+    parts = []
+    if b.max_probe_drop is not None:
+        parts.append(f"at most {b.max_probe_drop:g} points of general-probe accuracy lost")
+    if b.max_kl is not None:
+        parts.append(f"KL at most {b.max_kl:g} nats/token")
+    return ", ".join(parts)
+
+
+def _budget_line(b: ForgettingFinding) -> str:
+    """One reason line: the reported setting against the budget."""
+    c = b.chosen
+    measured = []
+    if c.probe_drop is not None:
+        measured.append(f"general probe {-c.probe_drop:+.0f} points")
+    if c.kl is not None:
+        measured.append(f"KL {c.kl:.3f}")
+    figures = f" ({', '.join(measured)})" if measured else ""
+    state = "within" if c.within else "breaks"
+    swept = f"; {b.n_within} of {b.n_settings} settings measured kept within it"
+    return f"forgetting budget ({_limits(b)}): setting {c.label}{figures} {state} it" + (
+        swept if b.n_settings > 1 else ""
+    )
 
 
 def _search_words(found: Findings) -> str:
@@ -446,7 +488,39 @@ def _lora_wins(found: Findings) -> Words:
             f"LoRA adapter trained on your examples scores {score.fmt()} on the same "
             f"{v.lora.n} held-out examples, clearing your bar of {bar}; the paired test "
             f"says the gain is real ({v.versus}). {searched[0].upper()}{searched[1:]}."
-            f"{v.cost_words}{v.forget_words}"
+            f"{v.cost_words}{v.forget_words}{v.within_words}"
+        ),
+    )
+
+
+def _lora_over_budget(found: Findings) -> Words:
+    v = _Lora(found)
+    best, b = v.cheaper(), found.forgetting
+    assert best is not None and b is not None
+    score, bar = v.lora.score, pct(v.bar)
+    broken = "; ".join(b.broken)
+    if b.n_settings > 1:
+        tried = f" None of the {b.n_settings} fine-tune settings measured kept within it."
+    else:
+        tried = (
+            " Only the settings as given were measured: a sweep (--sweep, or lora.sweep) "
+            "measures gentler ones (a lower rank, fewer epochs, a lower learning rate)."
+        )
+    return (
+        f"lora clears the bar ({score.fmt()}) but breaks the forgetting budget: {broken}",
+        [
+            f"lora's whole 95% interval is at or above the bar {bar}",
+            f"the fine-tune breaks the forgetting budget: {broken}",
+            *v.reasons,
+        ],
+        (
+            f"Not a clean fine-tune. A LoRA adapter ({b.chosen.label}) scores {score.fmt()} on "
+            f"{v.lora.n} held-out examples, clearing your bar of {bar} ({v.versus}), but it "
+            f"breaks your forgetting budget ({_limits(b)}): {broken}.{tried} Using it anyway "
+            "means keeping the general model in production beside it: the cost table prices "
+            f"that second model. The best option measured that keeps within the budget is "
+            f"{_words(best.rung)} at {best.score.fmt()}, which leaves the model as it is but "
+            f"is not shown to reach your bar.{v.forget_words}"
         ),
     )
 
@@ -565,4 +639,5 @@ _CASES: dict[str, Callable[[Findings], Words]] = {
     "lora_not_shown_better": _lora_not_shown_better,
     "nothing_reaches_bar": _nothing_reaches_bar,
     "lora_straddles": _lora_straddles,
+    "lora_over_budget": _lora_over_budget,
 }

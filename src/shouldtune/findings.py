@@ -36,6 +36,7 @@ Case = Literal[
     "lora_not_shown_better",
     "nothing_reaches_bar",
     "lora_straddles",
+    "lora_over_budget",
 ]
 Position = Literal["above", "below", "straddles"]
 PatternCall = Literal["reproducible", "not_reproducible", "unclear"]
@@ -100,6 +101,29 @@ class TrainingFinding(BaseModel):
     forgetting: str | None = Field(None, description="The forgetting summary, when measured.")
 
 
+class SettingFinding(BaseModel):
+    """One measured fine-tune setting, as the budget reads it."""
+
+    label: str = Field(description="The setting in words, e.g. 'rank=4' ('as given': no override).")
+    score: Interval | None = Field(None, description="Its test score (reporting only).")
+    probe_drop: float | None = Field(None, description="Points of general-probe accuracy lost.")
+    kl: float | None = Field(None, description="Mean KL from the base model, nats/token.")
+    within: bool = Field(description="Within the budget (False also when it could not be told).")
+
+
+class ForgettingFinding(BaseModel):
+    """The forgetting budget against the chosen fine-tune setting and the others measured."""
+
+    max_probe_drop: float | None = None
+    max_kl: float | None = None
+    chosen: SettingFinding = Field(description="The setting the lora rung reports.")
+    broken: list[str] = Field(
+        default_factory=list, description="Which limits the chosen setting breaks, in words."
+    )
+    n_settings: int = Field(1, description="Fine-tune settings measured (more than 1: a sweep).")
+    n_within: int = Field(0, description="Of them, how many kept within the budget.")
+
+
 class PatternFinding(BaseModel):
     """The analysed prompt rung's failures re-run: do they recur (question 3)?"""
 
@@ -145,6 +169,9 @@ class Findings(BaseModel):
     training: TrainingFinding | None = None
     pattern: PatternFinding | None = None
     budget: BudgetFinding | None = None
+    forgetting: ForgettingFinding | None = Field(
+        None, description="The forgetting budget's check, when one is set and lora ran."
+    )
     n_usable: int | None = None
     min_examples: int | None = None
     prompt_file: str | None = None
