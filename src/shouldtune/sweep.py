@@ -1,18 +1,26 @@
-"""The LoRA sweep's rules: which settings it tries, how big its validation slice is, and which
-point it reports. Pure: nothing here trains or calls a model (rungs/lora_sweep.py does).
+"""The LoRA sweep: which settings it tries, its validation slice, and which point it reports.
 
-Selection reads validation scores and forgetting only. The test split is scored after the
-choice, for reporting, so a point cannot be chosen for luck on the test examples.
+Nothing here trains or calls a model: the lora rung passes a `Runner` that does. A validation
+slice is carved out of train (seeded, label-balanced, as prompt search's) and every point
+trains on the rest. Three phases, in this order, so selection cannot read the test split:
+(1) each point is trained (or reused from the cache: the training job's key covers its
+settings, so an interrupted sweep resumes point by point), its forgetting measured and its
+validation slice scored; (2) the point to report is chosen from validation scores and the
+forgetting budget only (`choose`); (3) every point is scored once on the test split, for the
+report. The rung's result is the chosen point's; every point is recorded in its settings.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from shouldtune.rung_settings import Forgetting
+from shouldtune.prompts import pick_demonstrations
+from shouldtune.records import Example, Prediction, RungResult
+from shouldtune.rung_settings import Forgetting, SweepPoint, SweepRecord
 from shouldtune.spec import ForgettingBudget, LoraSpec
 
 # The built-in grid (--sweep, or `sweep: default`): the settings as given, then one gentler
@@ -52,6 +60,15 @@ def label(overrides: dict[str, Any]) -> str:
 def val_size(n_train: int) -> int:
     """Validation examples carved out of train for selection."""
     return max(MIN_VAL, min(MAX_VAL, math.ceil(n_train * VAL_SHARE)))
+
+
+def carve(
+    train: Sequence[Example], labels: Sequence[str] | None, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """The validation slice (as prompt search carves its own) and the rest, to train on."""
+    val = pick_demonstrations(train, val_size(len(train)), seed=seed + 1, balanced=bool(labels))
+    taken = {e.id for e in val}
+    return val, [e for e in train if e.id not in taken]
 
 
 def probe_drop(forgetting: Forgetting | None) -> float | None:
@@ -113,6 +130,81 @@ def choose(candidates: Sequence[Candidate], budgeted: bool) -> tuple[int, str]:
         rule = "the best validation score (no forgetting budget set)"
     best = max(pool, key=lambda i: (candidates[i].val_score, -i))
     return best, rule
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """One trained point: what selection may read (validation scores, forgetting) and more."""
+
+    overrides: dict[str, Any]
+    val_scores: list[float]
+    forgetting: Forgetting | None
+    handle: Any = None  # the runner's own (the training report, for the real one)
+    wall_s: float | None = None
+    adapter: str | None = None
+
+
+class Runner(Protocol):
+    """Trains and scores the points; the sweep decides in which order and what selection sees."""
+
+    def fit(self, overrides: dict[str, Any], val: Sequence[Example]) -> Fitted: ...
+
+    def test(
+        self, fitted: Fitted, test: Sequence[Example], record: SweepRecord | None
+    ) -> tuple[RungResult, list[Prediction]]: ...
+
+
+def sweep(
+    points: Sequence[dict[str, Any]],
+    runner: Runner,
+    val: Sequence[Example],
+    test: Sequence[Example],
+    budget: ForgettingBudget,
+    say: Callable[[str], None] = lambda message: None,
+) -> tuple[RungResult, list[Prediction]]:
+    """Fit every point, choose on validation, then score every point on the test split."""
+    fitted = []
+    for i, overrides in enumerate(points):
+        say(f"sweep point {i + 1}/{len(points)}: {label(overrides)}")
+        fitted.append(runner.fit(overrides, val))
+    within = [not broken_limits(f.forgetting, budget) for f in fitted]
+    candidates = [
+        Candidate(val_score=statistics.fmean(f.val_scores) if f.val_scores else 0.0, within=w)
+        for f, w in zip(fitted, within, strict=True)
+    ]
+    chosen, rule = choose(candidates, budget.active)
+    say(f"sweep: reporting {label(points[chosen])}, {rule}")
+    records = [
+        SweepPoint(
+            label=label(f.overrides),
+            overrides=f.overrides,
+            val_score=c.val_score,
+            val_n=len(f.val_scores),
+            forgetting=f.forgetting,
+            within_budget=w if budget.active else None,
+            wall_s=f.wall_s,
+            adapter=f.adapter,
+        )
+        for f, c, w in zip(fitted, candidates, within, strict=True)
+    ]
+    # The chosen point is scored last, so its settings can carry every point's test score.
+    for i in [*(i for i in range(len(fitted)) if i != chosen), chosen]:
+        record = None
+        if i == chosen:
+            record = SweepRecord(val_size=len(val), chosen=chosen, rule=rule, points=records)
+        result, predictions = runner.test(fitted[i], test, record)
+        records[i] = records[i].model_copy(
+            update={
+                "test_score": result.score.point,
+                "test_low": result.score.low,
+                "test_high": result.score.high,
+                "test_n": result.n,
+            }
+        )
+    assert record is not None
+    # The records were updated after the chosen result was built: write the final ones.
+    result.settings.sweep = record.model_copy(update={"points": records})
+    return result, predictions
 
 
 def _num(value: Any) -> bool:
