@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from shouldtune.analysis.stats import wilson
 from shouldtune.prompts import pick_demonstrations
-from shouldtune.records import Example, Prediction, RungResult
+from shouldtune.records import Example, Interval, Prediction, RungResult
 from shouldtune.rung_settings import Forgetting, SweepPoint, SweepRecord
 from shouldtune.spec import ForgettingBudget, LoraSpec
 
@@ -209,3 +210,11 @@ def sweep(
 
 def _num(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def probe_interval(forgetting: Forgetting | None) -> Interval | None:
+    """The tuned model's general-probe accuracy with its 95% (Wilson) interval."""
+    if forgetting is None or forgetting.probe_tuned is None or not forgetting.n_probe:
+        return None
+    n = forgetting.n_probe
+    return wilson(round(forgetting.probe_tuned * n), n)
