@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shouldtune.cost import PriceTable, Serving, two_models
-from shouldtune.decide import Verdict, decide
+from shouldtune.decide import Verdict, decide, with_second_model
 from shouldtune.rung_settings import Forgetting, SweepPoint, SweepRecord
 from shouldtune.spec import ForgettingBudget
 from tests.test_decide import _cmp, rung
@@ -37,7 +37,7 @@ def test_the_budget_turns_a_fine_tune_that_forgets_too_much_into_no_clean_fine_t
     assert v.findings is not None and v.findings.case == "lora_over_budget"
     assert "breaks the forgetting budget" in v.headline
     assert "55 points" in v.headline
-    assert "second model" in v.answer
+    assert "keeping the general model in production beside it" in v.answer
     # No sweep ran: it says only the given settings were measured and how to measure more.
     assert "--sweep" in v.answer
     assert "few_shot" in v.answer  # the option that keeps within the budget, with its score
@@ -109,3 +109,11 @@ def test_material_follows_the_budget_when_one_is_set(
     assert second is not None and second.material is material
     if material:
         assert second.monthly_usd > 0 and "forgetting budget" in second.reason
+
+
+def test_the_over_budget_verdict_names_what_the_second_model_costs() -> None:
+    v = _verdict(HEAVY, ForgettingBudget(max_probe_drop=10))
+    priced = with_second_model(v, 1234.0)
+    assert "$1,234 a month" in priced.answer and "$" not in v.answer
+    assert priced.kind == v.kind and priced.headline == v.headline
+    assert with_second_model(_verdict(HEAVY, None), 1234.0).answer == _verdict(HEAVY, None).answer

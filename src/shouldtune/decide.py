@@ -61,6 +61,7 @@ __all__ = [
     "truncated",
     "verdict_of",
     "with_evidence",
+    "with_second_model",
 ]
 
 
@@ -147,6 +148,20 @@ def verdict_of(
         examples_needed=found.examples_needed,
         findings=found,
     )
+
+
+def with_second_model(
+    verdict: Verdict,
+    monthly_usd: float | None,
+    failures: Sequence[FailureSummary] = (),
+    reproducibility: Reproducibility | None = None,
+) -> Verdict:
+    """The verdict with the second model's price, when the forgetting budget was checked."""
+    found = verdict.findings
+    if found is None or found.forgetting is None or monthly_usd is None:
+        return verdict
+    budget = found.forgetting.model_copy(update={"second_model_usd": monthly_usd})
+    return verdict_of(found.model_copy(update={"forgetting": budget}), failures, reproducibility)
 
 
 def pattern_call(share: Interval) -> PatternCall:

@@ -444,6 +444,19 @@ def _limits(b: ForgettingFinding) -> str:
     return ", ".join(parts)
 
 
+def _second_model(b: ForgettingFinding) -> str:
+    """What the second model costs, when the cost model priced it."""
+    usd = b.second_model_usd
+    if usd is None:
+        return ""
+    if usd <= 0:
+        return (
+            " (per-token hosting adds no standing fee for it, but two models must be evaluated "
+            "and updated)"
+        )
+    return f": about ${usd:,.0f} a month more for its endpoint (cost.two_models)"
+
+
 def _budget_line(b: ForgettingFinding) -> str:
     """One reason line: the reported setting against the budget."""
     c = b.chosen
@@ -517,8 +530,8 @@ def _lora_over_budget(found: Findings) -> Words:
             f"Not a clean fine-tune. A LoRA adapter ({b.chosen.label}) scores {score.fmt()} on "
             f"{v.lora.n} held-out examples, clearing your bar of {bar} ({v.versus}), but it "
             f"breaks your forgetting budget ({_limits(b)}): {broken}.{tried} Using it anyway "
-            "means keeping the general model in production beside it: the cost table prices "
-            f"that second model. The best option measured that keeps within the budget is "
+            f"means keeping the general model in production beside it{_second_model(b)}. "
+            "The best option measured that keeps within the budget is "
             f"{_words(best.rung)} at {best.score.fmt()}, which leaves the model as it is but "
             f"is not shown to reach your bar.{v.forget_words}"
         ),

@@ -122,6 +122,9 @@ class ForgettingFinding(BaseModel):
     )
     n_settings: int = Field(1, description="Fine-tune settings measured (more than 1: a sweep).")
     n_within: int = Field(0, description="Of them, how many kept within the budget.")
+    second_model_usd: float | None = Field(
+        None, description="Monthly cost of keeping the general model beside it (cost.two_models)."
+    )
 
 
 class PatternFinding(BaseModel):
