@@ -128,3 +128,11 @@ def test_the_validation_slice_is_carved_out_of_train_and_never_trained_on() -> N
     assert len(val) == val_size(50) and len(val) + len(pool) == 50
     assert not {e.id for e in val} & {e.id for e in pool}
     assert carve(train, ["a", "b"], seed=0) == (val, pool)  # seeded
+
+
+def test_the_result_says_which_setting_it_reports_and_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = Spy(val=[0.5, 0.9, 0.7], test=[0.5, 0.9, 0.7], drop=[0.0, 0.0, 0.0])
+    result = _run(spy, ForgettingBudget(), monkeypatch)
+    assert any(
+        "reported rank=4" in note and "no forgetting budget" in note for note in result.notes
+    )

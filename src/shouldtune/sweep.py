@@ -205,6 +205,10 @@ def sweep(
     assert record is not None
     # The records were updated after the chosen result was built: write the final ones.
     result.settings.sweep = record.model_copy(update={"points": records})
+    result.notes.append(
+        f"sweep of {len(points)} settings: reported {label(points[chosen])}, {rule}, on "
+        f"{len(val)} validation examples from train (each trained on the rest)"
+    )
     return result, predictions
 
 
