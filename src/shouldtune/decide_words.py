@@ -462,7 +462,7 @@ def _budget_line(b: ForgettingFinding) -> str:
     c = b.chosen
     measured = []
     if c.probe_drop is not None:
-        measured.append(f"general probe {-c.probe_drop:+.0f} points")
+        measured.append(f"general probe {max(0.0, c.probe_drop):.0f} points lost")
     if c.kl is not None:
         measured.append(f"KL {c.kl:.3f}")
     figures = f" ({', '.join(measured)})" if measured else ""

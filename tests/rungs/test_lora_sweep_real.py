@@ -29,7 +29,8 @@ def test_a_two_point_sweep_reports_the_chosen_point_and_records_both(
         (EXAMPLES / "sentiment" / "task.yaml")
         .read_text()
         .replace("data: data.jsonl", f"data: {EXAMPLES / 'sentiment' / 'data.jsonl'}")
-        + 'rungs: [zero_shot, lora]\nall_rungs: true\ncalibrate: "off"\nreproduce:\n  enabled: false\n'
+        + 'rungs: [zero_shot, lora]\nall_rungs: true\ncalibrate: "off"\n'
+        + "reproduce:\n  enabled: false\n"
         + "split:\n  max_test: 8\nforgetting:\n  max_probe_drop: 100\n"
         + "lora:\n  max_steps: 2\n  batch_size: 4\n  target_modules: [q_proj, v_proj]\n"
         + "  sweep: [{rank: 4}, {learning_rate: 0.0002}]\n"
