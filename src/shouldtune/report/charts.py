@@ -472,13 +472,17 @@ def tradeoff_chart(points: Sequence[TradeoffPoint], bar: float, probe_base: floa
                     {"cx": cx, "cy": cy, "r": 10, "fill": "none", "stroke": INK, "stroke_width": 2},
                 )
             )
+        # Labels sit towards the middle of the plot, and step up one line per point, so
+        # settings with close scores (the usual case) do not print over each other.
+        right_half = p.task.point > 0.5
         mark.append(
             text(
-                cx + 8,
-                cy - 8,
+                cx - 12 if right_half else cx + 12,
+                max(top + 10, cy - 12 - 13 * (i % 4)),
                 truncate(p.label, 28) + (" (chosen)" if p.chosen else ""),
                 fill=INK,
                 font_size=11,
+                text_anchor="end" if right_half else "start",
             )
         )
         parts.append(
