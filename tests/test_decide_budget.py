@@ -117,3 +117,27 @@ def test_the_over_budget_verdict_names_what_the_second_model_costs() -> None:
     assert "$1,234 a month" in priced.answer and "$" not in v.answer
     assert priced.kind == v.kind and priced.headline == v.headline
     assert with_second_model(_verdict(HEAVY, None), 1234.0).answer == _verdict(HEAVY, None).answer
+
+
+def test_a_swept_fine_tune_names_the_setting_it_reports_and_how_it_was_chosen() -> None:
+    lora = rung("lora", 0.94, 0.84, 0.98)
+    lora.settings.forgetting = LIGHT
+    points = [
+        SweepPoint(label=name, overrides={}, val_score=0.9, val_n=10, within_budget=True)
+        for name in ("as given", "epochs=1")
+    ]
+    rule = "the best validation score among the settings within the forgetting budget"
+    lora.settings.sweep = SweepRecord(val_size=10, chosen=1, rule=rule, points=points)
+    v = decide(
+        [rung("few_shot", 0.4, 0.3, 0.5), lora],
+        bar=0.8,
+        prompt_fraction=0.8,
+        enough_data=True,
+        n_usable=200,
+        min_examples=50,
+        comparisons=[_cmp("few_shot", "lora", 0.54, 1e-6, 1, 28)],
+        budget=ForgettingBudget(max_probe_drop=10),
+    )
+    assert v.kind == "FINE_TUNE"
+    assert "setting epochs=1, one of 2 measured: " + rule in v.answer
+    assert "2 of 2 settings measured kept within it" in " ".join(v.reasons)

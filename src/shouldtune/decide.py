@@ -427,9 +427,18 @@ def search_finding(cheaper: Sequence[RungResult]) -> SearchFinding | None:
 
 def _training_finding(lora: RungResult) -> TrainingFinding:
     forgetting, training = lora.settings.forgetting, lora.settings.training
+    sweep = lora.settings.sweep
+    swept = {}
+    if sweep is not None:
+        swept = {
+            "setting": sweep.points[sweep.chosen].label,
+            "n_settings": len(sweep.points),
+            "rule": sweep.rule,
+        }
     return TrainingFinding(
         wall_s=(training.wall_s or None) if training is not None else None,
         forgetting=forgetting.summary if forgetting is not None else None,
+        **swept,
     )
 
 

@@ -412,6 +412,12 @@ class _Lora(_View):
             else "no paired comparison with a cheaper rung"
         )
         self.searched = _search_words(found)
+        self.setting_words = ""
+        if training is not None and training.setting is not None:
+            self.setting_words = (
+                f" The fine-tune reported is setting {training.setting}, one of "
+                f"{training.n_settings} measured: {training.rule}."
+            )
         self.reasons = [
             f"lora: {self.lora.score.fmt()}; {self.versus}",
             *_rag_shortfall(self),
@@ -420,6 +426,8 @@ class _Lora(_View):
         ]
         if self.forgetting:
             self.reasons.append(f"forgetting: {self.forgetting}")
+        if self.setting_words:
+            self.reasons.append(f"sweep: {self.setting_words.strip()}")
         self.budget = found.forgetting
         if self.budget is not None:
             self.reasons.append(_budget_line(self.budget))
@@ -501,7 +509,7 @@ def _lora_wins(found: Findings) -> Words:
             f"LoRA adapter trained on your examples scores {score.fmt()} on the same "
             f"{v.lora.n} held-out examples, clearing your bar of {bar}; the paired test "
             f"says the gain is real ({v.versus}). {searched[0].upper()}{searched[1:]}."
-            f"{v.cost_words}{v.forget_words}{v.within_words}"
+            f"{v.setting_words}{v.cost_words}{v.forget_words}{v.within_words}"
         ),
     )
 

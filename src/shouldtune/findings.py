@@ -99,6 +99,9 @@ class SearchFinding(BaseModel):
 class TrainingFinding(BaseModel):
     wall_s: float | None = None
     forgetting: str | None = Field(None, description="The forgetting summary, when measured.")
+    setting: str | None = Field(None, description="The setting reported, when a sweep ran.")
+    n_settings: int | None = Field(None, description="Settings the sweep measured.")
+    rule: str | None = Field(None, description="How the sweep chose the setting reported.")
 
 
 class SettingFinding(BaseModel):
