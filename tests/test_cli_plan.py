@@ -14,6 +14,7 @@ from shouldtune.cli import app
 from shouldtune.models.base import UsageSource
 from shouldtune.models.mock import MockModel
 from shouldtune.plan import Timing
+from shouldtune.sweep import DEFAULT_GRID
 
 runner = CliRunner()
 
@@ -128,3 +129,15 @@ def test_check_names_the_cap_once(tmp_path: Path) -> None:
     )
     assert "test capped at" not in everything.output
     assert "450 test" in everything.output
+
+
+def test_sweep_flag_counts_the_built_in_grid_in_the_plan(tmp_path: Path) -> None:
+    plain = runner.invoke(app, args(tmp_path, "--plan", "--json"))
+    swept = runner.invoke(app, args(tmp_path, "--plan", "--json", "--sweep"))
+    assert plain.exit_code == 0 and swept.exit_code == 0, swept.output
+    lora = {
+        name: next(r for r in json.loads(out.stdout)["rungs"] if r["rung"] == "lora")
+        for name, out in (("plain", plain), ("swept", swept))
+    }
+    assert f"sweep of {len(DEFAULT_GRID)} settings" in lora["swept"]["detail"]
+    assert lora["swept"]["train_steps"] > lora["plain"]["train_steps"]

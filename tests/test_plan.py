@@ -28,6 +28,7 @@ from shouldtune.plan import (
 from shouldtune.prompts import messages_for, system_prompt
 from shouldtune.results import Prepared
 from shouldtune.spec import TaskSpec
+from shouldtune.sweep import val_size
 
 
 def write_labels(path: Path, n: int = 120) -> Path:
@@ -265,3 +266,17 @@ def test_the_ladder_times_a_served_model_only_under_a_time_limit(
     finally:
         cache.close()
     assert calls == (["probe"] if timed else [])
+
+
+def test_a_sweep_is_counted_point_by_point(tmp_path: Path) -> None:
+    data = write_labels(tmp_path / "d.jsonl")
+    plain = prepared(tmp_path, data, lora={"max_steps": 7}, all_rungs=True)
+    swept = prepared(
+        tmp_path, data, lora={"max_steps": 7, "sweep": [{"rank": 4}, {"max_steps": 3}]}
+    )
+    one = by_rung(build_plan(plain, MockModel(), timing=None))["lora"]
+    both = by_rung(build_plan(swept, MockModel(), timing=None))["lora"]
+    assert one.train_steps == 7 and both.train_steps == 7 + 3
+    n_val = val_size(len(swept.split.train))
+    assert both.calls == 2 * (len(swept.split.test) + n_val)
+    assert "sweep of 2 settings" in both.detail

@@ -142,6 +142,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "api_key_env": ("api", "api_key_env"),
         "allow_insecure_key": ("api", "allow_insecure_key"),
         "requests_per_month": ("cost", "requests_per_month"),
+        "sweep": ("lora", "sweep"),
     }
     for name, value in flags.items():
         if value is None:
@@ -234,6 +235,14 @@ def run(
     requests_per_month: RequestsOpt = None,
     api_key_env: KeyEnvOpt = None,
     allow_insecure_key: InsecureKeyOpt = None,
+    sweep: Annotated[
+        bool,
+        typer.Option(
+            "--sweep",
+            help="Fine-tune a small built-in grid of LoRA settings (lora.sweep: default) and "
+            "report the one chosen on a validation slice of train, within the forgetting budget.",
+        ),
+    ] = False,
     allow_python: Annotated[
         bool,
         typer.Option("--allow-python", help="Allow the python scorer to run your function."),
@@ -289,6 +298,7 @@ def run(
         allow_insecure_key=allow_insecure_key,
         max_minutes=max_minutes,
         max_usd=max_usd,
+        sweep="default" if sweep else None,
         # Absolute: a relative --docs means the current folder, not the YAML file's.
         docs=str(docs.absolute()) if docs is not None else None,
     )

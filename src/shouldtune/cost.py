@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shouldtune.records import RungResult
 from shouldtune.rung_info import cost_order
 from shouldtune.rung_settings import Forgetting
-from shouldtune.spec import ApiSpec, CostSpec, SpecError, TaskSpec, merge
+from shouldtune.spec import ApiSpec, CostSpec, ForgettingBudget, SpecError, TaskSpec, merge
+from shouldtune.sweep import broken_limits
 from shouldtune.yamlfile import YamlError, load_yaml
 
 Method = Literal["lora", "full"]
@@ -424,19 +425,33 @@ def estimate_serving(prices: PriceTable, use: TokenUse, *, params: float, reques
 
 
 def two_models(
-    forgetting: Forgetting | None, serving: Serving, prices: PriceTable
+    forgetting: Forgetting | None,
+    serving: Serving,
+    prices: PriceTable,
+    budget: ForgettingBudget | None = None,
 ) -> TwoModels | None:
-    """When tuning cost general capability, the general model has to stay in production too."""
+    """When tuning cost general capability, the general model has to stay in production too.
+
+    Material means past the task's forgetting budget when one is set (the user said how much
+    loss is acceptable), else past the built-in MATERIAL_* thresholds.
+    """
     if forgetting is None:
         return None
     drop = (forgetting.probe_base or 0.0) - (forgetting.probe_tuned or 0.0)
     rise = forgetting.ppl_change or 0.0
-    material = drop >= MATERIAL_PROBE_DROP or rise >= MATERIAL_PPL_RISE
     measured = f"general probe {drop:+.0%} lost, perplexity {rise:+.0%}"
+    if budget is not None and budget.active:
+        broken = broken_limits(forgetting, budget)
+        material = bool(broken)
+        measured = f"{measured}, KL {forgetting.kl_mean or 0.0:.3f}"
+        below = "within the forgetting budget"
+        if broken:
+            measured = f"{measured}; breaks the forgetting budget ({'; '.join(broken)})"
+    else:
+        material = drop >= MATERIAL_PROBE_DROP or rise >= MATERIAL_PPL_RISE
+        below = "below the material thresholds"
     if not material:
-        return TwoModels(
-            material=False, reason=f"{measured}: below the material thresholds", monthly_usd=0.0
-        )
+        return TwoModels(material=False, reason=f"{measured}: {below}", monthly_usd=0.0)
     if serving.chosen == "dedicated":
         gpu = prices.gpu(prices.serving_gpu)
         extra = prices.serving_min_hours_per_month * gpu.usd_per_hour
@@ -474,13 +489,14 @@ def build_report(
     training: TrainingEstimate,
     forgetting: Forgetting | None = None,
     notes: Sequence[str] = (),
+    budget: ForgettingBudget | None = None,
 ) -> CostReport:
     """Price the prompted options at the API, the tuned one as served, and compare."""
     priced = {
         name: api_option(use, prices, requests, rag=name == "rag") for name, use in options.items()
     }
     serving = estimate_serving(prices, tuned, params=training.target_params, requests=requests)
-    second = two_models(forgetting, serving, prices)
+    second = two_models(forgetting, serving, prices, budget)
     tuned_monthly = serving.monthly_usd + (second.monthly_usd if second else 0.0)
     served_by = (
         "tuned, per-token hosting"
@@ -618,6 +634,7 @@ def run_cost(
         training=estimate,
         forgetting=forgetting,
         notes=notes,
+        budget=spec.forgetting,
     )
 
 

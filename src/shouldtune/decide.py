@@ -24,6 +24,7 @@ from shouldtune.findings import (
     SIGNIFICANT,
     BudgetFinding,
     Findings,
+    ForgettingFinding,
     PairedFinding,
     PatternCall,
     PatternFinding,
@@ -31,12 +32,15 @@ from shouldtune.findings import (
     RagDiagnosis,
     RungScore,
     SearchFinding,
+    SettingFinding,
     Threshold,
     TrainingFinding,
     VerdictKind,
 )
 from shouldtune.records import Interval, RungResult
 from shouldtune.rung_info import cost_order, is_prompt
+from shouldtune.spec import ForgettingBudget
+from shouldtune.sweep import broken_limits, probe_drop
 
 if TYPE_CHECKING:
     from shouldtune.analysis.failures import FailureSummary
@@ -50,12 +54,14 @@ __all__ = [
     "best_of",
     "decide",
     "decide_findings",
+    "forgetting_finding",
     "pattern_call",
     "rag_diagnosis",
     "search_finding",
     "truncated",
     "verdict_of",
     "with_evidence",
+    "with_second_model",
 ]
 
 
@@ -108,6 +114,7 @@ def decide(
     comparisons: Sequence[Paired] = (),
     failures: Sequence[FailureSummary] = (),
     reproducibility: Reproducibility | None = None,
+    budget: ForgettingBudget | None = None,
 ) -> Verdict:
     found = decide_findings(
         results,
@@ -117,6 +124,7 @@ def decide(
         n_usable=n_usable,
         min_examples=min_examples,
         comparisons=comparisons,
+        budget=budget,
     )
     return verdict_of(found, failures, reproducibility)
 
@@ -140,6 +148,20 @@ def verdict_of(
         examples_needed=found.examples_needed,
         findings=found,
     )
+
+
+def with_second_model(
+    verdict: Verdict,
+    monthly_usd: float | None,
+    failures: Sequence[FailureSummary] = (),
+    reproducibility: Reproducibility | None = None,
+) -> Verdict:
+    """The verdict with the second model's price, when the forgetting budget was checked."""
+    found = verdict.findings
+    if found is None or found.forgetting is None or monthly_usd is None:
+        return verdict
+    budget = found.forgetting.model_copy(update={"second_model_usd": monthly_usd})
+    return verdict_of(found.model_copy(update={"forgetting": budget}), failures, reproducibility)
 
 
 def pattern_call(share: Interval) -> PatternCall:
@@ -169,6 +191,7 @@ class _Run:
     comparisons: Sequence[Paired]
     bar: float
     prompt_fraction: float
+    budget: ForgettingBudget | None = None
 
     @property
     def within(self) -> float:
@@ -217,9 +240,14 @@ def decide_findings(
     n_usable: int,
     min_examples: int,
     comparisons: Sequence[Paired] = (),
+    budget: ForgettingBudget | None = None,
 ) -> Findings:
-    """The decision on the measured rungs, before the failure analysis is added."""
-    run = _Run(results, comparisons, bar, prompt_fraction)
+    """The decision on the measured rungs, before the failure analysis is added.
+
+    With a forgetting budget, a fine-tune that clears the bar and beats the cheaper rungs but
+    loses more general capability than the budget allows is no FINE_TUNE (lora_over_budget).
+    """
+    run = _Run(results, comparisons, bar, prompt_fraction, budget)
     best = best_of([r for r in results if is_prompt(r.rung)])
     if not enough_data:
         return Findings(
@@ -399,9 +427,18 @@ def search_finding(cheaper: Sequence[RungResult]) -> SearchFinding | None:
 
 def _training_finding(lora: RungResult) -> TrainingFinding:
     forgetting, training = lora.settings.forgetting, lora.settings.training
+    sweep = lora.settings.sweep
+    swept = {}
+    if sweep is not None:
+        swept = {
+            "setting": sweep.points[sweep.chosen].label,
+            "n_settings": len(sweep.points),
+            "rule": sweep.rule,
+        }
     return TrainingFinding(
         wall_s=(training.wall_s or None) if training is not None else None,
         forgetting=forgetting.summary if forgetting is not None else None,
+        **swept,
     )
 
 
@@ -418,13 +455,18 @@ def _lora_findings(run: _Run, lora: RungResult, cheaper: Sequence[RungResult]) -
         "search": search_finding(cheaper),
         "training": _training_finding(lora),
     }
+    forgetting = forgetting_finding(lora, run.budget)
+    if forgetting is not None:
+        common["forgetting"] = forgetting
     if score.low >= run.bar:
         more = None
         if not beats and raw is not None:
             more = examples_needed_paired(*_paired_lists(raw, raw.b == "lora"))
+        over = beats and forgetting is not None and not forgetting.chosen.within
+        case = "lora_over_budget" if over else "lora_wins" if beats else "lora_not_shown_better"
         return Findings(
-            case="lora_wins" if beats else "lora_not_shown_better",
-            kind="FINE_TUNE" if beats else "INCONCLUSIVE",
+            case=case,
+            kind="FINE_TUNE" if beats and not over else "INCONCLUSIVE",
             rung="lora",
             gap=score.point - run.bar,
             threshold=run.threshold(False, "above"),
@@ -450,6 +492,33 @@ def _lora_findings(run: _Run, lora: RungResult, cheaper: Sequence[RungResult]) -
         threshold=run.threshold(False, "straddles"),
         examples_needed=examples_needed(score.point, run.bar, lora.n),
         **common,
+    )
+
+
+def forgetting_finding(
+    lora: RungResult, budget: ForgettingBudget | None
+) -> ForgettingFinding | None:
+    """The budget against the reported setting (and the sweep's others); None: no budget."""
+    if budget is None or not budget.active:
+        return None
+    forgetting, sweep = lora.settings.forgetting, lora.settings.sweep
+    broken = broken_limits(forgetting, budget)
+    name = sweep.points[sweep.chosen].label if sweep is not None else "as given"
+    chosen = SettingFinding(
+        label=name,
+        score=lora.score,
+        probe_drop=probe_drop(forgetting),
+        kl=forgetting.kl_mean if forgetting is not None else None,
+        within=not broken,
+    )
+    points = sweep.points if sweep is not None else []
+    return ForgettingFinding(
+        max_probe_drop=budget.max_probe_drop,
+        max_kl=budget.max_kl,
+        chosen=chosen,
+        broken=broken,
+        n_settings=max(1, len(points)),
+        n_within=sum(1 for p in points if p.within_budget) if points else int(not broken),
     )
 
 

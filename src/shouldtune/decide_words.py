@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from shouldtune.findings import SIGNIFICANT, Findings, PatternFinding, RagDiagnosis, RungScore
+from shouldtune.findings import (
+    SIGNIFICANT,
+    Findings,
+    ForgettingFinding,
+    PatternFinding,
+    RagDiagnosis,
+    RungScore,
+)
 from shouldtune.records import Interval
 from shouldtune.rung_info import info
 
@@ -405,6 +412,12 @@ class _Lora(_View):
             else "no paired comparison with a cheaper rung"
         )
         self.searched = _search_words(found)
+        self.setting_words = ""
+        if training is not None and training.setting is not None:
+            self.setting_words = (
+                f" The fine-tune reported is setting {training.setting}, one of "
+                f"{training.n_settings} measured: {training.rule}."
+            )
         self.reasons = [
             f"lora: {self.lora.score.fmt()}; {self.versus}",
             *_rag_shortfall(self),
@@ -413,9 +426,59 @@ class _Lora(_View):
         ]
         if self.forgetting:
             self.reasons.append(f"forgetting: {self.forgetting}")
+        if self.setting_words:
+            self.reasons.append(f"sweep: {self.setting_words.strip()}")
+        self.budget = found.forgetting
+        if self.budget is not None:
+            self.reasons.append(_budget_line(self.budget))
+        self.within_words = (
+            f" The setting reported ({self.budget.chosen.label}) keeps within your forgetting "
+            f"budget ({_limits(self.budget)})."
+            if self.budget is not None and self.budget.chosen.within
+            else ""
+        )
 
     def cheaper(self) -> RungScore | None:
         return self.score(self.f.best_cheaper) if self.f.best_cheaper is not None else None
+
+
+def _limits(b: ForgettingFinding) -> str:
+    """The budget's limits in words."""
+    parts = []
+    if b.max_probe_drop is not None:
+        parts.append(f"at most {b.max_probe_drop:g} points of general-probe accuracy lost")
+    if b.max_kl is not None:
+        parts.append(f"KL at most {b.max_kl:g} nats/token")
+    return ", ".join(parts)
+
+
+def _second_model(b: ForgettingFinding) -> str:
+    """What the second model costs, when the cost model priced it."""
+    usd = b.second_model_usd
+    if usd is None:
+        return ""
+    if usd <= 0:
+        return (
+            " (per-token hosting adds no standing fee for it, but two models must be evaluated "
+            "and updated)"
+        )
+    return f": about ${usd:,.0f} a month more for its endpoint (cost.two_models)"
+
+
+def _budget_line(b: ForgettingFinding) -> str:
+    """One reason line: the reported setting against the budget."""
+    c = b.chosen
+    measured = []
+    if c.probe_drop is not None:
+        measured.append(f"general probe {max(0.0, c.probe_drop):.0f} points lost")
+    if c.kl is not None:
+        measured.append(f"KL {c.kl:.3f}")
+    figures = f" ({', '.join(measured)})" if measured else ""
+    state = "within" if c.within else "breaks"
+    swept = f"; {b.n_within} of {b.n_settings} settings measured kept within it"
+    return f"forgetting budget ({_limits(b)}): setting {c.label}{figures} {state} it" + (
+        swept if b.n_settings > 1 else ""
+    )
 
 
 def _search_words(found: Findings) -> str:
@@ -446,7 +509,39 @@ def _lora_wins(found: Findings) -> Words:
             f"LoRA adapter trained on your examples scores {score.fmt()} on the same "
             f"{v.lora.n} held-out examples, clearing your bar of {bar}; the paired test "
             f"says the gain is real ({v.versus}). {searched[0].upper()}{searched[1:]}."
-            f"{v.cost_words}{v.forget_words}"
+            f"{v.setting_words}{v.cost_words}{v.forget_words}{v.within_words}"
+        ),
+    )
+
+
+def _lora_over_budget(found: Findings) -> Words:
+    v = _Lora(found)
+    best, b = v.cheaper(), found.forgetting
+    assert best is not None and b is not None
+    score, bar = v.lora.score, pct(v.bar)
+    broken = "; ".join(b.broken)
+    if b.n_settings > 1:
+        tried = f" None of the {b.n_settings} fine-tune settings measured kept within it."
+    else:
+        tried = (
+            " Only the settings as given were measured: a sweep (--sweep, or lora.sweep) "
+            "measures gentler ones (a lower rank, fewer epochs, a lower learning rate)."
+        )
+    return (
+        f"lora clears the bar ({score.fmt()}) but breaks the forgetting budget: {broken}",
+        [
+            f"lora's whole 95% interval is at or above the bar {bar}",
+            f"the fine-tune breaks the forgetting budget: {broken}",
+            *v.reasons,
+        ],
+        (
+            f"Not a clean fine-tune. A LoRA adapter ({b.chosen.label}) scores {score.fmt()} on "
+            f"{v.lora.n} held-out examples, clearing your bar of {bar} ({v.versus}), but it "
+            f"breaks your forgetting budget ({_limits(b)}): {broken}.{tried} Using it anyway "
+            f"means keeping the general model in production beside it{_second_model(b)}. "
+            "The best option measured that keeps within the budget is "
+            f"{_words(best.rung)} at {best.score.fmt()}, which leaves the model as it is but "
+            f"is not shown to reach your bar.{v.forget_words}"
         ),
     )
 
@@ -565,4 +660,5 @@ _CASES: dict[str, Callable[[Findings], Words]] = {
     "lora_not_shown_better": _lora_not_shown_better,
     "nothing_reaches_bar": _nothing_reaches_bar,
     "lora_straddles": _lora_straddles,
+    "lora_over_budget": _lora_over_budget,
 }

@@ -36,6 +36,7 @@ Case = Literal[
     "lora_not_shown_better",
     "nothing_reaches_bar",
     "lora_straddles",
+    "lora_over_budget",
 ]
 Position = Literal["above", "below", "straddles"]
 PatternCall = Literal["reproducible", "not_reproducible", "unclear"]
@@ -98,6 +99,35 @@ class SearchFinding(BaseModel):
 class TrainingFinding(BaseModel):
     wall_s: float | None = None
     forgetting: str | None = Field(None, description="The forgetting summary, when measured.")
+    setting: str | None = Field(None, description="The setting reported, when a sweep ran.")
+    n_settings: int | None = Field(None, description="Settings the sweep measured.")
+    rule: str | None = Field(None, description="How the sweep chose the setting reported.")
+
+
+class SettingFinding(BaseModel):
+    """One measured fine-tune setting, as the budget reads it."""
+
+    label: str = Field(description="The setting in words, e.g. 'rank=4' ('as given': no override).")
+    score: Interval | None = Field(None, description="Its test score (reporting only).")
+    probe_drop: float | None = Field(None, description="Points of general-probe accuracy lost.")
+    kl: float | None = Field(None, description="Mean KL from the base model, nats/token.")
+    within: bool = Field(description="Within the budget (False also when it could not be told).")
+
+
+class ForgettingFinding(BaseModel):
+    """The forgetting budget against the chosen fine-tune setting and the others measured."""
+
+    max_probe_drop: float | None = None
+    max_kl: float | None = None
+    chosen: SettingFinding = Field(description="The setting the lora rung reports.")
+    broken: list[str] = Field(
+        default_factory=list, description="Which limits the chosen setting breaks, in words."
+    )
+    n_settings: int = Field(1, description="Fine-tune settings measured (more than 1: a sweep).")
+    n_within: int = Field(0, description="Of them, how many kept within the budget.")
+    second_model_usd: float | None = Field(
+        None, description="Monthly cost of keeping the general model beside it (cost.two_models)."
+    )
 
 
 class PatternFinding(BaseModel):
@@ -145,6 +175,9 @@ class Findings(BaseModel):
     training: TrainingFinding | None = None
     pattern: PatternFinding | None = None
     budget: BudgetFinding | None = None
+    forgetting: ForgettingFinding | None = Field(
+        None, description="The forgetting budget's check, when one is set and lora ran."
+    )
     n_usable: int | None = None
     min_examples: int | None = None
     prompt_file: str | None = None

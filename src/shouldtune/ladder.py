@@ -14,6 +14,7 @@ from shouldtune.budget import derive_budget
 from shouldtune.cache import CallCache
 from shouldtune.cost import run_cost, task_prices
 from shouldtune.data import DataError, DataIssue, load_examples
+from shouldtune.decide import with_second_model
 from shouldtune.evaluate import EvalContext
 from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model
@@ -249,6 +250,11 @@ def run_ladder(
             answer_tokens=_mean_tokens(loaded, [e.expected for e in split.test]),
             local_params=loaded.info.n_params,
         )
+        if cost is not None and cost.two_models is not None:
+            # The verdict on a forgetting budget names what the second model costs.
+            verdict = with_second_model(
+                verdict, cost.two_models.monthly_usd, failures, reproducibility
+            )
         run_result = RunResult(
             task=spec.task_name,
             run_dir=str(run_dir.path) if run_dir is not None else None,

@@ -27,6 +27,8 @@ from shouldtune.prompts import default_k, messages_for, pick_demonstrations, sys
 from shouldtune.records import Example
 from shouldtune.results import Prepared
 from shouldtune.rung_info import info
+from shouldtune.spec import LoraSpec
+from shouldtune.sweep import sweep_points, val_size
 
 # The calibration probe of a prompt rung (calibrate: auto): 32 train examples plus the three
 # content-free inputs (calibration.CONTENT_FREE) whose answers give the prior.
@@ -284,13 +286,23 @@ def structural_skips(prepared: Prepared) -> dict[str, str]:
     return skipped
 
 
-def lora_steps(prepared: Prepared) -> int:
-    """Optimizer steps of the LoRA rung (training/lora.py: validation slice held out)."""
-    options = prepared.spec.lora
-    n = len(prepared.split.train)
+def steps_for(n: int, options: LoraSpec) -> int:
+    """Optimizer steps of one adapter on n examples (training/lora.py holds out its own slice)."""
     n_val = min(64, int(n * options.val_fraction)) if n >= 20 else 0
     per_epoch = max(1, math.ceil((n - n_val) / options.batch_size))
     return options.max_steps or max(1, math.ceil(per_epoch * options.epochs))
+
+
+def lora_steps(prepared: Prepared) -> int:
+    """Optimizer steps of the LoRA rung: every sweep point's, when a sweep is on."""
+    options = prepared.spec.lora
+    n = len(prepared.split.train)
+    points = sweep_points(options)
+    if not points:
+        return steps_for(n, options)
+    # Each point trains on train less the sweep's validation slice.
+    pool = n - min(n, val_size(n))
+    return sum(steps_for(pool, options.at(p)) for p in points)
 
 
 def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Plan:
@@ -384,17 +396,30 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
             train_s = None
             if timing.forward_s is not None and spec.student_model == spec.model:
                 train_s = steps * spec.lora.batch_size * timing.forward_s * STEP_FORWARDS
-            test_s = seconds(n_test, timing.zero_shot_s)
+            n_points = len(sweep_points(spec.lora))
+            n_train = len(prepared.split.train)
+            # A sweep scores every point on its validation slice and on the test split.
+            calls = n_test if not n_points else n_points * (n_test + val_size(n_train))
+            test_s = seconds(calls, timing.zero_shot_s)
             total = None if train_s is None or test_s is None else train_s + test_s
+            if n_points:
+                detail = (
+                    f"sweep of {n_points} settings: {steps} steps in all x "
+                    f"{spec.lora.batch_size}, each scored on {val_size(n_train)} validation + "
+                    f"{n_test} test; time rough"
+                )
+            else:
+                detail = (
+                    f"{steps} steps x {spec.lora.batch_size} on {n_train} train "
+                    f"({spec.lora.epochs:g} epochs) + {n_test} test; time rough"
+                )
             rungs.append(
                 RungPlan(
                     rung=name,
-                    calls=n_test,
+                    calls=calls,
                     train_steps=steps,
                     seconds=total,
-                    detail=f"{steps} steps x {spec.lora.batch_size} on "
-                    f"{len(prepared.split.train)} train ({spec.lora.epochs:g} epochs) + "
-                    f"{n_test} test; time rough",
+                    detail=detail,
                     conditional=conditional,
                 )
             )

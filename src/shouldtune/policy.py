@@ -165,6 +165,7 @@ class Climb:
                 n_usable=precheck.n_usable,
                 min_examples=self.spec.min_examples,
                 comparisons=self.comparisons(results, predictions),
+                budget=self.spec.forgetting,
             )
             self._decided = (climbed, found)
         return self._decided[1]

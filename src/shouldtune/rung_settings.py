@@ -145,6 +145,37 @@ class Forgetting(_Recorded):
     summary: str | None = None
 
 
+class SweepPoint(_Recorded):
+    """One fine-tune setting of a sweep: its validation score (selection), test score and
+    forgetting (reporting)."""
+
+    _keeps_order: ClassVar[bool] = False
+
+    label: str = Field(description="The overrides in words ('as given' for none).")
+    overrides: dict[str, Any] = Field(description="LoraSpec fields this point sets.")
+    val_score: float = Field(description="Mean score on the validation slice of train.")
+    val_n: int
+    test_score: float | None = None
+    test_low: float | None = None
+    test_high: float | None = None
+    test_n: int | None = None
+    forgetting: Forgetting | None = None
+    within_budget: bool | None = Field(None, description="None: no forgetting budget was set.")
+    wall_s: float | None = Field(None, description="Training seconds (0 when reused).")
+    adapter: str | None = None
+
+
+class SweepRecord(_Recorded):
+    """The lora rung's sweep: every setting measured and which one it reports."""
+
+    _keeps_order: ClassVar[bool] = False
+
+    val_size: int = Field(description="Validation examples carved out of train for selection.")
+    chosen: int = Field(description="Index of the reported point.")
+    rule: str = Field(description="How the chosen point was picked, in words.")
+    points: list[SweepPoint]
+
+
 class LatencyVs(_Recorded):
     """The tuned model's latency against one prompted rung's."""
 
@@ -202,4 +233,5 @@ class RungSettings(_Recorded):
     student_params: int | None = None
     training: TrainingStats | None = None
     forgetting: Forgetting | None = None
+    sweep: SweepRecord | None = None
     latency_vs: dict[str, LatencyVs] | None = None

@@ -165,8 +165,72 @@ class LoraSpec(_Strict):
     patience: int = Field(
         2, ge=1, description="Evaluations without validation-loss improvement before stopping."
     )
+    sweep: list[dict[str, Any]] | Literal["default"] | None = Field(
+        None,
+        description=(
+            "Opt-in sweep over settings that move the task/forgetting trade-off: a list of "
+            "overrides of these lora settings, one adapter each (e.g. [{rank: 4}, {epochs: 1}]), "
+            "or 'default' for a small built-in grid (--sweep). Each point is scored on a "
+            "validation slice of train (selection) and on the test split (reporting)."
+        ),
+    )
     max_steps: int | None = Field(None, ge=1, description="Hard cap on optimizer steps.")
     merge: bool = Field(False, description="Also write the merged model (base + adapter).")
+
+    @field_validator("sweep")
+    @classmethod
+    def _sweep_points(
+        cls, value: list[dict[str, Any]] | str | None
+    ) -> list[dict[str, Any]] | str | None:
+        if not isinstance(value, list):
+            return value
+        if not value:
+            raise ValueError("a sweep needs at least one point (or 'default')")
+        for point in value:
+            fixed = set(point) & _NOT_SWEPT
+            unknown = set(point) - set(cls.model_fields)
+            if fixed or unknown:
+                raise ValueError(
+                    f"sweep point {point!r}: {', '.join(sorted(fixed | unknown))} cannot be "
+                    "swept (name lora settings such as rank, epochs, learning_rate)"
+                )
+            cls.model_validate(point)  # each value must be valid where it would be set
+        return value
+
+    def at(self, overrides: dict[str, Any]) -> LoraSpec:
+        """These settings with one sweep point's overrides applied (and no sweep)."""
+        base = self.model_dump(exclude={"sweep"})
+        return LoraSpec.model_validate({**base, **overrides})
+
+
+# Settings of the run rather than of one adapter: a sweep point cannot override them.
+_NOT_SWEPT = {"sweep", "student", "merge"}
+
+
+class ForgettingBudget(_Strict):
+    """How much general capability a fine-tune may cost before it is no longer a clean win."""
+
+    max_probe_drop: float | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description=(
+            "Most points of general-probe accuracy the fine-tune may lose (10: 65% -> 55% "
+            "is the limit). Unset: no limit."
+        ),
+    )
+    max_kl: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Most mean KL divergence from the base model on general text, nats per token. "
+            "Unset: no limit."
+        ),
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.max_probe_drop is not None or self.max_kl is not None
 
 
 class ReproduceSpec(_Strict):
@@ -481,6 +545,13 @@ class TaskSpec(_Strict):
         ),
     )
     lora: LoraSpec = Field(default_factory=LoraSpec, description="Fine-tuning rung (LoRA).")
+    forgetting: ForgettingBudget = Field(
+        default_factory=ForgettingBudget,
+        description=(
+            "Forgetting budget: a fine-tune that clears the bar but loses more general "
+            "capability than this is not a clean FINE_TUNE (unset: no budget)."
+        ),
+    )
     sequential: SequentialSpec = Field(
         default_factory=SequentialSpec,
         description="Sequential evaluation: stop asking test examples once a rung is settled.",

@@ -352,3 +352,154 @@ def break_even_chart(upfront: float, monthly_savings: float, months: int) -> Mar
     return svg(
         "break-even", width, height, "Cumulative savings against the fine-tuning cost", *parts
     )
+
+
+@dataclass(frozen=True)
+class TradeoffPoint:
+    label: str
+    task: Interval
+    probe: Interval
+    chosen: bool = False
+    within: bool | None = None  # None: no forgetting budget
+
+
+def tradeoff_chart(points: Sequence[TradeoffPoint], bar: float, probe_base: float | None) -> Markup:
+    """Task score (x) against general-probe score (y), one point per fine-tune setting, each
+    with its two 95% intervals as bars; the chosen setting ringed, the bar and the base
+    model's probe score drawn as lines."""
+    width, height, left, right, top, bottom = 640.0, 420.0, 64.0, 24.0, 24.0, 52.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(value: float) -> float:
+        return left + min(1.0, max(0.0, value)) * plot_w
+
+    def y(value: float) -> float:
+        return top + (1.0 - min(1.0, max(0.0, value))) * plot_h
+
+    parts: list[Markup] = []
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        parts.append(
+            el("line", {"x1": x(tick), "x2": x(tick), "y1": top, "y2": y(0), "stroke": GRID})
+        )
+        parts.append(
+            el("line", {"x1": left, "x2": x(1), "y1": y(tick), "y2": y(tick), "stroke": GRID})
+        )
+        parts.append(text(x(tick), y(0) + 16, f"{tick:.0%}", fill=MUTED, text_anchor="middle"))
+        parts.append(text(left - 8, y(tick) + 4, f"{tick:.0%}", fill=MUTED, text_anchor="end"))
+    parts.append(
+        text(
+            left + plot_w / 2,
+            height - 10,
+            "task score (test split)",
+            fill=INK,
+            text_anchor="middle",
+        )
+    )
+    parts.append(
+        text(
+            14,
+            top + plot_h / 2,
+            "general probe",
+            fill=INK,
+            text_anchor="middle",
+            transform=f"rotate(-90 14 {top + plot_h / 2:.0f})",
+        )
+    )
+    dash: dict[str, str | float] = {"stroke": INK, "stroke_width": 1.2, "stroke_dasharray": "5 4"}
+    parts.append(
+        el(
+            "line",
+            {"x1": x(bar), "x2": x(bar), "y1": top, "y2": y(0), **dash, "data-threshold": "bar"},
+        )
+    )
+    parts.append(text(x(bar) + 4, top + 12, f"bar {bar:.0%}", fill=INK, font_size=11))
+    if probe_base is not None:
+        parts.append(
+            el(
+                "line",
+                {
+                    "x1": left,
+                    "x2": x(1),
+                    "y1": y(probe_base),
+                    "y2": y(probe_base),
+                    **dash,
+                    "data-threshold": "base",
+                },
+            )
+        )
+        parts.append(
+            text(
+                left + 4, y(probe_base) - 4, f"base model {probe_base:.0%}", fill=INK, font_size=11
+            )
+        )
+    for i, p in enumerate(points):
+        color = PALETTE[i % len(PALETTE)] if p.within is not False else MUTED
+        cx, cy = x(p.task.point), y(p.probe.point)
+        summary = (
+            f"{p.label}: task {p.task.fmt()}, general probe {p.probe.fmt()}"
+            + ("" if p.within is None else ", within budget" if p.within else ", over budget")
+            + (" (chosen)" if p.chosen else "")
+        )
+        mark = [
+            el(
+                "line",
+                {
+                    "x1": x(p.task.low),
+                    "x2": x(p.task.high),
+                    "y1": cy,
+                    "y2": cy,
+                    "stroke": color,
+                    "stroke_width": 2,
+                },
+            ),
+            el(
+                "line",
+                {
+                    "x1": cx,
+                    "x2": cx,
+                    "y1": y(p.probe.low),
+                    "y2": y(p.probe.high),
+                    "stroke": color,
+                    "stroke_width": 2,
+                },
+            ),
+            el("circle", {"cx": cx, "cy": cy, "r": 5, "fill": color}),
+        ]
+        if p.chosen:
+            mark.append(
+                el(
+                    "circle",
+                    {"cx": cx, "cy": cy, "r": 10, "fill": "none", "stroke": INK, "stroke_width": 2},
+                )
+            )
+        # Labels sit towards the middle of the plot, and step up one line per point, so
+        # settings with close scores (the usual case) do not print over each other.
+        right_half = p.task.point > 0.5
+        mark.append(
+            text(
+                cx - 12 if right_half else cx + 12,
+                max(top + 10, cy - 12 - 13 * (i % 4)),
+                truncate(p.label, 28) + (" (chosen)" if p.chosen else ""),
+                fill=INK,
+                font_size=11,
+                text_anchor="end" if right_half else "start",
+            )
+        )
+        parts.append(
+            el(
+                "g",
+                {
+                    "class": "sweep-point chosen" if p.chosen else "sweep-point",
+                    "data-setting": p.label,
+                },
+                title(summary),
+                *mark,
+            )
+        )
+    return svg(
+        "tradeoff",
+        width,
+        height,
+        "Task score against general-probe score per fine-tune setting, with 95% intervals",
+        *parts,
+    )

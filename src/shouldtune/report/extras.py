@@ -20,7 +20,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from shouldtune.report.charts import break_even_chart
+from shouldtune.report.charts import TradeoffPoint, break_even_chart, tradeoff_chart
+from shouldtune.report.sweep_view import budget_text, interval_text, sweep_rows
 from shouldtune.results import RunResult
 
 
@@ -176,11 +177,44 @@ def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None
     )
 
 
+def sweep(result: RunResult) -> Extra | None:
+    """The LoRA sweep: each setting's task and general-probe scores, the chosen one marked."""
+    rows = sweep_rows(result)
+    if not rows:
+        return None
+    drawn = [
+        TradeoffPoint(r.label, r.task, r.probe, r.chosen, r.within)
+        for r in rows
+        if r.task is not None and r.probe is not None
+    ]
+    base = next((r.probe_base for r in rows if r.probe_base is not None), None)
+    chart = tradeoff_chart(drawn, result.bar, base) if drawn else None
+    table = [
+        (
+            r.label + (" (chosen)" if r.chosen else ""),
+            f"task {interval_text(r.task)} · general probe {interval_text(r.probe)} · "
+            f"validation {r.val_score:.1%} on {r.val_n}"
+            + (f" · {budget_text(r)} budget" if r.within is not None else ""),
+        )
+        for r in rows
+    ]
+    return Extra(
+        "sweep",
+        "Fine-tune settings: task score against forgetting",
+        "One adapter per setting, each trained on train less a validation slice. The setting "
+        "reported was chosen on that validation slice (within the forgetting budget when one "
+        "is set), never on the test split; the test scores and the general probe are shown "
+        "for every setting, with 95% intervals.",
+        table,
+        chart,
+    )
+
+
 Build = Callable[[Mapping[str, Any]], Extra | None]
 EXTRAS: list[Build] = [cost, forgetting, reproducibility]
 
 
 def extras(raw: Mapping[str, Any], result: RunResult, folder: Path | None = None) -> list[Extra]:
     found = [extra for build in EXTRAS if (extra := build(raw)) is not None]
-    searched = prompt_search(result, folder)
-    return [searched, *found] if searched is not None else found
+    typed = [prompt_search(result, folder), sweep(result)]
+    return [*(extra for extra in typed if extra is not None), *found]

@@ -18,6 +18,7 @@ from shouldtune.report.facts import (
     top_failures,
 )
 from shouldtune.report.load import RunData
+from shouldtune.report.sweep_view import budget_text, interval_text, sweep_rows
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 
@@ -53,6 +54,27 @@ def _prompt_search_lines(run: RunData) -> list[str]:
         found = (run.path / prompt_file).resolve()
         if found.is_relative_to(run.path.resolve()) and found.is_file():
             lines += ["", *fenced(found.read_text(encoding="utf-8", errors="replace"))]
+    return lines
+
+
+def _sweep_lines(run: RunData) -> list[str]:
+    rows = sweep_rows(run.result)
+    if not rows:
+        return []
+    lines = [
+        "",
+        "**LoRA sweep: task score against general-probe score** (chosen on a validation "
+        "slice of train, never the test split)",
+        "",
+        "| setting | task (test) | general probe | validation | budget | |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {code(row.label)} | {interval_text(row.task)} | {interval_text(row.probe)} "
+            f"| {row.val_score:.1%} on {row.val_n} | {budget_text(row)} "
+            f"| {'chosen' if row.chosen else ''} |"
+        )
     return lines
 
 
@@ -112,6 +134,7 @@ def render_markdown(run: RunData) -> str:
             shown = ", ".join(f"{code(category)} {count}" for category, count in top)
             lines.append(f"- {code(name)}: {shown or 'no failures'}")
     lines += _prompt_search_lines(run)
+    lines += _sweep_lines(run)
     if result.cost is not None:
         lines += ["", *cost_markdown(result.cost, md)]
     lines += [

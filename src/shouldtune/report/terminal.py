@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,9 +13,10 @@ from rich.table import Table
 
 from shouldtune.plan import Plan, fmt_seconds
 from shouldtune.precheck import PrecheckReport
-from shouldtune.records import RungResult
+from shouldtune.records import Interval, RungResult
 from shouldtune.report.cost_view import render_cost
 from shouldtune.report.facts import rung_models
+from shouldtune.report.sweep_view import SweepRow, budget_text, sweep_rows
 from shouldtune.results import Prepared, RunResult
 
 _COLORS = {
@@ -240,6 +241,31 @@ def rung_table(result: RunResult) -> Table:
     return table
 
 
+def sweep_table(rows: Sequence[SweepRow]) -> Table:
+    """The sweep's settings: task score (test) against general probe, the chosen one marked."""
+    table = Table(title="lora sweep (chosen on validation, never the test split)")
+    table.add_column("setting")
+    for column in ("task (test)", "general probe", "val", "budget", ""):
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(
+            escape(row.label),
+            _short(row.task),
+            _short(row.probe),
+            f"{row.val_score:.0%}",
+            budget_text(row),
+            "chosen" if row.chosen else "",
+        )
+    return table
+
+
+def _short(value: Interval | None) -> str:
+    """An interval in whole percents: the terminal table has little room."""
+    if value is None:
+        return "-"
+    return f"{value.point:.0%} [{value.low:.0%}, {value.high:.0%}]"
+
+
 def render_result(console: Console, result: RunResult) -> None:
     console.print(rung_table(result))
     for comparison in result.comparisons:
@@ -249,6 +275,9 @@ def render_result(console: Console, result: RunResult) -> None:
             f"[dim]{escape(comparison.b)} vs {escape(comparison.a)}: {comparison.diff:+.1%} "
             f"({comparison.method}, p={comparison.p_value:.3g}, n={comparison.n})[/dim]"
         )
+    swept = sweep_rows(result)
+    if swept:
+        console.print(sweep_table(swept))
     if result.cost is not None:
         render_cost(console, result.cost)
     verdict = result.verdict

@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shouldtune.evaluate import EvalContext, evaluate
-from shouldtune.models.base import Model, ModelError
+from shouldtune.evaluate import EvalContext, ask_unrecorded, evaluate
+from shouldtune.models.base import Model, ModelError, prompt_for
 from shouldtune.models.registry import load_model, resolve
+from shouldtune.plan import STEP_FORWARDS, steps_for
 from shouldtune.prompts import messages_for, system_prompt
 from shouldtune.records import Example, Prediction, RungResult
+from shouldtune.rung_settings import Forgetting, SweepRecord
+from shouldtune.spec import LoraSpec
+from shouldtune.sweep import Fitted, carve, sweep, sweep_points
+
+if TYPE_CHECKING:
+    from shouldtune.training.lora import TrainReport
 
 NAME = "lora"
 
@@ -27,12 +35,9 @@ NAME = "lora"
 def run(
     ctx: EvalContext, train: Sequence[Example], test: Sequence[Example]
 ) -> tuple[RungResult, list[Prediction]]:
-    from shouldtune.training.lora import LoraJob, TrainExample
-    from shouldtune.training.lora import train as train_lora
     from shouldtune.training.student import student_dir
 
     spec = ctx.spec
-    options = spec.lora
     # The student may differ from the prompted model (a big served model vs a small local one).
     student_ref = spec.student_model
     if student_ref is None:
@@ -43,55 +48,118 @@ def run(
     student = (
         load_model(student_ref, ctx.cache, context_length=spec.context_length) if own else ctx.model
     )
+    points = sweep_points(spec.lora)
     try:
         system = system_prompt(spec, ctx.labels)
-        student_params = student.info.n_params
-        student_revision = student.info.revision  # the Hub commit, for a Hub name
-        examples = [
-            TrainExample(
-                student.render(messages_for(system, [], e)),
-                student.answer_suffix(messages_for(system, [], e), e.expected),
-            )
-            for e in train
-        ]
-        job = LoraJob(
-            student_dir=str(folder),
-            student_sha256=digest,
-            examples=examples,
-            rank=options.rank,
-            alpha=options.alpha,
-            dropout=options.dropout,
-            target_modules=list(options.target_modules),
-            epochs=options.epochs,
-            learning_rate=options.learning_rate,
-            batch_size=options.batch_size,
-            val_fraction=options.val_fraction,
-            patience=options.patience,
-            max_steps=options.max_steps,
-            seed=spec.split.seed,
+        base = Student(
+            ref=student_ref,
+            folder=folder,
+            digest=digest,
+            system=system,
+            params=student.info.n_params,
+            revision=student.info.revision,  # the Hub commit, for a Hub name
         )
-        report = train_lora(job, ctx.cache.root / "lora", progress=ctx.progress, say=ctx.say)
-        adapter = Path(report.adapter_dir)
-        tuned, artifacts = _tuned_model(student_ref, ctx, folder, adapter)
-        if options.merge:
-            artifacts["merged"] = str(_merged(folder, adapter))
+        if points:
+            return _run_sweep(ctx, base, student, points, train, test)
+        report, train_n = train_adapter(ctx, base, student, spec.lora, train), len(train)
     finally:
         if own:
             student.close()
+    return score_adapter(ctx, base, spec.lora, report, train_n, test)
+
+
+@dataclass(frozen=True)
+class Student:
+    """The model the rung fine-tunes, and what every setting's adapter shares."""
+
+    ref: str
+    folder: Path
+    digest: str
+    system: str
+    params: int | None
+    revision: str | None
+
+
+def train_adapter(
+    ctx: EvalContext,
+    base: Student,
+    student: Model,
+    options: LoraSpec,
+    train: Sequence[Example],
+) -> TrainReport:
+    """Train (or reuse from the cache: the job's key covers its settings) one adapter."""
+    from shouldtune.training.lora import LoraJob, TrainExample
+    from shouldtune.training.lora import train as train_lora
+
+    examples = [
+        TrainExample(
+            student.render(messages_for(base.system, [], e)),
+            student.answer_suffix(messages_for(base.system, [], e), e.expected),
+        )
+        for e in train
+    ]
+    job = LoraJob(
+        student_dir=str(base.folder),
+        student_sha256=base.digest,
+        examples=examples,
+        rank=options.rank,
+        alpha=options.alpha,
+        dropout=options.dropout,
+        target_modules=list(options.target_modules),
+        epochs=options.epochs,
+        learning_rate=options.learning_rate,
+        batch_size=options.batch_size,
+        val_fraction=options.val_fraction,
+        patience=options.patience,
+        max_steps=options.max_steps,
+        seed=ctx.spec.split.seed,
+    )
+    return train_lora(job, ctx.cache.root / "lora", progress=ctx.progress, say=ctx.say)
+
+
+def open_tuned(
+    ctx: EvalContext, base: Student, options: LoraSpec, report: TrainReport
+) -> tuple[Model, dict[str, str], dict[str, Any]]:
+    """The tuned model, its artifacts and its forgetting figures (measured once per adapter)."""
+    adapter = Path(report.adapter_dir)
+    tuned, artifacts = _tuned_model(base.ref, ctx, base.folder, adapter)
+    if options.merge:
+        artifacts["merged"] = str(_merged(base.folder, adapter))
     try:
-        forgetting = _forgetting(folder, adapter, tuned)
-        items = [(example, messages_for(system, [], example)) for example in test]
+        forgetting = _forgetting(base.folder, adapter, tuned)
+    except BaseException:
+        tuned.close()
+        raise
+    return tuned, artifacts, forgetting
+
+
+def score_adapter(
+    ctx: EvalContext,
+    base: Student,
+    options: LoraSpec,
+    report: TrainReport,
+    train_n: int,
+    test: Sequence[Example],
+    *,
+    extra: dict[str, Any] | None = None,
+    copy: bool = True,
+) -> tuple[RungResult, list[Prediction]]:
+    """One adapter scored on the test split, with its settings, forgetting and artifacts."""
+    tuned, artifacts, forgetting = open_tuned(ctx, base, options, report)
+    try:
+        items = [(example, messages_for(base.system, [], example)) for example in test]
         tuned_ctx = replace(ctx, model=tuned)
         settings: dict[str, Any] = {
-            "student": student_ref,
-            "student_params": student_params,
-            "student_revision": student_revision,
-            "train_examples": len(train),
+            "student": base.ref,
+            "student_params": base.params,
+            "student_revision": base.revision,
+            "train_examples": train_n,
             "training": {k: v for k, v in asdict(report).items() if k != "log"},
             "lora": options.model_dump(mode="json"),
             "forgetting": forgetting,
             "artifacts": artifacts,
-            "system_prompt": system,
+            "system_prompt": base.system,
+            **(extra or {}),
         }
         notes = []
         if report.reused:
@@ -101,7 +169,7 @@ def run(
         result, predictions = evaluate(tuned_ctx, NAME, items, settings=settings, notes=notes)
     finally:
         tuned.close()
-    if ctx.run_dir is not None:
+    if copy and ctx.run_dir is not None:
         _copy_artifacts(artifacts, ctx.run_dir / "artifacts" / "lora")
     return result, predictions
 
@@ -185,3 +253,93 @@ def _copy_artifacts(artifacts: dict[str, str], target: Path) -> None:
             shutil.copytree(path, target / path.name, dirs_exist_ok=True)
         elif path.exists():
             shutil.copy2(path, target / path.name)
+
+
+# --- the sweep (shouldtune.sweep runs it; this runner trains and scores) -----------------
+
+
+class _RealRunner:
+    """Trains adapters on the student and scores them with the tuned model."""
+
+    def __init__(
+        self, ctx: EvalContext, base: Student, student: Model, pool: Sequence[Example]
+    ) -> None:
+        self.ctx, self.base, self.student, self.pool = ctx, base, student, pool
+
+    def options(self, overrides: dict[str, Any]) -> LoraSpec:
+        return self.ctx.spec.lora.at(overrides)
+
+    def fit(self, overrides: dict[str, Any], val: Sequence[Example]) -> Fitted:
+        options = self.options(overrides)
+        report = train_adapter(self.ctx, self.base, self.student, options, self.pool)
+        tuned, _, forgetting = open_tuned(self.ctx, self.base, options, report)
+        try:
+            tuned_ctx = replace(self.ctx, model=tuned)
+            scores = [
+                ask_unrecorded(tuned_ctx, NAME, e, messages_for(self.base.system, [], e)).score
+                for e in val
+            ]
+        finally:
+            tuned.close()
+        return Fitted(
+            overrides=overrides,
+            val_scores=scores,
+            forgetting=Forgetting.model_validate(forgetting),
+            handle=report,
+            wall_s=0.0 if report.reused else report.wall_s,
+            adapter=report.adapter_dir,
+        )
+
+    def test(
+        self, fitted: Fitted, test: Sequence[Example], record: SweepRecord | None
+    ) -> tuple[RungResult, list[Prediction]]:
+        report: TrainReport = fitted.handle
+        extra = {"sweep": record.model_dump(mode="json")} if record is not None else None
+        return score_adapter(
+            self.ctx,
+            self.base,
+            self.options(fitted.overrides),
+            report,
+            len(self.pool),
+            test,
+            extra=extra,
+            copy=record is not None,  # the chosen adapter is the run's artifact
+        )
+
+
+def sweep_eta(
+    student: Model, system: str, example: Example, steps: Sequence[int], batch: Sequence[int]
+) -> float | None:
+    """Seconds of training the sweep should take: the plan's rule from one timed forward."""
+    if not student.scores_labels:
+        return None
+    messages = messages_for(system, [], example)
+    start = time.perf_counter()
+    student.loglik(
+        prompt_for(student, messages), [student.answer_suffix(messages, example.expected)]
+    )
+    forward_s = time.perf_counter() - start
+    return sum(s * b * forward_s * STEP_FORWARDS for s, b in zip(steps, batch, strict=True))
+
+
+def _run_sweep(
+    ctx: EvalContext,
+    base: Student,
+    student: Model,
+    points: Sequence[dict[str, Any]],
+    train: Sequence[Example],
+    test: Sequence[Example],
+) -> tuple[RungResult, list[Prediction]]:
+    """The lora rung with a sweep: carve the validation slice, tell the ETA, run the sweep."""
+    spec = ctx.spec
+    val, pool = carve(train, ctx.labels, spec.split.seed)
+    options = [spec.lora.at(p) for p in points]
+    steps = [steps_for(len(pool), o) for o in options]
+    eta = sweep_eta(student, base.system, pool[0], steps, [o.batch_size for o in options])
+    eta_words = f", about {eta / 60:.1f} minutes of training (rough)" if eta is not None else ""
+    ctx.say(
+        f"sweep: {len(points)} settings, {sum(steps)} training steps in all on {len(pool)} "
+        f"train examples, chosen on {len(val)} validation examples{eta_words}"
+    )
+    runner = _RealRunner(ctx, base, student, pool)
+    return sweep(points, runner, val, test, spec.forgetting, say=ctx.say)
