@@ -436,6 +436,8 @@ def _training_finding(lora: RungResult) -> TrainingFinding:
             "rule": sweep.rule,
         }
     return TrainingFinding(
+        n_train=lora.settings.train_examples,
+        n_pool=lora.settings.train_pool,
         wall_s=(training.wall_s or None) if training is not None else None,
         forgetting=forgetting.summary if forgetting is not None else None,
         **swept,

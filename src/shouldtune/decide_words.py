@@ -405,6 +405,14 @@ class _Lora(_View):
         wall_s = training.wall_s if training else None
         self.cost_words = f" Training took {wall_s / 60:.1f} minutes here." if wall_s else ""
         self.forget_words = f" General capability: {self.forgetting}." if self.forgetting else ""
+        n_train, n_pool = (training.n_train, training.n_pool) if training else (None, None)
+        if n_train is not None and n_pool is not None and n_train < n_pool:
+            # Every LoRA sentence ends with the forgetting words: the cut goes with them.
+            self.forget_words = (
+                f" The adapter learned from {n_train} of {n_pool} train examples "
+                "(lora.max_train), so a fine-tune on all of them may score higher."
+                + self.forget_words
+            )
         p = found.paired
         self.versus = (
             f"{p.gain:+.0%} over {p.a} ({p.method} p={p.p_value:.3g}, n={p.n})"

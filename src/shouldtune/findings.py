@@ -102,6 +102,8 @@ class TrainingFinding(BaseModel):
     setting: str | None = Field(None, description="The setting reported, when a sweep ran.")
     n_settings: int | None = Field(None, description="Settings the sweep measured.")
     rule: str | None = Field(None, description="How the sweep chose the setting reported.")
+    n_train: int | None = Field(None, description="Train examples the adapter saw.")
+    n_pool: int | None = Field(None, description="Train examples there were.")
 
 
 class SettingFinding(BaseModel):

@@ -29,6 +29,7 @@ from shouldtune.results import Prepared
 from shouldtune.rung_info import info
 from shouldtune.spec import LoraSpec
 from shouldtune.sweep import sweep_points, val_size
+from shouldtune.train_size import train_size
 
 # The calibration probe of a prompt rung (calibrate: auto): 32 train examples plus the three
 # content-free inputs (calibration.CONTENT_FREE) whose answers give the prior.
@@ -296,7 +297,7 @@ def steps_for(n: int, options: LoraSpec) -> int:
 def lora_steps(prepared: Prepared) -> int:
     """Optimizer steps of the LoRA rung: every sweep point's, when a sweep is on."""
     options = prepared.spec.lora
-    n = len(prepared.split.train)
+    n = train_size(len(prepared.split.train), options).n
     points = sweep_points(options)
     if not points:
         return steps_for(n, options)
@@ -397,7 +398,9 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
             if timing.forward_s is not None and spec.student_model == spec.model:
                 train_s = steps * spec.lora.batch_size * timing.forward_s * STEP_FORWARDS
             n_points = len(sweep_points(spec.lora))
-            n_train = len(prepared.split.train)
+            size = train_size(len(prepared.split.train), spec.lora)
+            n_train = size.n
+            on = f"{n_train} of {size.pool} train" if size.cut else f"{n_train} train"
             # A sweep scores every point on its validation slice and on the test split.
             calls = n_test if not n_points else n_points * (n_test + val_size(n_train))
             test_s = seconds(calls, timing.zero_shot_s)
@@ -410,9 +413,12 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
                 )
             else:
                 detail = (
-                    f"{steps} steps x {spec.lora.batch_size} on {n_train} train "
+                    f"{steps} steps x {spec.lora.batch_size} on {on} "
                     f"({spec.lora.epochs:g} epochs) + {n_test} test; time rough"
                 )
+            if size.cut:
+                why = "auto, on a CPU" if spec.lora.max_train == "auto" else "set"
+                detail += f" (lora.max_train {why}; `lora.max_train: all` trains on every one)"
             rungs.append(
                 RungPlan(
                     rung=name,

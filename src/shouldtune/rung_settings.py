@@ -232,6 +232,9 @@ class RungSettings(_Recorded):
     student: str | None = None
     student_params: int | None = None
     training: TrainingStats | None = None
+    train_examples: int | None = Field(None, description="Train examples the adapter saw.")
+    train_pool: int | None = Field(None, description="Train examples there were.")
+    train_note: str | None = Field(None, description="Why fewer than all (lora.max_train).")
     forgetting: Forgetting | None = None
     sweep: SweepRecord | None = None
     latency_vs: dict[str, LatencyVs] | None = None

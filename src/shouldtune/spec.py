@@ -175,6 +175,14 @@ class LoraSpec(_Strict):
         ),
     )
     max_steps: int | None = Field(None, ge=1, description="Hard cap on optimizer steps.")
+    max_train: Annotated[int, Field(ge=8)] | Literal["all", "auto"] = Field(
+        "auto",
+        description=(
+            "Train examples the adapter learns from: a number (a label-stratified, seeded "
+            "subsample past it), all, or auto (all on a CUDA GPU; at most 512 on a CPU, where "
+            "a step takes seconds). Whenever it cuts, the plan, results and verdict say so."
+        ),
+    )
     merge: bool = Field(False, description="Also write the merged model (base + adapter).")
 
     @field_validator("sweep")

@@ -126,6 +126,11 @@ def _cap(targets: dict[str, int], max_test: int | None) -> dict[str, int]:
     return capped
 
 
+def proportional_counts(counts: Mapping[str, int], total: int) -> dict[str, int]:
+    """`total` items shared among the strata in proportion, each present stratum first one."""
+    return _cap(dict(counts), total)
+
+
 def _units(ids: Sequence[str], groups: Sequence[Sequence[str]]) -> list[list[str]]:
     """The ids bundled into groups that must stay together (overlapping groups merge)."""
     parent = {i: i for i in ids}

@@ -25,6 +25,7 @@ from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.rung_settings import Forgetting, SweepRecord
 from shouldtune.spec import LoraSpec
 from shouldtune.sweep import Fitted, carve, sweep, sweep_points
+from shouldtune.train_size import subsample, train_size
 
 if TYPE_CHECKING:
     from shouldtune.training.lora import TrainReport
@@ -49,6 +50,10 @@ def run(
         load_model(student_ref, ctx.cache, context_length=spec.context_length) if own else ctx.model
     )
     points = sweep_points(spec.lora)
+    size = train_size(len(train), spec.lora)
+    train = subsample(train, size, spec.split.seed, labeled=ctx.labels is not None)
+    if size.reason:
+        ctx.say(size.reason)
     try:
         system = system_prompt(spec, ctx.labels)
         base = Student(
@@ -60,12 +65,19 @@ def run(
             revision=student.info.revision,  # the Hub commit, for a Hub name
         )
         if points:
-            return _run_sweep(ctx, base, student, points, train, test)
-        report, train_n = train_adapter(ctx, base, student, spec.lora, train), len(train)
+            result, predictions = _run_sweep(ctx, base, student, points, train, test)
+        else:
+            report = train_adapter(ctx, base, student, spec.lora, train)
     finally:
         if own:
             student.close()
-    return score_adapter(ctx, base, spec.lora, report, train_n, test)
+    if not points:
+        result, predictions = score_adapter(ctx, base, spec.lora, report, len(train), test)
+    result.settings.train_pool = size.pool
+    if size.reason:
+        result.settings.train_note = size.reason
+        result.notes.append(size.reason)
+    return result, predictions
 
 
 @dataclass(frozen=True)
