@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 NextLogprob = Callable[[int], float]
 FIRST_ROUND = 4
+FIRST_MARGIN = 1.0  # nats
 STEP = 2
 Expand = Callable[[list[int]], list[NextLogprob]]
 
@@ -110,20 +111,22 @@ def search(
             if not live:
                 break
             if best == -math.inf:
-                # Nothing to prune against yet: finish the likeliest few labels first. A
-                # decode of a few dozen tokens costs little more than one (the weights are
-                # read once per call), so whole paths go in one batch.
-                live = sorted(live, key=lambda label: -found[label].logprob)[:FIRST_ROUND]
+                # Nothing to prune against yet: finish the likeliest labels first, those whose
+                # first tokens are near the best (one, when the model is sure), whole paths in
+                # one batch.
+                top = max(found[label].logprob for label in live)
+                near = [label for label in live if found[label].logprob >= top - FIRST_MARGIN]
+                live = sorted(near, key=lambda label: -found[label].logprob)[:FIRST_ROUND]
                 reach = math.inf
             else:
                 # Labels still in the race go a few tokens further, then are weighed again:
                 # deeper partial sums are tighter bounds (flat first tokens prune nothing).
                 reach = min(found[label].depth for label in live) + STEP
-            nodes = sorted(
-                {n for label in live for n in _path(tree, label)[:-1] if tree.depth[n] < reach}
-                - decoded,
-                key=tree.depth.__getitem__,
-            )
+            needed = {n for label in live for n in _path(tree, label)[:-1]} - decoded
+            step = {n for n in needed if tree.depth[n] < reach}
+            if len(step) * 2 < len(needed):
+                needed = step  # else one batch finishes them all: fewer calls, about as many tokens
+            nodes = sorted(needed, key=tree.depth.__getitem__)
             _apply(tree, score, nodes, expand)
             decoded.update(nodes)
     return [_result(tree, score, label) for label in range(len(tree.end))]
