@@ -29,6 +29,7 @@ def run(
 ) -> tuple[RungResult, list[Prediction]]:
     from shouldtune.training.lora import LoraJob, TrainExample
     from shouldtune.training.lora import train as train_lora
+    from shouldtune.training.replay import replay_examples
     from shouldtune.training.student import student_dir
 
     spec = ctx.spec
@@ -54,6 +55,15 @@ def run(
             )
             for e in train
         ]
+        # The base student's own answers to general prompts, so the adapter keeps them.
+        replay = replay_examples(
+            student,
+            options.replay,
+            len(examples),
+            seed=spec.split.seed,
+            cache=ctx.cache,
+            exclude=[e.input for e in test],
+        )
         job = LoraJob(
             student_dir=str(folder),
             student_sha256=digest,
@@ -69,6 +79,7 @@ def run(
             patience=options.patience,
             max_steps=options.max_steps,
             seed=spec.split.seed,
+            replay=replay,
         )
         report = train_lora(job, ctx.cache.root / "lora", progress=ctx.progress, say=ctx.say)
         adapter = Path(report.adapter_dir)
@@ -79,7 +90,7 @@ def run(
         if own:
             student.close()
     try:
-        forgetting = _forgetting(folder, adapter, tuned)
+        forgetting = _forgetting(folder, adapter, tuned, options.probe_n, spec.split.seed)
         items = [(example, messages_for(system, [], example)) for example in test]
         tuned_ctx = replace(ctx, model=tuned)
         settings: dict[str, Any] = {
@@ -87,6 +98,7 @@ def run(
             "student_params": student_params,
             "student_revision": student_revision,
             "train_examples": len(train),
+            "replay_examples": len(replay),
             "training": {k: v for k, v in asdict(report).items() if k != "log"},
             "lora": options.model_dump(mode="json"),
             "forgetting": forgetting,
@@ -162,16 +174,20 @@ def _merged(folder: Path, adapter: Path) -> Path:
     return target
 
 
-def _forgetting(folder: Path, adapter: Path, tuned: Model) -> dict[str, Any]:
+def _forgetting(
+    folder: Path, adapter: Path, tuned: Model, probe_n: int, seed: int
+) -> dict[str, Any]:
     from shouldtune.analysis.forgetting import measure
+    from shouldtune.analysis.general_probe import POOL_VERSION
     from shouldtune.training.student import load_peft
 
-    cached = adapter / "forgetting.json"
+    # Figures on another probe (size, sample or pool) are another measurement.
+    cached = adapter / f"forgetting-p{POOL_VERSION}-n{probe_n}-s{seed}.json"
     if cached.exists():
         loaded: dict[str, Any] = json.loads(cached.read_text())
         return loaded
     model, tokenizer = load_peft(folder, adapter)
-    figures = measure(model, tokenizer, tuned.render)
+    figures = measure(model, tokenizer, tuned.render, probe_n=probe_n, seed=seed)
     value = {**figures.model_dump(), "ppl_change": figures.ppl_change, "summary": figures.summary()}
     cached.write_text(json.dumps(value, indent=1))
     return value
