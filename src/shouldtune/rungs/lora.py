@@ -110,6 +110,11 @@ def run(
             notes.append("adapter reused from the cache (same student, data and settings)")
         if report.resumed_from:
             notes.append(f"training resumed from {report.resumed_from}")
+        if replay:
+            notes.append(
+                f"{len(replay)} replay examples (the base model's answers to general prompts) "
+                f"mixed into {len(train)} task examples"
+            )
         result, predictions = evaluate(tuned_ctx, NAME, items, settings=settings, notes=notes)
     finally:
         tuned.close()
