@@ -46,6 +46,7 @@ def test_lora_rung_with_replay(tmp_path: Path, model_cache: object) -> None:
     settings = lora["settings"]
     n_task = settings["train_examples"]
     assert settings["replay_examples"] == round(0.25 * n_task / 0.75)
+    assert any(f"{settings['replay_examples']} replay examples" in n for n in lora["notes"])
     forgetting = settings["forgetting"]
     assert forgetting["n_probe"] == 16
     assert forgetting["probe_drop_low"] <= forgetting["probe_drop"] <= forgetting["probe_drop_high"]
