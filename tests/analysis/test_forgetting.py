@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,7 +61,7 @@ def test_figures_recorded_before_the_intervals_still_read() -> None:
     assert read.probe_drop_low == new.probe_drop_low and read.probe_families is not None
 
 
-def _tiny_model(folder: Path) -> tuple[Any, Any]:
+def _tiny_model() -> tuple[Any, Any]:
     """A tiny random Llama whose logits are peaked (large init), so greedy choices are stable."""
     import torch
     from tokenizers import Tokenizer
@@ -98,8 +97,8 @@ def _render(messages: Sequence[Message]) -> str:
     return " ".join(WORDS[len(m.content) % 40] for m in messages) + " w1 w2"
 
 
-def test_batched_generation_answers_as_one_at_a_time(tmp_path: Path) -> None:
-    model, tokenizer = _tiny_model(tmp_path)
+def test_batched_generation_answers_as_one_at_a_time() -> None:
+    model, tokenizer = _tiny_model()
     prompts = [" ".join(WORDS[(i * 7 + j) % 40] for j in range(1 + i % 9)) for i in range(20)]
     single = generate_batched(model, tokenizer, prompts, batch_size=1)
     batched = generate_batched(model, tokenizer, prompts, batch_size=8)
@@ -107,10 +106,10 @@ def test_batched_generation_answers_as_one_at_a_time(tmp_path: Path) -> None:
     assert len(set(single)) > 1  # the prompts do get different answers
 
 
-def test_measure_on_a_fresh_adapter_finds_no_forgetting(tmp_path: Path) -> None:
+def test_measure_on_a_fresh_adapter_finds_no_forgetting() -> None:
     from peft import LoraConfig, get_peft_model
 
-    model, tokenizer = _tiny_model(tmp_path)
+    model, tokenizer = _tiny_model()
     peft_model = get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
     figures = measure(peft_model, tokenizer, _render, probe_n=24, seed=1)
     assert figures.n_probe == 24
