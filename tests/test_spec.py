@@ -95,3 +95,20 @@ def test_student_is_local_and_defaults_to_a_local_model() -> None:
     ):
         with pytest.raises(SpecError):
             spec_from_dict({"data": "x.jsonl", **bad})
+
+
+@pytest.mark.parametrize("replay", [0, 0.25, 0.9, 1, 40])
+def test_lora_replay_is_a_share_or_a_count(replay: float) -> None:
+    from shouldtune.spec import LoraSpec
+
+    assert LoraSpec(replay=replay).replay == replay
+
+
+@pytest.mark.parametrize("replay", [-0.1, 2.5])
+def test_lora_replay_rejects_negatives_and_fractional_counts(replay: float) -> None:
+    from pydantic import ValidationError
+
+    from shouldtune.spec import LoraSpec
+
+    with pytest.raises(ValidationError):
+        LoraSpec(replay=replay)

@@ -143,6 +143,16 @@ class Forgetting(_Recorded):
     n_probe: int | None = None
     n_general_tokens: int | None = None
     summary: str | None = None
+    # The larger probe's intervals (runs before it have none): each rate's 95% Wilson
+    # interval, and the paired 95% interval of the drop (probe_base - probe_tuned).
+    probe_base_low: float | None = None
+    probe_base_high: float | None = None
+    probe_tuned_low: float | None = None
+    probe_tuned_high: float | None = None
+    probe_drop: float | None = None
+    probe_drop_low: float | None = None
+    probe_drop_high: float | None = None
+    probe_families: dict[str, list[int]] | None = None
 
 
 class SweepPoint(_Recorded):

@@ -184,6 +184,28 @@ class LoraSpec(_Strict):
         ),
     )
     merge: bool = Field(False, description="Also write the merged model (base + adapter).")
+    replay: float = Field(
+        0.0,
+        ge=0.0,
+        description=(
+            "General examples mixed into training: the base model's own answers to general "
+            "prompts (never the forgetting probe's items). Below 1: that share of the training "
+            "mix; 1 or more: that many examples; 0: off."
+        ),
+    )
+    probe_n: int = Field(
+        150,
+        ge=10,
+        le=300,
+        description="Items of the general-skills probe that forgetting is measured on.",
+    )
+
+    @field_validator("replay")
+    @classmethod
+    def _replay_is_a_share_or_a_count(cls, value: float) -> float:
+        if value >= 1 and value != int(value):
+            raise ValueError("replay is a share below 1 or a whole number of examples")
+        return value
 
     @field_validator("sweep")
     @classmethod
@@ -212,7 +234,8 @@ class LoraSpec(_Strict):
 
 
 # Settings of the run rather than of one adapter: a sweep point cannot override them.
-_NOT_SWEPT = {"sweep", "student", "merge"}
+# Not settings of one adapter: the probe is the measurement, max_train is cut before the sweep.
+_NOT_SWEPT = {"sweep", "student", "merge", "probe_n", "max_train"}
 
 
 class ForgettingBudget(_Strict):

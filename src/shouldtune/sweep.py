@@ -27,12 +27,13 @@ from shouldtune.spec import ForgettingBudget, LoraSpec
 # The built-in grid (--sweep, or `sweep: default`): the settings as given, then one gentler
 # move at a time along the axes that trade task gain against forgetting: a smaller adapter
 # (alpha scaled with it, so the update's scale stays alpha/rank = 2), fewer passes, a lower
-# learning rate. Replay joins as one more key once it exists.
+# learning rate, and a fifth of the training mix as replay (the base model's own answers).
 DEFAULT_GRID: tuple[dict[str, Any], ...] = (
     {},
     {"rank": 4, "alpha": 8.0},
     {"epochs": 1.0},
     {"learning_rate": 2e-4},
+    {"replay": 0.2},
 )
 # The validation slice carved out of train for selection: a fifth, within these bounds.
 VAL_SHARE = 0.2

@@ -10,6 +10,7 @@ from shouldtune.analysis.stats import (
     examples_needed_paired,
     mcnemar,
     paired_bootstrap,
+    paired_difference,
     score_interval,
     wilson,
 )
@@ -198,3 +199,39 @@ def test_examples_needed_paired_large_gap_uses_the_normal_bound() -> None:
     a = [True] * 50 + [False] * 51 + [True] * 99
     b = [False] * 50 + [True] * 51 + [True] * 99
     assert examples_needed_paired(a, b) == 77401
+
+
+def _pairs(both: int, a_only: int, b_only: int, neither: int) -> tuple[list[bool], list[bool]]:
+    a = [True] * both + [True] * a_only + [False] * b_only + [False] * neither
+    b = [True] * both + [False] * a_only + [True] * b_only + [False] * neither
+    return a, b
+
+
+def test_paired_difference_matches_newcombe_on_a_published_table() -> None:
+    # Fagerland, Lydersen and Laake, "Statistical Analysis of Contingency Tables", ch. 8:
+    # the table [[59, 6], [16, 80]] (Cavo et al., 2012) gives -0.0621 (-0.1186 to -0.0046).
+    interval = paired_difference(*_pairs(59, 6, 16, 80))
+    assert interval.point == pytest.approx(-0.0621, abs=5e-5)
+    assert interval.low == pytest.approx(-0.1186, abs=5e-5)
+    assert interval.high == pytest.approx(-0.0046, abs=5e-5)
+
+
+def test_paired_difference_is_narrower_than_unpaired_when_answers_agree() -> None:
+    # 100 items, 60 passed both ways, 10 lost: the rates' own intervals overlap,
+    # the paired interval of the drop does not reach zero.
+    a, b = _pairs(60, 10, 0, 30)
+    interval = paired_difference(a, b)
+    assert interval.point == pytest.approx(0.10)
+    assert 0.0 < interval.low < 0.10 < interval.high
+    assert wilson(70, 100).low < wilson(60, 100).high
+
+
+def test_paired_difference_of_identical_answers_is_centred_on_zero() -> None:
+    a, b = _pairs(30, 0, 0, 70)
+    interval = paired_difference(a, b)
+    assert interval.point == 0.0 and interval.low < 0.0 < interval.high
+
+
+def test_paired_difference_without_items_is_the_whole_range() -> None:
+    interval = paired_difference([], [])
+    assert (interval.low, interval.high) == (-1.0, 1.0)

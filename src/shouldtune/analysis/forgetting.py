@@ -3,24 +3,30 @@
 Three figures, each comparing the student with the adapter off (base) and on (tuned), in
 the same process and engine: the mean per-token KL divergence KL(base || tuned) and the
 perplexity change on general text that ships with Python itself (module docstrings of the
-standard library), and accuracy on a small general-skills probe this module generates
-(arithmetic, format following, simple instructions).
+standard library), and accuracy on a seeded sample of the general-skills probe
+(general_probe.py), with 95% intervals for each rate and a paired one for the drop.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shouldtune.analysis.general_probe import POOL_VERSION, ProbeItem, probe_items
+from shouldtune.analysis.stats import paired_difference, wilson
 from shouldtune.models.base import Message
 
 # Prose-heavy standard-library docstrings: general English the task data never touches.
 _GENERAL_MODULES = ("json", "argparse", "difflib", "heapq", "textwrap", "calendar", "fractions")
 _MAX_GENERAL_TOKENS = 1024
+_PROBE_NEW_TOKENS = 16  # one number, word or letter; a chatty "The answer is ..." still fits
+_BATCH = 32
+DEFAULT_PROBE_N = 150
 
 
 class Forgetting(BaseModel):
@@ -31,16 +37,37 @@ class Forgetting(BaseModel):
     probe_tuned: float
     n_probe: int
     n_general_tokens: int
+    # Added with the larger probe; None in figures recorded before it.
+    probe_base_low: float | None = Field(None, description="95% Wilson interval, adapter off.")
+    probe_base_high: float | None = None
+    probe_tuned_low: float | None = Field(None, description="95% Wilson interval, adapter on.")
+    probe_tuned_high: float | None = None
+    probe_drop: float | None = Field(None, description="probe_base - probe_tuned, same items.")
+    probe_drop_low: float | None = Field(None, description="95% paired interval (Newcombe).")
+    probe_drop_high: float | None = None
+    probe_families: dict[str, list[int]] | None = Field(
+        None, description="Per family: [items, passed adapter off, passed adapter on]."
+    )
+    probe_pool_version: int | None = None
+    probe_s: float | None = Field(None, description="Seconds the probe's generation took.")
 
     @property
     def ppl_change(self) -> float:
         return self.ppl_tuned / self.ppl_base - 1.0
 
     def summary(self) -> str:
-        return (
+        head = (
             f"KL {self.kl_mean:.3f} nats/token, perplexity {self.ppl_base:.1f} -> "
             f"{self.ppl_tuned:.1f} ({self.ppl_change:+.0%}), general probe "
-            f"{self.probe_base:.0%} -> {self.probe_tuned:.0%} (n={self.n_probe})"
+        )
+        if self.probe_drop_low is None or self.probe_drop_high is None:
+            return head + f"{self.probe_base:.0%} -> {self.probe_tuned:.0%} (n={self.n_probe})"
+        return head + (
+            f"{self.probe_base:.0%} [{self.probe_base_low:.0%}, {self.probe_base_high:.0%}] -> "
+            f"{self.probe_tuned:.0%} [{self.probe_tuned_low:.0%}, {self.probe_tuned_high:.0%}], "
+            f"drop {100 * (self.probe_drop or 0.0):+.0f} points "
+            f"[{100 * self.probe_drop_low:+.0f}, {100 * self.probe_drop_high:+.0f}] "
+            f"(n={self.n_probe} items, paired)"
         )
 
 
@@ -53,30 +80,13 @@ def general_text() -> str:
     return "\n\n".join(parts)
 
 
-def probe_items() -> list[tuple[str, str]]:
-    """(question, expected substring): deterministic, generated, no data files needed."""
-    items: list[tuple[str, str]] = []
-    for a, b in ((2, 3), (4, 5), (7, 1), (6, 2), (3, 3), (8, 1)):
-        items.append((f"What is {a}+{b}? Answer with the number only.", str(a + b)))
-    words = ("apple", "river", "yellow", "window", "garden", "music")
-    items.extend((f"Repeat this word exactly: {w}", w) for w in words)
-    items.extend((f"Write the word {w} in capital letters.", w.upper()) for w in words[:4])
-    items.extend(
-        (f"What is the first letter of the word {w}? Answer with the letter only.", w[0])
-        for w in words[2:6]
-    )
-    return items
-
-
-def _probe_score(outputs: Sequence[str], items: Sequence[tuple[str, str]]) -> float:
-    hits = sum(expected in out for out, (_, expected) in zip(outputs, items, strict=True))
-    return hits / len(items)
-
-
 def measure(
     model: Any,
     tokenizer: Any,
     render: Callable[[Sequence[Message]], str],
+    *,
+    probe_n: int = DEFAULT_PROBE_N,
+    seed: int = 0,
 ) -> Forgetting:
     """`model` is a peft model; its adapter is switched off for the base figures."""
     import torch
@@ -93,35 +103,93 @@ def measure(
     nll_base = -base_logp.gather(1, targets[:, None]).mean().item()
     nll_tuned = -tuned_logp.gather(1, targets[:, None]).mean().item()
 
-    items = probe_items()
-    prompts = [render([Message("user", question)]) for question, _ in items]
-    tuned_out = _generate_all(model, tokenizer, prompts)
+    items = probe_items(probe_n, seed)
+    prompts = [render([Message("user", item.question)]) for item in items]
+    start = time.perf_counter()
+    tuned_out = generate_batched(model, tokenizer, prompts)
     with model.disable_adapter():
-        base_out = _generate_all(model, tokenizer, prompts)
-    return Forgetting(
+        base_out = generate_batched(model, tokenizer, prompts)
+    probe_s = time.perf_counter() - start
+    base_pass = [item.passed(out) for item, out in zip(items, base_out, strict=True)]
+    tuned_pass = [item.passed(out) for item, out in zip(items, tuned_out, strict=True)]
+    return probe_figures(
+        items,
+        base_pass,
+        tuned_pass,
         kl_mean=kl,
         ppl_base=math.exp(nll_base),
         ppl_tuned=math.exp(nll_tuned),
-        probe_base=_probe_score(base_out, items),
-        probe_tuned=_probe_score(tuned_out, items),
-        n_probe=len(items),
         n_general_tokens=len(ids),
+        probe_s=probe_s,
     )
 
 
-def _generate_all(model: Any, tokenizer: Any, prompts: Sequence[str]) -> list[str]:
+def probe_figures(
+    items: Sequence[ProbeItem],
+    base_pass: Sequence[bool],
+    tuned_pass: Sequence[bool],
+    **measured: Any,
+) -> Forgetting:
+    """The probe's rates, their intervals and the paired drop, from per-item outcomes."""
+    n = len(items)
+    base, tuned = wilson(sum(base_pass), n), wilson(sum(tuned_pass), n)
+    drop = paired_difference(base_pass, tuned_pass)
+    families: dict[str, list[int]] = {}
+    for item, was, now in zip(items, base_pass, tuned_pass, strict=True):
+        row = families.setdefault(item.family, [0, 0, 0])
+        row[0] += 1
+        row[1] += int(was)
+        row[2] += int(now)
+    return Forgetting(
+        probe_base=base.point,
+        probe_tuned=tuned.point,
+        n_probe=n,
+        probe_base_low=base.low,
+        probe_base_high=base.high,
+        probe_tuned_low=tuned.low,
+        probe_tuned_high=tuned.high,
+        probe_drop=drop.point,
+        probe_drop_low=drop.low,
+        probe_drop_high=drop.high,
+        probe_families=dict(sorted(families.items())),
+        probe_pool_version=POOL_VERSION,
+        **measured,
+    )
+
+
+def generate_batched(
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    *,
+    max_new_tokens: int = _PROBE_NEW_TOKENS,
+    batch_size: int = _BATCH,
+) -> list[str]:
+    """Greedy answers, several prompts per forward pass (left-padded, so all end together).
+
+    Prompts are sorted by length first, so a batch pads little; answers come back in the
+    prompts' order.
+    """
     import torch
 
-    outputs = []
-    for prompt in prompts:
-        ids = torch.tensor([tokenizer(prompt, add_special_tokens=False)["input_ids"]])
+    encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    outputs: list[str] = [""] * len(prompts)
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        width = max(len(encoded[i]) for i in chunk)
+        gaps = [width - len(encoded[i]) for i in chunk]
+        ids = torch.tensor([[pad] * gap + encoded[i] for gap, i in zip(gaps, chunk, strict=True)])
+        mask = torch.tensor([[0] * gap + [1] * (width - gap) for gap in gaps])
         with torch.no_grad():
             out = model.generate(
                 input_ids=ids,
-                attention_mask=torch.ones_like(ids),
-                max_new_tokens=12,
+                attention_mask=mask,
+                max_new_tokens=max_new_tokens,
                 do_sample=False,
-                pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
+                pad_token_id=pad,
             )
-        outputs.append(tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True))
+        for row, i in enumerate(chunk):
+            outputs[i] = tokenizer.decode(out[row, width:], skip_special_tokens=True)
     return outputs

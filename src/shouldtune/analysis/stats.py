@@ -1,7 +1,8 @@
 """Intervals and paired tests behind every number a verdict quotes.
 
 Standard library and numpy only: Wilson intervals for pass/fail scores, percentile bootstrap
-for graded ones, exact McNemar and a paired bootstrap for rung against rung.
+for graded ones, exact McNemar and a paired bootstrap for rung against rung, and Newcombe's
+paired interval for one model's pass rate with and without an adapter.
 """
 
 from __future__ import annotations
@@ -201,6 +202,39 @@ def paired_bootstrap(
         low=min(low, diff),
         high=max(high, diff),
     )
+
+
+def paired_difference(a: Sequence[bool], b: Sequence[bool], z: float = 1.96) -> Interval:
+    """Newcombe's square-and-add interval (1998, method 10) for pass rate a minus pass rate b.
+
+    The same items answered twice (adapter off, adapter on): each rate gets its Wilson
+    interval, and the two are combined with the estimated correlation between the rates,
+    which narrows the interval when the answers agree item by item. The correlation is
+    shrunk towards zero by n/2 when positive, as in Newcombe's paper.
+    """
+    n = _paired_lengths(a, b)
+    if n == 0:
+        return Interval(point=0.0, low=-1.0, high=1.0, method="newcombe_paired")
+    both = sum(1 for x, y in zip(a, b, strict=True) if x and y)
+    a_only, b_only = _discordant(a, b)
+    neither = n - both - a_only - b_only
+    pass_a, pass_b = both + a_only, both + b_only
+    p_a, p_b = pass_a / n, pass_b / n
+    ci_a, ci_b = wilson(pass_a, n, z), wilson(pass_b, n, z)
+    margins = pass_a * (n - pass_a) * pass_b * (n - pass_b)
+    cross = both * neither - a_only * b_only
+    if margins == 0 or 0 <= cross <= n / 2:
+        phi = 0.0
+    elif cross > n / 2:
+        phi = (cross - n / 2) / math.sqrt(margins)
+    else:
+        phi = cross / math.sqrt(margins)
+    diff = p_a - p_b
+    below_a, above_a = p_a - ci_a.low, ci_a.high - p_a
+    below_b, above_b = p_b - ci_b.low, ci_b.high - p_b
+    low = diff - math.sqrt(max(0.0, below_a**2 + above_b**2 - 2 * phi * below_a * above_b))
+    high = diff + math.sqrt(max(0.0, above_a**2 + below_b**2 - 2 * phi * above_a * below_b))
+    return Interval(point=diff, low=max(-1.0, low), high=min(1.0, high), method="newcombe_paired")
 
 
 def examples_needed(p: float, threshold: float, n: int, z: float = 1.96) -> int | None:

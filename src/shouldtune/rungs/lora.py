@@ -67,7 +67,8 @@ def run(
         if points:
             result, predictions = _run_sweep(ctx, base, student, points, train, test)
         else:
-            report = train_adapter(ctx, base, student, spec.lora, train)
+            exclude = [e.input for e in test]
+            report = train_adapter(ctx, base, student, spec.lora, train, exclude)
     finally:
         if own:
             student.close()
@@ -98,10 +99,15 @@ def train_adapter(
     student: Model,
     options: LoraSpec,
     train: Sequence[Example],
+    exclude: Sequence[str] = (),
 ) -> TrainReport:
-    """Train (or reuse from the cache: the job's key covers its settings) one adapter."""
+    """Train (or reuse from the cache: the job's key covers its settings) one adapter.
+
+    `exclude`: inputs replay must never use (the test split's).
+    """
     from shouldtune.training.lora import LoraJob, TrainExample
     from shouldtune.training.lora import train as train_lora
+    from shouldtune.training.replay import replay_examples
 
     examples = [
         TrainExample(
@@ -110,6 +116,15 @@ def train_adapter(
         )
         for e in train
     ]
+    # The base student's own answers to general prompts, so the adapter keeps them.
+    replay = replay_examples(
+        student,
+        options.replay,
+        len(examples),
+        seed=ctx.spec.split.seed,
+        cache=ctx.cache,
+        exclude=list(exclude),
+    )
     job = LoraJob(
         student_dir=str(base.folder),
         student_sha256=base.digest,
@@ -125,6 +140,7 @@ def train_adapter(
         patience=options.patience,
         max_steps=options.max_steps,
         seed=ctx.spec.split.seed,
+        replay=replay,
     )
     return train_lora(job, ctx.cache.root / "lora", progress=ctx.progress, say=ctx.say)
 
@@ -138,7 +154,7 @@ def open_tuned(
     if options.merge:
         artifacts["merged"] = str(_merged(base.folder, adapter))
     try:
-        forgetting = _forgetting(base.folder, adapter, tuned)
+        forgetting = _forgetting(base.folder, adapter, tuned, options.probe_n, ctx.spec.split.seed)
     except BaseException:
         tuned.close()
         raise
@@ -166,6 +182,7 @@ def score_adapter(
             "student_params": base.params,
             "student_revision": base.revision,
             "train_examples": train_n,
+            "replay_examples": report.replay_examples,
             "training": {k: v for k, v in asdict(report).items() if k != "log"},
             "lora": options.model_dump(mode="json"),
             "forgetting": forgetting,
@@ -178,6 +195,11 @@ def score_adapter(
             notes.append("adapter reused from the cache (same student, data and settings)")
         if report.resumed_from:
             notes.append(f"training resumed from {report.resumed_from}")
+        if report.replay_examples:
+            notes.append(
+                f"{report.replay_examples} replay examples (the base model's answers to general "
+                f"prompts) mixed into {train_n} task examples"
+            )
         result, predictions = evaluate(tuned_ctx, NAME, items, settings=settings, notes=notes)
     finally:
         tuned.close()
@@ -242,16 +264,20 @@ def _merged(folder: Path, adapter: Path) -> Path:
     return target
 
 
-def _forgetting(folder: Path, adapter: Path, tuned: Model) -> dict[str, Any]:
+def _forgetting(
+    folder: Path, adapter: Path, tuned: Model, probe_n: int, seed: int
+) -> dict[str, Any]:
     from shouldtune.analysis.forgetting import measure
+    from shouldtune.analysis.general_probe import POOL_VERSION
     from shouldtune.training.student import load_peft
 
-    cached = adapter / "forgetting.json"
+    # Figures on another probe (size, sample or pool) are another measurement.
+    cached = adapter / f"forgetting-p{POOL_VERSION}-n{probe_n}-s{seed}.json"
     if cached.exists():
         loaded: dict[str, Any] = json.loads(cached.read_text())
         return loaded
     model, tokenizer = load_peft(folder, adapter)
-    figures = measure(model, tokenizer, tuned.render)
+    figures = measure(model, tokenizer, tuned.render, probe_n=probe_n, seed=seed)
     value = {**figures.model_dump(), "ppl_change": figures.ppl_change, "summary": figures.summary()}
     cached.write_text(json.dumps(value, indent=1))
     return value
@@ -274,16 +300,23 @@ class _RealRunner:
     """Trains adapters on the student and scores them with the tuned model."""
 
     def __init__(
-        self, ctx: EvalContext, base: Student, student: Model, pool: Sequence[Example]
+        self,
+        ctx: EvalContext,
+        base: Student,
+        student: Model,
+        pool: Sequence[Example],
+        *,
+        exclude: Sequence[str] = (),
     ) -> None:
         self.ctx, self.base, self.student, self.pool = ctx, base, student, pool
+        self.exclude = exclude
 
     def options(self, overrides: dict[str, Any]) -> LoraSpec:
         return self.ctx.spec.lora.at(overrides)
 
     def fit(self, overrides: dict[str, Any], val: Sequence[Example]) -> Fitted:
         options = self.options(overrides)
-        report = train_adapter(self.ctx, self.base, self.student, options, self.pool)
+        report = train_adapter(self.ctx, self.base, self.student, options, self.pool, self.exclude)
         tuned, _, forgetting = open_tuned(self.ctx, self.base, options, report)
         try:
             tuned_ctx = replace(self.ctx, model=tuned)
@@ -353,5 +386,6 @@ def _run_sweep(
         f"sweep: {len(points)} settings, {sum(steps)} training steps in all on {len(pool)} "
         f"train examples, chosen on {len(val)} validation examples{eta_words}"
     )
-    runner = _RealRunner(ctx, base, student, pool)
+    # Replay must never train on a test input; only the inputs' text is passed, no score.
+    runner = _RealRunner(ctx, base, student, pool, exclude=[e.input for e in test])
     return sweep(points, runner, val, test, spec.forgetting, say=ctx.say)

@@ -60,10 +60,15 @@ class LoraJob:
     patience: int = 2
     max_steps: int | None = None
     seed: int = 0
+    # General examples mixed into training only (replay.py); never in the validation slice.
+    replay: list[TrainExample] = field(default_factory=list)
 
     def key(self) -> str:
         fields = asdict(self)
         fields.pop("student_dir")  # the weights' hash identifies the student, not its path
+        if not fields["replay"]:
+            # A job without replay keeps the key it had before replay existed (its cache).
+            fields.pop("replay")
         return call_key(kind="lora", **fields)[:24]
 
     def to_json(self) -> str:
@@ -73,6 +78,7 @@ class LoraJob:
     def from_json(cls, text: str) -> LoraJob:
         raw = json.loads(text)
         raw["examples"] = [TrainExample(**e) for e in raw["examples"]]
+        raw["replay"] = [TrainExample(**e) for e in raw.get("replay", [])]
         return cls(**raw)
 
 
@@ -93,16 +99,20 @@ class TrainReport:
     device: str = ""
     dtype: str = "float32"
     engine: str = "transformers"  # or "unsloth" (CUDA GPU with the gpu extra)
+    replay_examples: int = 0  # general examples mixed into training (replay.py)
     log: list[dict[str, float]] = field(default_factory=list)
 
 
 Progress = Callable[[int, int], None]
 
 
-def tokenize(job: LoraJob, tokenizer: Any) -> list[dict[str, list[int]]]:
-    """input_ids with labels masked (-100) over the prompt: completion-only loss."""
+def tokenize(job: LoraJob, tokenizer: Any, *, replay: bool = False) -> list[dict[str, list[int]]]:
+    """input_ids with labels masked (-100) over the prompt: completion-only loss.
+
+    The task examples, or with `replay` the job's replay examples.
+    """
     records = []
-    for example in job.examples:
+    for example in job.replay if replay else job.examples:
         prompt_ids = tokenizer(example.prompt, add_special_tokens=False)["input_ids"]
         full_ids = tokenizer(example.prompt + example.completion, add_special_tokens=False)[
             "input_ids"
@@ -113,6 +123,23 @@ def tokenize(job: LoraJob, tokenizer: Any) -> list[dict[str, list[int]]]:
             {"input_ids": full_ids, "attention_mask": [1] * len(full_ids), "labels": labels}
         )
     return records
+
+
+Record = dict[str, list[int]]
+
+
+def split_for_training(
+    records: list[Record], replay_records: list[Record], val_fraction: float, seed: int
+) -> tuple[list[Record], list[Record]]:
+    """(validation slice, training set): a seeded share of the task examples is held out.
+
+    Replay joins the training side only: early stopping watches the task alone.
+    """
+    order = list(range(len(records)))
+    random.Random(seed).shuffle(order)
+    n_val = min(64, int(len(records) * val_fraction)) if len(records) >= 20 else 0
+    val = [records[i] for i in order[:n_val]]
+    return val, [records[i] for i in order[n_val:]] + replay_records
 
 
 def latest_complete_checkpoint(work: Path) -> Path | None:
@@ -188,18 +215,17 @@ def _train(
 
     student_tokenizer = AutoTokenizer.from_pretrained(job.student_dir)
     records = tokenize(job, student_tokenizer)
+    replay_records = tokenize(job, student_tokenizer, replay=True)
     loaded = load_for_training(
         job,
         tokenizer=student_tokenizer,
-        max_seq_length=max(len(r["input_ids"]) for r in records) if records else 512,
+        max_seq_length=max(
+            (len(r["input_ids"]) for r in records + replay_records),
+            default=512,
+        ),
     )
     model, base, tokenizer = loaded.model, loaded.base, loaded.tokenizer
-    rng = random.Random(job.seed)
-    order = list(range(len(records)))
-    rng.shuffle(order)
-    n_val = min(64, int(len(records) * job.val_fraction)) if len(records) >= 20 else 0
-    val = [records[i] for i in order[:n_val]]
-    train_set = [records[i] for i in order[n_val:]]
+    val, train_set = split_for_training(records, replay_records, job.val_fraction, job.seed)
     steps_per_epoch = max(1, math.ceil(len(train_set) / job.batch_size))
     max_steps = job.max_steps or max(1, math.ceil(steps_per_epoch * job.epochs))
     eval_every = max(1, steps_per_epoch // 2) if val else None
@@ -215,8 +241,9 @@ def _train(
         else DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
     )
     eta = _eta_seconds(model, collator, train_set, job.batch_size, max_steps, cache_name)
+    mixed = f" ({len(job.replay)} of them replay)" if job.replay else ""
     tell(
-        f"training LoRA r={job.rank} on {len(train_set)} examples: {max_steps} steps, "
+        f"training LoRA r={job.rank} on {len(train_set)} examples{mixed}: {max_steps} steps, "
         f"ETA {eta:.0f}s"
     )
 
@@ -318,6 +345,7 @@ def _train(
         resumed_from=resume.name if resume else None,
         device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
         engine=loaded.engine,
+        replay_examples=len(job.replay),
         dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
         log=[
             {k: float(v) for k, v in e.items() if isinstance(v, int | float)}
