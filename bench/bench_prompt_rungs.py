@@ -68,7 +68,13 @@ def main() -> None:
         "zero_shot": [messages_for(system, [], e) for e in test],
         "few_shot": [messages_for(system, demos, e) for e in test],
     }
-    print(f"task {spec.task_name}: {len(labels)} labels, {len(test)} test examples, k={len(demos)}")
+    # Generation gets room to spell the longest label and stop (at least 8 tokens): less cuts
+    # long labels off (they cannot parse), more only lets a rambling answer run longer.
+    room = max(8, max(model.count_tokens(label) for label in labels) + 2)
+    print(
+        f"task {spec.task_name}: {len(labels)} labels, {len(test)} test examples, "
+        f"k={len(demos)}, generation budget {room} tokens"
+    )
 
     def loglik(prompts: list[list[Message]], top_only: bool) -> list[str]:
         out = []
@@ -85,7 +91,7 @@ def main() -> None:
 
     def llama_generate(prompts: list[list[Message]]) -> list[str]:
         return [
-            parse_label(model.generate(prompt_for(model, m), max_tokens=8).text, labels) or ""
+            parse_label(model.generate(prompt_for(model, m), max_tokens=room).text, labels) or ""
             for m in prompts
         ]
 
@@ -108,7 +114,7 @@ def main() -> None:
                 ids = tok(model.render(msgs), return_tensors="pt", add_special_tokens=False)
                 with torch.no_grad():
                     gen = hf_model.generate(
-                        **ids, max_new_tokens=8, do_sample=False, pad_token_id=tok.eos_token_id
+                        **ids, max_new_tokens=room, do_sample=False, pad_token_id=tok.eos_token_id
                     )
                 text = tok.decode(gen[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
                 out.append(parse_label(text, labels) or "")
