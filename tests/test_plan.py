@@ -17,6 +17,7 @@ from shouldtune.cost import api_usd
 from shouldtune.models.base import LogLik, ModelInfo, Prompt, UsageSource
 from shouldtune.models.mock import MockModel
 from shouldtune.plan import (
+    PROBE_ITEM_S,
     Plan,
     RungPlan,
     Timing,
@@ -122,7 +123,9 @@ def test_seconds_are_calls_times_the_timed_call(tmp_path: Path) -> None:
     assert rungs["prompt_search"].seconds == pytest.approx(rungs["prompt_search"].calls * 2.0)
     lora = rungs["lora"]
     assert lora.seconds == pytest.approx(
-        lora.train_steps * 8 * 0.1 * 3.6 + len(task.split.test) * 0.5
+        lora.train_steps * 8 * 0.1 * 3.6
+        + len(task.split.test) * 0.5
+        + task.spec.lora.probe_n * PROBE_ITEM_S  # the forgetting probe, with and without
     )
 
 

@@ -38,6 +38,10 @@ CONTENT_FREE_CALLS = 3
 # One training step is a forward and a backward pass (about twice a forward) per example,
 # and the optimizer and evaluation add about a fifth (the LoRA rung's own ETA rule).
 STEP_FORWARDS = 3.0 * 1.2
+# The forgetting probe per item (an answer with the adapter and one without, in batches of
+# 32): 150 items took 99 s on the embedded model, 2 shared cores, 2026-12-01. A constant,
+# not timed here: the probe runs in transformers, which the plan's probe does not load.
+PROBE_ITEM_S = 0.66
 MIN_SEARCH_TRAIN = 12  # as in the ladder: fewer train examples and the search is skipped
 
 
@@ -404,17 +408,28 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
             # A sweep scores every point on its validation slice and on the test split.
             calls = n_test if not n_points else n_points * (n_test + val_size(n_train))
             test_s = seconds(calls, timing.zero_shot_s)
-            total = None if train_s is None or test_s is None else train_s + test_s
+            # Each adapter's forgetting: the general probe answered with and without it.
+            probe_s = (
+                max(1, n_points) * spec.lora.probe_n * PROBE_ITEM_S
+                if timing.forward_s is not None
+                else None
+            )
+            total = (
+                None
+                if train_s is None or test_s is None or probe_s is None
+                else train_s + test_s + probe_s
+            )
             if n_points:
                 detail = (
                     f"sweep of {n_points} settings: {steps} steps in all x "
                     f"{spec.lora.batch_size}, each scored on {val_size(n_train)} validation + "
-                    f"{n_test} test; time rough"
+                    f"{n_test} test + the probe each; time rough"
                 )
             else:
                 detail = (
                     f"{steps} steps x {spec.lora.batch_size} on {on} "
-                    f"({spec.lora.epochs:g} epochs) + {n_test} test; time rough"
+                    f"({spec.lora.epochs:g} epochs) + {n_test} test + "
+                    f"{spec.lora.probe_n}-item probe; time rough"
                 )
             if size.cut:
                 why = "auto, on a CPU" if spec.lora.max_train == "auto" else "set"

@@ -107,3 +107,24 @@ def test_a_floor_from_another_group_prunes_from_the_start() -> None:
     found, _, calls = _search(conts, seed=3, top_only=True, floor=0.0)
     assert calls == []  # every label is already below a score reached elsewhere
     assert not any(f.exact for f in found)
+
+
+def test_a_sure_model_prunes_and_an_unsure_one_gets_the_whole_tree_in_one_call() -> None:
+    conts = [[1, 2, 9], [1, 3, 9], [4, 5, 9], [6, 7, 8, 9]]
+    tree = label_tree.build(conts)
+
+    def run(first_logprob: dict[int, float]) -> tuple[list[label_tree.Scored], list[list[int]]]:
+        calls: list[list[int]] = []
+
+        def expand(nodes: list[int]) -> list[label_tree.NextLogprob]:
+            calls.append(list(nodes))
+            return [lambda token: -0.1 if token == 2 else -3.0 for _ in nodes]
+
+        found = label_tree.search(tree, first_logprob.__getitem__, expand, top_only=True)
+        return found, calls
+
+    sure, calls = run({1: -0.05, 4: -4.0, 6: -5.0})
+    assert sure[0].exact and not sure[2].exact and not sure[3].exact
+    assert sum(map(len, calls)) < len(tree.inner())
+    unsure, calls = run({1: -2.0, 4: -2.1, 6: -2.2})
+    assert all(s.exact for s in unsure) and len(calls) == 1

@@ -120,6 +120,10 @@ def test_top_only_keeps_the_winner_and_bounds_the_rest(smollm: Any) -> None:
             Message("assistant", "lost_or_stolen_card"),
             Message("user", "What rate do you use for euros?"),
             Message("assistant", "exchange_rate"),
+            Message("user", "My card has still not arrived."),
+            Message("assistant", "card_arrival"),
+            Message("user", "I was charged a fee for withdrawing cash."),
+            Message("assistant", "cash_withdrawal_charge"),
             Message("user", text),
         ]
         prompt = prompt_for(smollm, msgs)
