@@ -60,9 +60,10 @@ def test_a_fine_tune_on_part_of_the_train_split_says_so_in_the_verdict() -> None
     from shouldtune.decide import decide
     from tests.test_decide import _cmp, rung
 
-    def verdict(n_train: int, pool: int) -> str:
+    def verdict(n_train: int, pool: int, note: str | None = "cut") -> str:
         lora = rung("lora", 0.5, 0.4, 0.6)
         lora.settings.train_examples, lora.settings.train_pool = n_train, pool
+        lora.settings.train_note = note
         found = decide(
             [rung("zero_shot", 0.2, 0.1, 0.3), rung("few_shot", 0.4, 0.3, 0.5), lora],
             bar=0.8,
@@ -75,4 +76,6 @@ def test_a_fine_tune_on_part_of_the_train_split_says_so_in_the_verdict() -> None
         return found.answer
 
     assert "learned from 512 of 9618 train examples" in verdict(512, 9618)
-    assert "learned from" not in verdict(9618, 9618)
+    assert "learned from" not in verdict(9618, 9618, None)
+    # A sweep trains on train less its validation slice: that is no cut.
+    assert "learned from" not in verdict(67, 84, None)

@@ -435,9 +435,11 @@ def _training_finding(lora: RungResult) -> TrainingFinding:
             "n_settings": len(sweep.points),
             "rule": sweep.rule,
         }
+    # Only lora.max_train's cut is a cut: a sweep's validation slice is not.
+    cut = lora.settings.train_note is not None
     return TrainingFinding(
-        n_train=lora.settings.train_examples,
-        n_pool=lora.settings.train_pool,
+        n_train=lora.settings.train_examples if cut else None,
+        n_pool=lora.settings.train_pool if cut else None,
         wall_s=(training.wall_s or None) if training is not None else None,
         forgetting=forgetting.summary if forgetting is not None else None,
         **swept,
