@@ -109,7 +109,7 @@ def test_a_floor_from_another_group_prunes_from_the_start() -> None:
     assert not any(f.exact for f in found)
 
 
-def test_a_sure_model_prunes_and_an_unsure_one_gets_the_whole_tree_in_one_call() -> None:
+def test_a_sure_model_prunes_and_an_unsure_one_gets_the_rest_of_the_tree_at_once() -> None:
     conts = [[1, 2, 9], [1, 3, 9], [4, 5, 9], [6, 7, 8, 9]]
     tree = label_tree.build(conts)
 
@@ -126,5 +126,6 @@ def test_a_sure_model_prunes_and_an_unsure_one_gets_the_whole_tree_in_one_call()
     sure, calls = run({1: -0.05, 4: -4.0, 6: -5.0})
     assert sure[0].exact and not sure[2].exact and not sure[3].exact
     assert sum(map(len, calls)) < len(tree.inner())
+    # Flat first tokens: nothing to prune after the first round, so one more call ends it.
     unsure, calls = run({1: -2.0, 4: -2.1, 6: -2.2})
-    assert all(s.exact for s in unsure) and len(calls) == 1
+    assert all(s.exact for s in unsure) and len(calls) <= 2

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 NextLogprob = Callable[[int], float]
 FIRST_ROUND = 4
 FIRST_MARGIN = 1.0  # nats
-UNSURE = math.log(0.3)  # the likeliest first token below this: score the whole tree
 STEP = 2
 Expand = Callable[[list[int]], list[NextLogprob]]
 
@@ -101,10 +100,7 @@ def search(
     for node in range(tree.size):
         if tree.parent[node] < 0:
             score[node] = first(tree.token[node])
-    first_best = max((score[n] for n in range(tree.size) if tree.parent[n] < 0), default=0.0)
-    if not top_only or first_best < UNSURE:
-        # When no first token is likely the bounds prune little, and rounds of small batches
-        # cost more than the whole tree in one: every label is scored exactly.
+    if not top_only:
         _apply(tree, score, tree.inner(), expand)
     else:
         decoded: set[int] = set()
