@@ -42,7 +42,12 @@ def test_prompted_server_model_against_fine_tuned_local_student(
             "context_length": 2048,
             "reproduce": {"enabled": False},
             "api": {"concurrency": 2, "price_input": 0.15, "price_output": 0.6},
-            "lora": {"max_steps": 4, "batch_size": 4, "target_modules": ["q_proj", "v_proj"]},
+            "lora": {
+                "max_steps": 4,
+                "batch_size": 4,
+                "target_modules": ["q_proj", "v_proj"],
+                "probe_n": 16,  # the default 150-item probe would add a minute or more
+            },
         },
     )
     result = run(spec, cache_dir=cache_dir, runs_dir=tmp_path / "runs")

@@ -34,6 +34,7 @@ def test_a_two_point_sweep_reports_the_chosen_point_and_records_both(
         + "split:\n  max_test: 8\nforgetting:\n  max_probe_drop: 100\n"
         + "lora:\n  max_steps: 2\n  batch_size: 4\n  target_modules: [q_proj, v_proj]\n"
         + "  sweep: [{rank: 4}, {learning_rate: 0.0002}]\n"
+        + "  probe_n: 16\n"  # the default 150-item probe, twice, would add minutes
     )
     argv = ["run", str(spec), "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(cache_dir)]
     result = CliRunner().invoke(app, [*argv, "--json"])
