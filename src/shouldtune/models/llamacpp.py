@@ -173,18 +173,16 @@ class LlamaCppModel(InProcessModel):
         conts = [self._continuation(rendered, prompt_tokens, text) for text in continuations]
         self._check_fits(len(prompt_tokens) + max(len(c) for c in conts))
         last = _log_softmax(self._extend_seq0(prompt_tokens))
-        scored: list[label_tree.Scored | None] = [None] * len(conts)
+        scored: dict[int, label_tree.Scored] = {}
         floor = -math.inf
         for group in _groups(conts, _MAX_LABEL_SEQS, _LABEL_TOKEN_BUDGET):
             tree = label_tree.build([conts[i] for i in group])
             found = self._search(tree, last, len(prompt_tokens), top_only=top_only, floor=floor)
-            for i, result in zip(group, found, strict=True):
-                scored[i] = result
+            scored.update(zip(group, found, strict=True))
             floor = max([floor, *(r.logprob for r in found if r.exact)])
         return [
-            LogLik(logprob=s.logprob, n_tokens=len(c), exact=s.exact)
-            for s, c in zip(scored, conts, strict=True)
-            if s is not None
+            LogLik(logprob=scored[i].logprob, n_tokens=len(c), exact=scored[i].exact)
+            for i, c in enumerate(conts)
         ]
 
     def close(self) -> None:
@@ -265,8 +263,8 @@ class LlamaCppModel(InProcessModel):
         logits: npt.NDArray[np.float32] | None = None
         for start in range(0, len(tokens), _BATCH):
             piece = tokens[start : start + _BATCH]
-            n = len(piece)
-            self._fill([(tok, len(self._seq0) + i, [0]) for i, tok in enumerate(piece)], last=n)
+            entries = [(tok, len(self._seq0) + i, [0]) for i, tok in enumerate(piece)]
+            self._fill(entries, last=len(piece))
             self._decode()
             self._seq0.extend(piece)
             logits = self._logits(len(piece) - 1)
