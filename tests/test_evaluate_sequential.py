@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from shouldtune.cache import CallCache
@@ -71,7 +72,7 @@ def test_a_borderline_rung_asks_every_example(tmp_path: Path, cache: CallCache) 
     assert rung.score.method == "wilson"
 
 
-def test_auto_is_on_for_a_priced_server_and_off_for_a_local_model(
+def test_auto_is_on_for_a_priced_server_and_off_for_a_local_model_on_a_small_test_split(
     tmp_path: Path, cache: CallCache
 ) -> None:
     priced = ApiSpec(price_input=0.15, price_output=0.6)
@@ -98,3 +99,48 @@ def test_yaml_on_and_off_read_as_switches() -> None:
     assert SequentialSpec.model_validate({"enabled": True}).enabled == "on"
     assert SequentialSpec.model_validate({"enabled": False}).enabled == "off"
     assert SequentialSpec().enabled == "auto"
+
+
+def test_auto_is_on_for_a_local_model_on_a_large_test_split(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    small = _spec(tmp_path, "auto", rungs=["zero_shot"])
+    n_test = run_ladder(small, cache=cache, runs_dir=None, model=ScriptedModel(oracle)).split.n_test
+    at = SequentialSpec(enabled="auto", batch=16, min_test=n_test)
+    large = run_ladder(
+        small.model_copy(update={"sequential": at}),
+        cache=cache,
+        runs_dir=None,
+        model=ScriptedModel(oracle),
+    )
+    assert large.rungs[0].settings.extra("sequential")["stopped_early"] is True
+    assert large.rungs[0].n < n_test
+    above = SequentialSpec(enabled="auto", batch=16, min_test=n_test + 1)
+    small_enough = run_ladder(
+        small.model_copy(update={"sequential": above}),
+        cache=cache,
+        runs_dir=None,
+        model=ScriptedModel(oracle),
+    )
+    assert small_enough.rungs[0].settings.extra("sequential") is None
+
+
+def test_the_examples_asked_before_a_stop_are_a_mix_not_the_first_ids(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    result = run_ladder(
+        _spec(tmp_path, "on", rungs=["zero_shot"]),
+        cache=cache,
+        runs_dir=tmp_path / "runs",
+        model=ScriptedModel(oracle),
+    )
+    (rung,) = result.rungs
+    assert rung.settings.extra("sequential")["stopped_early"] is True
+    path = Path(result.run_dir or "") / "predictions.jsonl"
+    asked = [json.loads(line)["example_id"] for line in path.read_text().splitlines()]
+    assert len(asked) == rung.n
+    # Test ids come sorted (here, by content hash; a user's ids may follow the file, grouped
+    # by label): the examples asked before a stop are a seeded sample, not the first ids.
+    first = sorted(result.split.test_ids)[: rung.n]
+    assert set(asked) <= set(result.split.test_ids)
+    assert set(asked) != set(first)

@@ -12,6 +12,7 @@ examples are asked from a thread pool, the predictions kept in the examples' ord
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -162,7 +163,13 @@ def decide_calibration(
         return {"mode": "on", "used": True}
     assert ctx.labels is not None
     raw = calibrated = 0
-    for example, messages in probe:
+    # Every label scored exactly on each probe input: on many labels this takes minutes, so
+    # it shows as a phase of its own in the progress.
+    ctx.say(
+        f"{rung}: deciding on calibration on {len(probe)} train examples "
+        "(every label scored in full)"
+    )
+    for done, (example, messages) in enumerate(probe):
         prompt = prompt_for(ctx.model, messages)
         try:
             record, _ = label_loglik(ctx, messages, prompt)
@@ -173,6 +180,7 @@ def decide_calibration(
         expected = ctx.labels.index(example.expected) if example.expected in ctx.labels else -1
         raw += int(_argmax(logprobs) == expected)
         calibrated += int(_argmax(adjusted) == expected)
+        ctx.progress(done + 1, len(probe))
     decision = {"mode": "auto", **calibration.choose(raw, calibrated, len(probe))}
     if decision["used"]:
         ctx.calibrated.add(rung)
@@ -330,7 +338,7 @@ def evaluate(
     before = ctx.model.call_stats()
     calibrated = decide_calibration(ctx, rung, probe) if probe is not None else None
     workers = min(ctx.model.max_concurrency, len(items))
-    batch = sequential_batch(ctx)
+    batch = sequential_batch(ctx, len(items))
     if batch is None:
         predictions = _ask(ctx, rung, items, workers)
         stopped = None
@@ -394,17 +402,19 @@ def evaluate(
     return result, predictions
 
 
-def sequential_batch(ctx: EvalContext) -> int | None:
+def sequential_batch(ctx: EvalContext, n_items: int) -> int | None:
     """The batch size when this rung is evaluated sequentially, else None.
 
-    `auto` turns it on where calls cost money: a served model with API prices.
+    `auto` turns it on where calls cost money (a served model with API prices) or much time
+    (a test split of `sequential.min_test` examples or more).
     """
     plan = ctx.spec.sequential
     if plan.enabled == "off":
         return None
     if plan.enabled == "auto":
         priced = api_usd(ctx.spec.api, 1.0, 1.0) is not None
-        if not (priced and ctx.model.usage_source == "server"):
+        paid = priced and ctx.model.usage_source == "server"
+        if not (paid or n_items >= plan.min_test):
             return None
     return plan.batch
 
@@ -441,6 +451,11 @@ def _ask_sequentially(
     interval at the stop (None: every example was asked).
     """
     thresholds = (ctx.spec.bar, ctx.spec.prompt_fraction * ctx.spec.bar)
+    # The stopping rule assumes the examples come in random order; test ids may follow the
+    # file (grouped by label, by source). One seeded order for every rung, so that two rungs
+    # that stop early still share their first examples for paired comparisons.
+    items = list(items)
+    random.Random(f"sequential:{ctx.spec.split.seed}").shuffle(items)
     predictions: list[Prediction] = []
     for start in range(0, len(items), batch):
         chunk = items[start : start + batch]

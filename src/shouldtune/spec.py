@@ -358,11 +358,22 @@ class SequentialSpec(_Strict):
         "auto",
         description=(
             "Ask test examples in batches and stop a rung once its always-valid interval is "
-            "clear of bar and prompt_fraction*bar (analysis.sequential). auto: on for an HTTP "
-            "model with prices (api.price_input), off for local models."
+            "clear of bar and prompt_fraction*bar (analysis.sequential). auto: on where calls "
+            "cost money (an HTTP model with prices, api.price_input) or much time (a test split "
+            "of at least sequential.min_test examples), off otherwise."
         ),
     )
     batch: int = Field(16, ge=1, le=10_000, description="Test examples asked between looks.")
+    min_test: int = Field(
+        200,
+        ge=1,
+        description=(
+            "auto turns sequential evaluation on for any model from this many test examples: "
+            "a rung clearly above or below the bar then stops after a few batches, not after "
+            "hundreds of calls (fewer examples: every one is asked, as stopping early saves "
+            "little there)."
+        ),
+    )
 
     @field_validator("enabled", mode="before")
     @classmethod

@@ -91,7 +91,15 @@ def test_the_cli_prints_progress_lines_when_not_a_terminal(
     assert result.exit_code == 0, result.output
     lines = [line for line in plain_lines(result.output) if line.startswith("zero_shot ")]
     n_test = int(LINE.match(lines[0]).group(3))  # type: ignore[union-attr]
-    assert [line.split()[1] for line in lines] == [f"{i}/{n_test}" for i in range(n_test + 1)]
+    counts = [line.split()[1] for line in lines]
+    assert [c for c in counts if c.endswith(f"/{n_test}")] == [
+        f"{i}/{n_test}" for i in range(n_test + 1)
+    ]
+    # The calibration probe before the test examples is a phase with its own count.
+    probe = [c for c in counts if not c.endswith(f"/{n_test}")]
+    n_probe = int(probe[0].split("/")[1])
+    assert probe == [f"{i}/{n_probe}" for i in range(1, n_probe + 1)]
+    assert "deciding on calibration on" in result.output
 
 
 def test_another_phase_restarts_the_count() -> None:
@@ -120,3 +128,28 @@ def test_a_stage_inside_a_rung_restarts_the_rate_clock() -> None:
     reporter.advance(5, 10)
     last = console.file.getvalue().splitlines()[-1]  # type: ignore[attr-defined]
     assert "1.00/s" in last and "ETA 5s" in last
+
+
+def test_a_long_quiet_call_gets_a_still_working_line() -> None:
+    out = io.StringIO()
+    clock = Clock()
+    reporter = TerminalReporter(Console(file=out, width=200), every_s=30.0, clock=clock)
+    reporter.rung_started("zero_shot", 400)
+    reporter.stage("zero_shot: deciding on calibration on 35 train examples")
+    clock.now += 20.0
+    assert reporter.heartbeat(quiet_s=50.0) is False  # quiet, but not for long
+    clock.now += 40.0
+    assert reporter.heartbeat(quiet_s=50.0) is True
+    assert "deciding on calibration on 35 train examples: still working, 1.0 min" in out.getvalue()
+    assert reporter.heartbeat(quiet_s=50.0) is False  # that line counts as output
+    reporter.advance(1, 400)
+    clock.now += 51.0
+    reporter.advance(2, 400)  # a progress line (past the 30 s interval) resets the quiet
+    assert reporter.heartbeat(quiet_s=50.0) is False
+
+
+def test_a_terminal_gets_no_still_working_lines() -> None:
+    out = io.StringIO()
+    reporter = TerminalReporter(Console(file=out, force_terminal=True, width=200))
+    reporter.stage("loading")
+    assert reporter.heartbeat(quiet_s=0.0) is False

@@ -11,7 +11,7 @@ from shouldtune.cache import CallCache
 from shouldtune.data import load_examples
 from shouldtune.ladder import run_ladder
 from shouldtune.results import RunResult
-from shouldtune.spec import TaskSpec, spec_from_dict
+from shouldtune.spec import SequentialSpec, TaskSpec, spec_from_dict
 from tests.fakes import ScriptedModel
 from tests.rag.fakes import HashEmbedder
 
@@ -25,11 +25,11 @@ FAMILIES = {
 }
 
 
-def write_task(tmp_path: Path, selection: str) -> TaskSpec:
+def write_task(tmp_path: Path, selection: str, per_family: int = 10) -> TaskSpec:
     rows = [
         {"text": f"{words} specimen {family[0]}{i}", "kind": family}
         for family, words in FAMILIES.items()
-        for i in range(10)
+        for i in range(per_family)
     ]
     data = tmp_path / "data.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
@@ -102,3 +102,21 @@ def _examples(tmp_path: Path) -> list[dict[str, str]]:
     """The task's examples with the ids the loader gives them."""
     spec = TaskSpec(data=tmp_path / "data.jsonl", input="text", expected="kind")
     return [{"id": e.id, "text": e.input} for e in load_examples(spec)]
+
+
+def test_similar_selection_that_stops_early_keeps_each_answer_with_its_demonstrations(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    spec = write_task(tmp_path, "similar", per_family=30).model_copy(
+        update={"sequential": SequentialSpec(enabled="on", batch=4)}
+    )
+    result = climb(spec, cache, tmp_path)
+    (few,) = result.rungs
+    assert few.settings.extra("sequential")["stopped_early"] is True
+    assert few.n < result.split.n_test
+    train = {e.id: e for e in load_examples(spec)}
+    answered = predictions(result)
+    assert len(answered) == few.n
+    for prediction in answered:  # the nearest demonstration is of this input's family
+        nearest = train[prediction["detail"]["demonstration_ids"][-1]]
+        assert nearest.expected == prediction["expected"]

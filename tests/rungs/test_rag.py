@@ -12,7 +12,7 @@ import pytest
 from shouldtune.cache import CallCache
 from shouldtune.ladder import run_ladder
 from shouldtune.results import RunResult
-from shouldtune.spec import TaskSpec, spec_from_dict
+from shouldtune.spec import SequentialSpec, TaskSpec, spec_from_dict
 from tests.fakes import ScriptedModel, present
 from tests.rag.fakes import HashEmbedder
 
@@ -195,3 +195,24 @@ def test_a_folder_with_nothing_readable_is_an_error(tmp_path: Path, cache: CallC
     (tmp_path / "docs" / "only.png").write_bytes(b"png")
     with pytest.raises(DocsError, match=r"no readable documents \(only.png: unsupported"):
         climb(spec.model_copy(update={"rungs": ["rag"]}), cache, tmp_path)
+
+
+def test_a_rag_rung_that_stops_early_keeps_each_answer_with_its_passages(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    spec = write_task(tmp_path).model_copy(
+        update={"rungs": ["rag"], "bar": 0.5, "sequential": SequentialSpec(enabled="on", batch=4)}
+    )
+    result = climb(spec, cache, tmp_path)
+    (rag,) = result.rungs
+    assert rag.settings.extra("sequential")["stopped_early"] is True
+    assert rag.n < result.split.n_test
+    path = Path(result.run_dir or "") / "predictions.jsonl"
+    answered = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(answered) == rag.n
+    chunks_file = Path(result.run_dir or "") / "rag-chunks.jsonl"
+    chunks = {c["id"]: c for c in map(json.loads, chunks_file.read_text().splitlines())}
+    for prediction in answered:  # the passages retrieved for this input, not another's
+        best = chunks[prediction["detail"]["retrieved_ids"][0]]
+        assert prediction["expected"] in best["text"]
+        assert prediction["detail"]["answer_in_context"] is True

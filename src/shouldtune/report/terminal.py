@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -32,6 +33,10 @@ _COLORS = {
 # at least this often and at every tenth of a rung, so a log shows the run is alive.
 PROGRESS_EVERY_S = 30.0
 PROGRESS_STEPS = 10
+# A single slow call (one example scored on every label, a model loading, a training step on
+# a busy CPU) can outlast the interval with no progress to report: a watcher thread then says
+# the run is still working, so a log never goes quiet for longer than this.
+HEARTBEAT_S = 50.0
 
 
 class TerminalReporter:
@@ -56,9 +61,45 @@ class TerminalReporter:
         self._started = 0.0
         self._last_line = 0.0
         self._last_step = 0
+        self._last_output = clock()
+        self._activity = ""
+        self._watcher: threading.Thread | None = None
+
+    def heartbeat(self, quiet_s: float = HEARTBEAT_S) -> bool:
+        """Print a still-working line if nothing was printed for `quiet_s`; whether it did."""
+        if self.console.is_terminal:
+            return False
+        now = self._clock()
+        if now - self._last_output < quiet_s:
+            return False
+        doing = self._activity or self._rung or "the run"
+        self._print(
+            f"{doing}: still working, {fmt_seconds(now - self._last_output)} since the last line"
+        )
+        return True
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(min(5.0, HEARTBEAT_S / 5))
+            self.heartbeat()
+
+    def _start_watcher(self) -> None:
+        # Only off a terminal (a bar shows life there) and only with the real clock.
+        if self._watcher is None and not self.console.is_terminal and self._clock is time.monotonic:
+            self._watcher = threading.Thread(target=self._watch, name="progress", daemon=True)
+            self._watcher.start()
+
+    def _print(self, text: str, *, markup: bool = False) -> None:
+        self._last_output = self._clock()
+        if markup:
+            self.console.print(text)
+        else:
+            self.console.print(escape(text), highlight=False, soft_wrap=True)
 
     def stage(self, message: str) -> None:
-        self.console.print(f"[dim]- {escape(message)}[/dim]")
+        self._activity = message
+        self._start_watcher()
+        self._print(f"[dim]- {escape(message)}[/dim]", markup=True)
         if self._rung and not self.console.is_terminal:
             # Work inside a rung before its test examples (a prompt search's rounds): the
             # rate and ETA of the lines that follow count from here, not from the rung's start.
@@ -70,6 +111,8 @@ class TerminalReporter:
         self._last_step = 0
 
     def rung_started(self, rung: str, total: int) -> None:
+        self._activity = ""
+        self._start_watcher()
         self._restart(rung, total)
         if not self.console.is_terminal:
             self._line(0, total)
@@ -108,10 +151,11 @@ class TerminalReporter:
         if done > self._base and elapsed > 0:
             rate = (done - self._base) / elapsed
             text += f", {rate:.2f}/s, ETA {fmt_seconds((total - done) / rate)}"
-        self.console.print(escape(text), highlight=False, soft_wrap=True)
+        self._print(text)
 
     def rung_finished(self, result: RungResult) -> None:
-        self._rung, self._total = "", 0
+        self._rung, self._total, self._activity = "", 0, ""
+        self._last_output = self._clock()
         if self._progress is not None:
             self._progress.stop()
             self._progress = None

@@ -77,8 +77,10 @@ def run(
         probe = [(e, messages_for(system, demos, e)) for e in probe_examples(train, demos)]
     result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=notes, probe=probe)
     if not chosen.shared:
-        for prediction, demos in zip(predictions, per_example, strict=True):
-            prediction.detail["demonstration_ids"] = [d.id for d in demos]
+        # By id: a rung evaluated sequentially may stop before the last test example.
+        by_id = {e.id: demos for e, demos in zip(test, per_example, strict=True)}
+        for prediction in predictions:
+            prediction.detail["demonstration_ids"] = [d.id for d in by_id[prediction.example_id]]
     return result, predictions
 
 

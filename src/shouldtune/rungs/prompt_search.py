@@ -133,8 +133,10 @@ def run(
     result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=notes)
     result.wall_s = time.perf_counter() - started  # the search is part of this rung's cost
     if not shared:
-        for prediction, demos in zip(predictions, per_example, strict=True):
-            prediction.detail["demonstration_ids"] = [d.id for d in demos]
+        # By id: a rung evaluated sequentially may stop before the last test example.
+        by_id = {e.id: demos for e, demos in zip(test, per_example, strict=True)}
+        for prediction in predictions:
+            prediction.detail["demonstration_ids"] = [d.id for d in by_id[prediction.example_id]]
     return result, predictions
 
 

@@ -139,9 +139,11 @@ def run(
     matcher = GoldMatcher(corpus.sources)
     supports: list[Support] = []
     gold_hits: list[bool | None] = []
-    for prediction, example, (passages, kept_demos, used) in zip(
-        predictions, test, given, strict=True
-    ):
+    # By id: a rung evaluated sequentially may stop before the last test example.
+    by_id = {e.id: (e, g) for e, g in zip(test, given, strict=True)}
+    given = [by_id[p.example_id][1] for p in predictions]
+    for prediction in predictions:
+        example, (passages, kept_demos, used) = by_id[prediction.example_id]
         chunks = [p.chunk for p in passages]
         golds = gold_values(example, options.gold_field) if options.gold_field else []
         hit = matcher.hit(golds, chunks) if golds else None
