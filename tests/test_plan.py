@@ -66,7 +66,9 @@ def test_calls_per_rung_add_up_from_the_spec_and_the_split(tmp_path: Path) -> No
     assert rungs["zero_shot"].calls == n_test + 35
     assert rungs["few_shot"].calls == n_test + 35
     assert rungs["prompt_search"].calls == 200 + n_test
-    assert rungs["reproduce"].calls == 20 * (3 + 3)
+    # Labels scored: per failure, the 3 seeds sample one full scoring; 3 variants; and, as
+    # calibration may be chosen, the content-free priors of reshuffled and resampled demos.
+    assert rungs["reproduce"].calls == 20 * (1 + 3 + 2 * 3)
     assert rungs["lora"].calls == n_test
     n_val = min(64, int(n_train * 0.1))
     assert rungs["lora"].train_steps == math.ceil(math.ceil((n_train - n_val) / 8) * 3.0)
@@ -194,8 +196,13 @@ class Slow(MockModel):
     def loglik(
         self, prompt: Prompt, continuations: Sequence[str], *, top_only: bool = False
     ) -> list[LogLik]:
-        time.sleep(0.02)
+        self.top_only.append(top_only)
+        time.sleep(0.02 if top_only else 0.05)
         return super().loglik(prompt, continuations, top_only=top_only)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.top_only: list[bool] = []
 
 
 def test_the_probe_times_real_calls_and_the_mock_is_free(tmp_path: Path) -> None:
@@ -204,7 +211,11 @@ def test_the_probe_times_real_calls_and_the_mock_is_free(tmp_path: Path) -> None
     timing = time_calls(task, slow, few_shot=True)
     assert timing.zero_shot_s is not None and timing.zero_shot_s >= 0.02
     assert timing.few_shot_s is not None and timing.few_shot_s >= 0.02
-    assert slow.calls == 3 + 2 + 1  # zero-shot, few-shot, one forward
+    # zero-shot 3 pruned + 1 in full, few-shot 2 + 1 in full, one forward (in full: 1 answer)
+    assert slow.calls == 3 + 1 + 2 + 1 + 1
+    assert slow.top_only == [True, True, True, False, True, True, False, False]
+    assert timing.zero_shot_full_s is not None and timing.zero_shot_full_s >= 0.05
+    assert timing.few_shot_full_s is not None and timing.few_shot_full_s >= 0.05
     mock = MockModel()
     assert time_calls(task, mock, few_shot=True).zero_shot_s == 0.0
     assert mock.calls == 0
@@ -283,3 +294,38 @@ def test_a_sweep_is_counted_point_by_point(tmp_path: Path) -> None:
     n_val = val_size(len(swept.split.train))
     assert both.calls == 2 * (len(swept.split.test) + n_val)
     assert "sweep of 2 settings" in both.detail
+
+
+def test_calls_that_score_every_label_are_priced_at_the_full_rate(tmp_path: Path) -> None:
+    task = prepared(tmp_path, write_labels(tmp_path / "d.jsonl"))
+    n_test = len(task.split.test)
+    timing = Timing(
+        zero_shot_s=0.5, few_shot_s=1.0, zero_shot_full_s=2.0, few_shot_full_s=4.0, how="given"
+    )
+    rungs = by_rung(build_plan(task, MockModel(), timing=timing))
+    # calibrate auto: the probe is in full, and so are the test calls in case it is chosen.
+    assert rungs["zero_shot"].seconds == pytest.approx((n_test + 35) * 2.0)
+    assert rungs["few_shot"].seconds == pytest.approx((n_test + 35) * 4.0)
+    without = 35 * 4.0 + n_test * 1.0
+    assert f"({without / 60:.1f} min if not)" in rungs["few_shot"].detail
+    # The search: half its candidates calibrated; the winner's test calls in full.
+    assert rungs["prompt_search"].seconds == pytest.approx(200 * 2.5 + n_test * 4.0)
+    assert rungs["reproduce"].seconds == pytest.approx(20 * (1 + 3 + 6) * 4.0)
+    off = prepared(tmp_path, write_labels(tmp_path / "d.jsonl"), calibrate="off")
+    plain = by_rung(build_plan(off, MockModel(), timing=timing))
+    assert plain["few_shot"].seconds == pytest.approx(len(off.split.test) * 1.0)
+    assert plain["prompt_search"].seconds == pytest.approx((200 + len(off.split.test)) * 1.0)
+    # Seeds sample from one full scoring; greedy variants use the pruned search.
+    assert plain["reproduce"].calls == 20 * (1 + 3)
+    assert plain["reproduce"].seconds == pytest.approx(20 * (4.0 + 3 * 1.0))
+
+
+def test_the_plan_says_when_sequential_evaluation_may_stop_rungs(tmp_path: Path) -> None:
+    data = write_labels(tmp_path / "d.jsonl", n=120)
+    small = build_plan(prepared(tmp_path, data), MockModel(), timing=None)
+    assert small.sequential is None
+    large = build_plan(
+        prepared(tmp_path, data, sequential={"min_test": 10}), MockModel(), timing=None
+    )
+    assert large.sequential is not None and "batches of 16" in large.sequential
+    assert large.sequential in large.lines()[-1]

@@ -403,17 +403,19 @@ def evaluate(
 
 
 def sequential_batch(ctx: EvalContext, n_items: int) -> int | None:
-    """The batch size when this rung is evaluated sequentially, else None.
+    """The batch size when this rung is evaluated sequentially, else None."""
+    return sequential_batch_for(ctx.spec, ctx.model, n_items)
 
-    `auto` turns it on where calls cost money (a served model with API prices) or much time
-    (a test split of `sequential.min_test` examples or more).
-    """
-    plan = ctx.spec.sequential
+
+def sequential_batch_for(spec: TaskSpec, model: Model, n_items: int) -> int | None:
+    """`auto` turns sequential evaluation on where calls cost money (a served model with API
+    prices) or much time (a test split of `sequential.min_test` examples or more)."""
+    plan = spec.sequential
     if plan.enabled == "off":
         return None
     if plan.enabled == "auto":
-        priced = api_usd(ctx.spec.api, 1.0, 1.0) is not None
-        paid = priced and ctx.model.usage_source == "server"
+        priced = api_usd(spec.api, 1.0, 1.0) is not None
+        paid = priced and model.usage_source == "server"
         if not (paid or n_items >= plan.min_test):
             return None
     return plan.batch

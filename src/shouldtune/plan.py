@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, Field, computed_field
 
 from shouldtune.analysis.stats import wilson_half_width
 from shouldtune.budget import max_new_tokens
 from shouldtune.cost import api_usd
+from shouldtune.evaluate import sequential_batch_for
 from shouldtune.models.base import Message, Model, Prompt, prompt_for
 from shouldtune.models.remote import is_remote
 from shouldtune.prompts import default_k, messages_for, pick_demonstrations, system_prompt
@@ -52,6 +53,16 @@ class Timing(BaseModel):
     few_shot_s: float | None = None
     zero_shot_tokens: float = Field(0.0, description="Prompt tokens of the timed zero-shot call.")
     few_shot_tokens: float = Field(0.0, description="Prompt tokens of the timed few-shot call.")
+    zero_shot_full_s: float | None = Field(
+        None,
+        description=(
+            "The zero-shot call with every label scored in full (calibration, sampled re-runs); "
+            "None: the same as zero_shot_s (generated answers, a served model)."
+        ),
+    )
+    few_shot_full_s: float | None = Field(
+        None, description="The few-shot call with every label scored in full."
+    )
     forward_s: float | None = Field(
         None, description="One prompt plus its answer scored: what training does per example."
     )
@@ -84,6 +95,10 @@ class Plan(BaseModel):
     skipped: dict[str, str] = Field(default_factory=dict)
     max_minutes: float | None = None
     max_usd: float | None = None
+    sequential: str | None = Field(
+        None,
+        description="How sequential evaluation may stop rungs early (None: every example asked).",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -135,6 +150,8 @@ class Plan(BaseModel):
         for rung in self.rungs:
             out.append(f"  {rung.rung:<14} {describe(rung)}")
         out.append(f"  {'total':<14} {self.total_calls} calls, {totals(self)}")
+        if self.sequential:
+            out.append(f"  {self.sequential}")
         return out
 
 
@@ -162,10 +179,18 @@ def totals(plan: Plan) -> str:
     return text + (f", up to ${usd:.2f}" if usd is not None else "")
 
 
-def _timed(model: Model, prompt: Prompt, *, loglik: Sequence[str] | None, max_tokens: int) -> float:
+def _timed(
+    model: Model,
+    prompt: Prompt,
+    *,
+    loglik: Sequence[str] | None,
+    max_tokens: int,
+    top_only: bool = True,
+) -> float:
     start = time.perf_counter()
     if loglik is not None:
-        model.loglik(prompt, loglik, top_only=True)  # as a prediction asks
+        # top_only as a prediction asks; in full as calibration and sampled re-runs need.
+        model.loglik(prompt, loglik, top_only=top_only)
     else:
         model.generate(prompt, max_tokens=max_tokens)
     return time.perf_counter() - start
@@ -194,22 +219,29 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
     scored = prepared.scorer_name == "label" and model.scores_labels
     budget = max_new_tokens(spec)
 
-    def call(messages: list[Message]) -> float:
+    def call(messages: list[Message], top_only: bool = True) -> float:
         prompt = prompt_for(model, messages)
         tokens.append(model.count_tokens(prompt.text))
         answers = None
         if labels is not None and scored:
             answers = [model.answer_suffix(messages, label) for label in labels]
-        return _timed(model, prompt, loglik=answers, max_tokens=budget)
+        return _timed(model, prompt, loglik=answers, max_tokens=budget, top_only=top_only)
 
+    # With labels scored locally, one call more each with every label in full: on many labels
+    # it costs several times the pruned search (nothing to prune), and calibration needs it.
+    full = labels is not None and scored and not remote
     tokens: list[int] = []
     zero = [call(messages_for(system, [], e)) for e in (sample * n_calls)[:n_calls]]
+    zero_full = call(messages_for(system, [], sample[-1]), top_only=False) if full else None
     zero_tokens = statistics.mean(tokens)
     tokens.clear()
     few: list[float] = []
+    few_full: float | None = None
     if few_shot and prepared.split.train:
         demos = _fitting_demos(prepared, model, system, sample[0])
         few = [call(messages_for(system, demos, e)) for e in (sample * 2)[: 1 if remote else 2]]
+        if full:
+            few_full = call(messages_for(system, demos, sample[-1]), top_only=False)
     forward: float | None = None
     if not remote and model.scores_labels:
         # One prompt and its answer scored once: the work training does per example.
@@ -218,10 +250,13 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
         start = time.perf_counter()
         model.loglik(prompt_for(model, messages), [model.answer_suffix(messages, example.expected)])
         forward = time.perf_counter() - start
-    calls = f"{len(zero) + len(few)} timed call(s)" + (", one forward" if forward else "")
+    n_timed = len(zero) + len(few) + (zero_full is not None) + (few_full is not None)
+    calls = f"{n_timed} timed call(s)" + (", one forward" if forward else "")
     return Timing(
         zero_shot_s=_steady(zero),
         few_shot_s=_steady(few) if few else None,
+        zero_shot_full_s=zero_full,
+        few_shot_full_s=few_full,
         zero_shot_tokens=zero_tokens,
         few_shot_tokens=statistics.mean(tokens) if tokens else 0.0,
         forward_s=forward,
@@ -343,44 +378,65 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
         return None if each is None else calls * each
 
     few_s = timing.few_shot_s if timing.few_shot_s is not None else timing.zero_shot_s
+    # Every label scored in full: the calibration probe always, a calibrated rung's test calls
+    # and sampled re-runs too. `auto` decides calibration during the run, so the plan, an upper
+    # bound, prices a rung that may calibrate at the full rate and says what it is without.
+    zero_full = _or(timing.zero_shot_full_s, timing.zero_shot_s)
+    few_full = _or(timing.few_shot_full_s, _or(timing.zero_shot_full_s, few_s))
+    may_calibrate = probe > 0
+
+    def prompt_rung(
+        name: str, calls: int, extra: int, top: float | None, whole: float | None
+    ) -> RungPlan:
+        detail = f"{n_test} test" + (f" + {extra} calibration" if extra else "")
+        tokens = zero_tokens if name == "zero_shot" else few_tokens
+        if not (extra and whole is not None and top is not None and whole > top):
+            return RungPlan(
+                rung=name,
+                calls=calls,
+                seconds=seconds(calls, top),
+                usd=usd(calls, tokens),
+                detail=detail,
+            )
+        without = seconds(extra, whole) + seconds(n_test, top)  # type: ignore[operator]
+        detail += (
+            f"; every label scored in full for calibration, and for the test calls in case it "
+            f"is chosen ({fmt_seconds(without)} if not)"
+        )
+        return RungPlan(
+            rung=name,
+            calls=calls,
+            seconds=seconds(calls, whole),
+            usd=usd(calls, tokens),
+            detail=detail,
+        )
+
     rungs: list[RungPlan] = []
     for name in names:
         conditional = not spec.all_rungs and name in ("prompt_search", "lora")
         if name == "zero_shot":
-            calls = n_test + probe
-            detail = f"{n_test} test" + (f" + {probe} calibration" if probe else "")
-            rungs.append(
-                RungPlan(
-                    rung=name,
-                    calls=calls,
-                    seconds=seconds(calls, timing.zero_shot_s),
-                    usd=usd(calls, zero_tokens),
-                    detail=detail,
-                )
-            )
+            rungs.append(prompt_rung(name, n_test + probe, probe, timing.zero_shot_s, zero_full))
         elif name == "few_shot":
             extra = probe if spec.few_shot.selection != "similar" else 0
-            calls = n_test + extra
-            detail = f"{n_test} test" + (f" + {extra} calibration" if extra else "")
-            rungs.append(
-                RungPlan(
-                    rung=name,
-                    calls=calls,
-                    seconds=seconds(calls, few_s),
-                    usd=usd(calls, few_tokens),
-                    detail=detail,
-                )
-            )
+            rungs.append(prompt_rung(name, n_test + extra, extra, few_s, few_full))
         elif name == "prompt_search":
             budget = spec.prompt_search.budget
             calls = budget + n_test
+            search_s = test_s = seconds(1, few_s)
+            detail = f"search {budget} + {n_test} test"
+            if may_calibrate and few_s is not None and few_full is not None and few_full > few_s:
+                # Half the candidates are calibrated (scored in full); the winner may be one.
+                search_s, test_s = seconds(1, (few_s + few_full) / 2), seconds(1, few_full)
+                detail += "; calibrated candidates scored in full"
             rungs.append(
                 RungPlan(
                     rung=name,
                     calls=calls,
-                    seconds=seconds(calls, few_s),
+                    seconds=None
+                    if search_s is None or test_s is None
+                    else budget * search_s + n_test * test_s,
                     usd=usd(calls, few_tokens),
-                    detail=f"search {budget} + {n_test} test",
+                    detail=detail,
                     conditional=conditional,
                 )
             )
@@ -445,19 +501,21 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
                 )
             )
     if spec.reproduce.enabled and any(info(n).prompting for n in names):
-        options = spec.reproduce
-        calls = min(options.max_failures, n_test) * (options.seeds + options.variants)
         rungs.append(
-            RungPlan(
-                rung="reproduce",
-                calls=calls,
-                seconds=seconds(calls, few_s),
-                usd=usd(calls, few_tokens),
-                detail=f"<= {min(options.max_failures, n_test)} failures x "
-                f"{options.seeds + options.variants} re-runs",
+            _reproduce_plan(
+                prepared, model, few_s, few_full, may_calibrate, seconds, usd, few_tokens
             )
         )
+    batch = sequential_batch_for(spec, model, n_test)
+    sequential = None
+    if batch is not None:
+        why = "on" if spec.sequential.enabled == "on" else "auto"
+        sequential = (
+            f"sequential evaluation {why}: a rung whose interval clears both thresholds stops "
+            f"after a few batches of {batch}; the times above ask every test example"
+        )
     return Plan(
+        sequential=sequential,
         task=spec.task_name,
         model=spec.model,
         n_train=len(prepared.split.train),
@@ -471,6 +529,60 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
         skipped=skipped,
         max_minutes=spec.max_minutes,
         max_usd=spec.max_usd,
+    )
+
+
+def _or(value: float | None, default: float | None) -> float | None:
+    return default if value is None else value
+
+
+def _reproduce_plan(
+    prepared: Prepared,
+    model: Model,
+    few_s: float | None,
+    few_full: float | None,
+    may_calibrate: bool,
+    seconds: Callable[[int, float | None], float | None],
+    usd: Callable[[int, float], float | None],
+    tokens: float,
+) -> RungPlan:
+    """The failure re-runs (analysis/reproduce.py) of the best prompt rung.
+
+    With labels scored, the seeds sample from one full scoring of the prompt (cached), the
+    variants are greedy (the pruned search, or in full when calibrated, when each resampled
+    set of demonstrations also needs its content-free prior); generated answers cost one call
+    per seed and per variant.
+    """
+    options = prepared.spec.reproduce
+    failures = min(options.max_failures, len(prepared.split.test))
+    labels = prepared.labels is not None and prepared.scorer_name == "label"
+    if not (labels and model.scores_labels):
+        calls = failures * (options.seeds + options.variants)
+        return RungPlan(
+            rung="reproduce",
+            calls=calls,
+            seconds=seconds(calls, few_s),
+            usd=usd(calls, tokens),
+            detail=f"<= {failures} failures x {options.seeds + options.variants} re-runs",
+        )
+    sampled = min(1, options.seeds)
+    # Reshuffled and resampled demonstrations change the content-free prompts: new priors.
+    priors = CONTENT_FREE_CALLS * min(2, options.variants) if may_calibrate else 0
+    full = sampled + priors + (options.variants if may_calibrate else 0)
+    pruned = 0 if may_calibrate else options.variants
+    calls = failures * (full + pruned)
+    full_s, pruned_s = seconds(failures * full, few_full), seconds(failures * pruned, few_s)
+    return RungPlan(
+        rung="reproduce",
+        calls=calls,
+        seconds=None if full_s is None or pruned_s is None else full_s + pruned_s,
+        usd=usd(calls, tokens),
+        detail=(
+            f"<= {failures} failures x ({options.seeds} seeds sampled from one full scoring"
+            f" + {options.variants} variants"
+            + (f" + {priors} content-free priors" if priors else "")
+            + ")"
+        ),
     )
 
 

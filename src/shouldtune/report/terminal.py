@@ -252,6 +252,8 @@ def render_plan(console: Console, plan: Plan) -> None:
     )
     if plan.split_note:
         console.print(f"[dim]{escape(plan.split_note)}[/dim]")
+    if plan.sequential:
+        console.print(f"[dim]{escape(plan.sequential)}[/dim]")
 
 
 def rung_table(result: RunResult) -> Table:
