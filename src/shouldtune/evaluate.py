@@ -339,6 +339,7 @@ def evaluate(
     calibrated = decide_calibration(ctx, rung, probe) if probe is not None else None
     workers = min(ctx.model.max_concurrency, len(items))
     batch = sequential_batch(ctx, len(items))
+    ctx.progress(0, len(items))  # the test examples start here: rates count from now
     if batch is None:
         predictions = _ask(ctx, rung, items, workers)
         stopped = None

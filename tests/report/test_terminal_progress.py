@@ -153,3 +153,17 @@ def test_a_terminal_gets_no_still_working_lines() -> None:
     reporter = TerminalReporter(Console(file=out, force_terminal=True, width=200))
     reporter.stage("loading")
     assert reporter.heartbeat(quiet_s=0.0) is False
+
+
+def test_rates_count_from_the_start_of_the_test_examples_not_the_search() -> None:
+    out = io.StringIO()
+    clock = Clock()
+    reporter = TerminalReporter(Console(file=out, width=200), every_s=30.0, clock=clock)
+    reporter.rung_started("prompt_search", 100)
+    reporter.stage("prompt search round 1")
+    clock.now += 600.0  # ten minutes of search before the first test example
+    reporter.advance(0, 100)
+    clock.now += 10.0
+    reporter.advance(10, 100)
+    (last,) = [x for x in plain_lines(out.getvalue()) if x.startswith("prompt_search 10/")]
+    assert last == "prompt_search 10/100 (10%), 1.00/s, ETA 1.5 min"

@@ -134,6 +134,9 @@ class TerminalReporter:
             return
         if self.console.is_terminal:
             return
+        if done == 0:  # a phase starts (the test examples after a search or a probe)
+            self._restart(self._rung or "progress", total)
+            return
         if total != self._total:  # another phase (training steps, failure re-runs)
             self._restart(self._rung or "progress", total, done)
         now = self._clock()
