@@ -390,23 +390,18 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
     ) -> RungPlan:
         detail = f"{n_test} test" + (f" + {extra} calibration" if extra else "")
         tokens = zero_tokens if name == "zero_shot" else few_tokens
-        if not (extra and whole is not None and top is not None and whole > top):
-            return RungPlan(
-                rung=name,
-                calls=calls,
-                seconds=seconds(calls, top),
-                usd=usd(calls, tokens),
-                detail=detail,
+        per = top
+        if extra and whole is not None and top is not None and whole > top:
+            per = whole
+            without = seconds(extra, whole) + seconds(n_test, top)  # type: ignore[operator]
+            detail += (
+                f"; every label scored in full for calibration, and for the test calls in case "
+                f"it is chosen ({fmt_seconds(without)} if not)"
             )
-        without = seconds(extra, whole) + seconds(n_test, top)  # type: ignore[operator]
-        detail += (
-            f"; every label scored in full for calibration, and for the test calls in case it "
-            f"is chosen ({fmt_seconds(without)} if not)"
-        )
         return RungPlan(
             rung=name,
             calls=calls,
-            seconds=seconds(calls, whole),
+            seconds=seconds(calls, per),
             usd=usd(calls, tokens),
             detail=detail,
         )

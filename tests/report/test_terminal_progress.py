@@ -130,10 +130,15 @@ def test_a_stage_inside_a_rung_restarts_the_rate_clock() -> None:
     assert "1.00/s" in last and "ETA 5s" in last
 
 
-def test_a_long_quiet_call_gets_a_still_working_line() -> None:
+def off_terminal(clock: Clock) -> tuple[io.StringIO, TerminalReporter]:
+    """A reporter writing to a log (not a terminal), a line every 30 s of `clock`."""
     out = io.StringIO()
+    return out, TerminalReporter(Console(file=out, width=200), every_s=30.0, clock=clock)
+
+
+def test_a_long_quiet_call_gets_a_still_working_line() -> None:
     clock = Clock()
-    reporter = TerminalReporter(Console(file=out, width=200), every_s=30.0, clock=clock)
+    out, reporter = off_terminal(clock)
     reporter.rung_started("zero_shot", 400)
     reporter.stage("zero_shot: deciding on calibration on 35 train examples")
     clock.now += 20.0
@@ -156,9 +161,8 @@ def test_a_terminal_gets_no_still_working_lines() -> None:
 
 
 def test_rates_count_from_the_start_of_the_test_examples_not_the_search() -> None:
-    out = io.StringIO()
     clock = Clock()
-    reporter = TerminalReporter(Console(file=out, width=200), every_s=30.0, clock=clock)
+    out, reporter = off_terminal(clock)
     reporter.rung_started("prompt_search", 100)
     reporter.stage("prompt search round 1")
     clock.now += 600.0  # ten minutes of search before the first test example
