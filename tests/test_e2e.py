@@ -196,6 +196,8 @@ def test_lora_rung_end_to_end(tmp_path: Path, model_cache: object) -> None:
     forgetting = lora["settings"]["forgetting"]
     assert forgetting["kl_mean"] >= 0.0 and forgetting["n_probe"] == 20
     assert lora["settings"]["training"]["steps"] == 8
+    # The rung's time counts its training, not only its test calls.
+    assert lora["wall_s"] >= lora["settings"]["training"]["wall_s"] > 0
     assert lora["mean_prompt_tokens"] > 0 and lora["mean_latency_s"] > 0
     artifacts = Path(payload["run_dir"]) / "artifacts" / "lora"
     assert (artifacts / "adapter.gguf").exists()

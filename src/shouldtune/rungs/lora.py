@@ -38,6 +38,7 @@ def run(
 ) -> tuple[RungResult, list[Prediction]]:
     from shouldtune.training.student import student_dir
 
+    started = time.perf_counter()
     spec = ctx.spec
     # The student may differ from the prompted model (a big served model vs a small local one).
     student_ref = spec.student_model
@@ -78,6 +79,8 @@ def run(
     if size.reason:
         result.settings.train_note = size.reason
         result.notes.append(size.reason)
+    # Training and the forgetting probe are part of this rung's cost, not only its test calls.
+    result.wall_s = time.perf_counter() - started
     return result, predictions
 
 
