@@ -161,6 +161,11 @@ def api_usd(api: ApiSpec, prompt_tokens: float, completion_tokens: float) -> flo
     return request_usd(use, rate_in, rate_out)
 
 
+def paid_per_call(api: ApiSpec, usage_source: str) -> bool:
+    """Whether each call costs money: a served model (`usage_source` "server") with prices."""
+    return usage_source == "server" and api_usd(api, 1.0, 1.0) is not None
+
+
 def prices_for(
     spec: CostSpec, *, api_input: float | None = None, api_output: float | None = None
 ) -> PriceTable:

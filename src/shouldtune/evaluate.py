@@ -28,7 +28,7 @@ from shouldtune.analysis.sequential import confidence_sequence, settled
 from shouldtune.analysis.stats import logsumexp, score_interval
 from shouldtune.budget import cut_by_budget, max_new_tokens, truncation_note
 from shouldtune.cache import CallCache, call_key
-from shouldtune.cost import api_usd
+from shouldtune.cost import api_usd, paid_per_call
 from shouldtune.models.base import CallFailed, Message, Model, Prompt, prompt_for
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Interval, Prediction, RungResult
@@ -405,21 +405,8 @@ def evaluate(
 
 def sequential_batch(ctx: EvalContext, n_items: int) -> int | None:
     """The batch size when this rung is evaluated sequentially, else None."""
-    return sequential_batch_for(ctx.spec, ctx.model, n_items)
-
-
-def sequential_batch_for(spec: TaskSpec, model: Model, n_items: int) -> int | None:
-    """`auto` turns sequential evaluation on where calls cost money (a served model with API
-    prices) or much time (a test split of `sequential.min_test` examples or more)."""
-    plan = spec.sequential
-    if plan.enabled == "off":
-        return None
-    if plan.enabled == "auto":
-        priced = api_usd(spec.api, 1.0, 1.0) is not None
-        paid = priced and model.usage_source == "server"
-        if not (paid or n_items >= plan.min_test):
-            return None
-    return plan.batch
+    paid = paid_per_call(ctx.spec.api, ctx.model.usage_source)
+    return ctx.spec.sequential.batch_for(n_items, paid=paid)
 
 
 def _ask(

@@ -20,8 +20,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from shouldtune.analysis.stats import wilson_half_width
 from shouldtune.budget import max_new_tokens
-from shouldtune.cost import api_usd
-from shouldtune.evaluate import sequential_batch_for
+from shouldtune.cost import api_usd, paid_per_call
 from shouldtune.models.base import Message, Model, Prompt, prompt_for
 from shouldtune.models.remote import is_remote
 from shouldtune.prompts import default_k, messages_for, pick_demonstrations, system_prompt
@@ -501,7 +500,7 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
                 prepared, model, few_s, few_full, may_calibrate, seconds, usd, few_tokens
             )
         )
-    batch = sequential_batch_for(spec, model, n_test)
+    batch = spec.sequential.batch_for(n_test, paid=paid_per_call(spec.api, model.usage_source))
     sequential = None
     if batch is not None:
         why = "on" if spec.sequential.enabled == "on" else "auto"

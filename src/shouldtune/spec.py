@@ -381,6 +381,18 @@ class SequentialSpec(_Strict):
         # YAML reads a bare on/off as true/false.
         return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value
 
+    def batch_for(self, n_items: int, *, paid: bool) -> int | None:
+        """The batch size when `n_items` test examples are asked sequentially, else None.
+
+        `auto` turns it on where calls cost money (`paid`: a served model with API prices) or
+        much time (a test split of `min_test` examples or more).
+        """
+        if self.enabled == "off":
+            return None
+        if self.enabled == "auto" and not (paid or n_items >= self.min_test):
+            return None
+        return self.batch
+
 
 class ApiSpec(_Strict):
     concurrency: int = Field(
