@@ -14,7 +14,7 @@ import pytest
 from shouldtune.analysis.stats import wilson_half_width
 from shouldtune.api import check
 from shouldtune.cost import api_usd
-from shouldtune.models.base import LogLik, ModelInfo, Prompt, UsageSource
+from shouldtune.models.base import Generation, LogLik, ModelInfo, Prompt, UsageSource
 from shouldtune.models.mock import MockModel
 from shouldtune.plan import (
     PROBE_ITEM_S,
@@ -329,3 +329,34 @@ def test_the_plan_says_when_sequential_evaluation_may_stop_rungs(tmp_path: Path)
     )
     assert large.sequential is not None and "batches of 16" in large.sequential
     assert large.sequential in large.lines()[-1]
+
+
+class Rambling(Slow):
+    """Greedy answers take 20 ms; sampled ones run on to the budget, 60 ms."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.temperatures: list[float] = []
+
+    def generate(
+        self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
+    ) -> Generation:
+        self.temperatures.append(temperature)
+        time.sleep(0.06 if temperature > 0 else 0.02)
+        return super().generate(prompt, max_tokens=max_tokens, temperature=temperature, seed=seed)
+
+
+def test_sampled_re_runs_of_generated_answers_are_timed_apart(tmp_path: Path) -> None:
+    task = prepared(tmp_path, write_answers(tmp_path / "g.jsonl"), scorer="exact")
+    model = Rambling()
+    timing = time_calls(task, model, few_shot=True)
+    assert model.temperatures.count(task.spec.reproduce.temperature) == 1
+    assert timing.sampled_s is not None and timing.sampled_s >= 0.06
+    given = Timing(zero_shot_s=1.0, few_shot_s=2.0, sampled_s=5.0, how="given")
+    rerun = by_rung(build_plan(task, MockModel(), timing=given))["reproduce"]
+    seeds, variants = task.spec.reproduce.seeds, task.spec.reproduce.variants
+    assert rerun.calls == 20 * (seeds + variants)
+    assert rerun.seconds == pytest.approx(20 * (seeds * 5.0 + variants * 2.0))
+    untimed = Timing(zero_shot_s=1.0, few_shot_s=2.0, how="given")
+    plain = by_rung(build_plan(task, MockModel(), timing=untimed))["reproduce"]
+    assert plain.seconds == pytest.approx(20 * (seeds + variants) * 2.0)

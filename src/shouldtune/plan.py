@@ -62,6 +62,13 @@ class Timing(BaseModel):
     few_shot_full_s: float | None = Field(
         None, description="The few-shot call with every label scored in full."
     )
+    sampled_s: float | None = Field(
+        None,
+        description=(
+            "A generated answer sampled at reproduce.temperature (the failure re-runs' seeds): "
+            "sampled answers often run longer than greedy ones. None: not timed."
+        ),
+    )
     forward_s: float | None = Field(
         None, description="One prompt plus its answer scored: what training does per example."
     )
@@ -185,13 +192,14 @@ def _timed(
     loglik: Sequence[str] | None,
     max_tokens: int,
     top_only: bool = True,
+    temperature: float = 0.0,
 ) -> float:
     start = time.perf_counter()
     if loglik is not None:
         # top_only as a prediction asks; in full as calibration and sampled re-runs need.
         model.loglik(prompt, loglik, top_only=top_only)
     else:
-        model.generate(prompt, max_tokens=max_tokens)
+        model.generate(prompt, max_tokens=max_tokens, temperature=temperature, seed=1)
     return time.perf_counter() - start
 
 
@@ -241,6 +249,16 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
         few = [call(messages_for(system, demos, e)) for e in (sample * 2)[: 1 if remote else 2]]
         if full:
             few_full = call(messages_for(system, demos, sample[-1]), top_only=False)
+    sampled: float | None = None
+    if labels is None and not remote and spec.reproduce.enabled and spec.reproduce.seeds:
+        messages = messages_for(system, demos if few else [], sample[-1])
+        sampled = _timed(
+            model,
+            prompt_for(model, messages),
+            loglik=None,
+            max_tokens=budget,
+            temperature=spec.reproduce.temperature,
+        )
     forward: float | None = None
     if not remote and model.scores_labels:
         # One prompt and its answer scored once: the work training does per example.
@@ -249,13 +267,14 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
         start = time.perf_counter()
         model.loglik(prompt_for(model, messages), [model.answer_suffix(messages, example.expected)])
         forward = time.perf_counter() - start
-    n_timed = len(zero) + len(few) + (zero_full is not None) + (few_full is not None)
+    n_timed = len(zero) + len(few) + sum(t is not None for t in (zero_full, few_full, sampled))
     calls = f"{n_timed} timed call(s)" + (", one forward" if forward else "")
     return Timing(
         zero_shot_s=_steady(zero),
         few_shot_s=_steady(few) if few else None,
         zero_shot_full_s=zero_full,
         few_shot_full_s=few_full,
+        sampled_s=sampled,
         zero_shot_tokens=zero_tokens,
         few_shot_tokens=statistics.mean(tokens) if tokens else 0.0,
         forward_s=forward,
@@ -497,7 +516,15 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
     if spec.reproduce.enabled and any(info(n).prompting for n in names):
         rungs.append(
             _reproduce_plan(
-                prepared, model, few_s, few_full, may_calibrate, seconds, usd, few_tokens
+                prepared,
+                model,
+                few_s,
+                few_full,
+                timing.sampled_s,
+                may_calibrate,
+                seconds,
+                usd,
+                few_tokens,
             )
         )
     batch = spec.sequential.batch_for(n_test, paid=paid_per_call(spec.api, model.usage_source))
@@ -535,6 +562,7 @@ def _reproduce_plan(
     model: Model,
     few_s: float | None,
     few_full: float | None,
+    sampled_s: float | None,
     may_calibrate: bool,
     seconds: Callable[[int, float | None], float | None],
     usd: Callable[[int, float], float | None],
@@ -552,12 +580,15 @@ def _reproduce_plan(
     labels = prepared.labels is not None and prepared.scorer_name == "label"
     if not (labels and model.scores_labels):
         calls = failures * (options.seeds + options.variants)
+        seeds_s = seconds(failures * options.seeds, _or(sampled_s, few_s))
+        variants_s = seconds(failures * options.variants, few_s)
         return RungPlan(
             rung="reproduce",
             calls=calls,
-            seconds=seconds(calls, few_s),
+            seconds=None if seeds_s is None or variants_s is None else seeds_s + variants_s,
             usd=usd(calls, tokens),
-            detail=f"<= {failures} failures x {options.seeds + options.variants} re-runs",
+            detail=f"<= {failures} failures x {options.seeds + options.variants} re-runs"
+            + (" (the seeds' answers sampled, timed apart)" if sampled_s is not None else ""),
         )
     sampled = min(1, options.seeds)
     # Reshuffled and resampled demonstrations change the content-free prompts: new priors.
