@@ -360,3 +360,14 @@ def test_sampled_re_runs_of_generated_answers_are_timed_apart(tmp_path: Path) ->
     untimed = Timing(zero_shot_s=1.0, few_shot_s=2.0, how="given")
     plain = by_rung(build_plan(task, MockModel(), timing=untimed))["reproduce"]
     assert plain.seconds == pytest.approx(20 * (seeds + variants) * 2.0)
+
+
+def test_search_calls_read_most_of_their_prompt_afresh(tmp_path: Path) -> None:
+    off = prepared(tmp_path, write_labels(tmp_path / "d.jsonl"), calibrate="off")
+    n_test = len(off.split.test)
+    timing = Timing(zero_shot_s=0.5, few_shot_s=1.0, few_shot_cold_s=3.0, how="given")
+    rungs = by_rung(build_plan(off, MockModel(), timing=timing))
+    assert rungs["few_shot"].seconds == pytest.approx(n_test * 1.0)  # one shared prefix
+    assert rungs["prompt_search"].seconds == pytest.approx((200 + n_test) * 3.0)
+    measured = time_calls(off, Slow(), few_shot=True)
+    assert measured.few_shot_cold_s is not None and measured.few_shot_cold_s >= 0.02

@@ -62,6 +62,14 @@ class Timing(BaseModel):
     few_shot_full_s: float | None = Field(
         None, description="The few-shot call with every label scored in full."
     )
+    few_shot_cold_s: float | None = Field(
+        None,
+        description=(
+            "The first few-shot call, its prompt not yet cached: what a prompt that shares "
+            "little with the one before costs (the search's candidates, demonstrations chosen "
+            "per input). None: not timed apart."
+        ),
+    )
     sampled_s: float | None = Field(
         None,
         description=(
@@ -274,6 +282,7 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
         few_shot_s=_steady(few) if few else None,
         zero_shot_full_s=zero_full,
         few_shot_full_s=few_full,
+        few_shot_cold_s=few[0] if len(few) > 1 else None,
         sampled_s=sampled,
         zero_shot_tokens=zero_tokens,
         few_shot_tokens=statistics.mean(tokens) if tokens else 0.0,
@@ -435,19 +444,26 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
         elif name == "prompt_search":
             budget = spec.prompt_search.budget
             calls = budget + n_test
-            search_s = test_s = seconds(1, few_s)
+            search_s = test_s = few_s
             detail = f"search {budget} + {n_test} test"
             if may_calibrate and few_s is not None and few_full is not None and few_full > few_s:
                 # Half the candidates are calibrated (scored in full); the winner may be one.
-                search_s, test_s = seconds(1, (few_s + few_full) / 2), seconds(1, few_full)
+                search_s, test_s = (few_s + few_full) / 2, few_full
                 detail += "; calibrated candidates scored in full"
+            if timing.few_shot_cold_s is not None and few_s is not None:
+                # Candidates change the prompt from call to call, and the nearest-example
+                # demonstrations differ per input: little of a prompt is cached, each call
+                # reads most of it afresh (the cold few-shot call's extra time).
+                fresh = max(0.0, timing.few_shot_cold_s - few_s)
+                search_s = None if search_s is None else search_s + fresh
+                test_s = None if test_s is None else test_s + fresh
             rungs.append(
                 RungPlan(
                     rung=name,
                     calls=calls,
                     seconds=None
                     if search_s is None or test_s is None
-                    else budget * search_s + n_test * test_s,
+                    else (budget * search_s + n_test * test_s) / concurrency,
                     usd=usd(calls, few_tokens),
                     detail=detail,
                     conditional=conditional,
