@@ -42,6 +42,8 @@ STEP_FORWARDS = 3.0 * 1.2
 # 32): 150 items took 99 s on the embedded model, 2 shared cores, 2026-12-01. A constant,
 # not timed here: the probe runs in transformers, which the plan's probe does not load.
 PROBE_ITEM_S = 0.66
+# The share of an uncached prompt's extra time a prompt-search call pays (see build_plan).
+SEARCH_FRESH_SHARE = 0.5
 MIN_SEARCH_TRAIN = 12  # as in the ladder: fewer train examples and the search is skipped
 
 
@@ -451,10 +453,12 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
                 search_s, test_s = (few_s + few_full) / 2, few_full
                 detail += "; calibrated candidates scored in full"
             if timing.few_shot_cold_s is not None and few_s is not None:
-                # Candidates change the prompt from call to call, and the nearest-example
-                # demonstrations differ per input: little of a prompt is cached, each call
-                # reads most of it afresh (the cold few-shot call's extra time).
-                fresh = max(0.0, timing.few_shot_cold_s - few_s)
+                # Candidates change the prompt (a candidate's first call reads it afresh) and
+                # the nearest-example demonstrations differ per input (every call does), while
+                # a candidate's later calls with shared demonstrations reuse the cached prefix.
+                # Neither extreme fits: priced at half the uncached call's extra time, a rough
+                # middle (the README gives measured ratios on six tasks).
+                fresh = SEARCH_FRESH_SHARE * max(0.0, timing.few_shot_cold_s - few_s)
                 search_s = None if search_s is None else search_s + fresh
                 test_s = None if test_s is None else test_s + fresh
             rungs.append(
