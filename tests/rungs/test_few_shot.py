@@ -118,5 +118,7 @@ def test_similar_selection_that_stops_early_keeps_each_answer_with_its_demonstra
     answered = predictions(result)
     assert len(answered) == few.n
     for prediction in answered:  # the nearest demonstration is of this input's family
-        nearest = train[prediction["detail"]["demonstration_ids"][-1]]
+        detail = prediction["detail"]
+        assert isinstance(detail, dict)
+        nearest = train[detail["demonstration_ids"][-1]]
         assert nearest.expected == prediction["expected"]
