@@ -81,7 +81,10 @@ class TerminalReporter:
     def _watch(self) -> None:
         while True:
             time.sleep(min(5.0, HEARTBEAT_S / 5))
-            self.heartbeat()
+            try:
+                self.heartbeat()
+            except (OSError, ValueError):
+                return  # the output went away (closed by its owner): nothing left to tell
 
     def _start_watcher(self) -> None:
         # Only off a terminal (a bar shows life there) and only with the real clock.
