@@ -312,13 +312,14 @@ def run(
         if plan_only:
             _print_plan(spec, cache_dir, as_json)
             return
-        result = run_api(
-            spec,
-            cache_dir=cache_dir,
-            runs_dir=runs_dir,
-            allow_python=allow_python,
-            reporter=TerminalReporter(out),
-        )
+        with TerminalReporter(out) as reporter:
+            result = run_api(
+                spec,
+                cache_dir=cache_dir,
+                runs_dir=runs_dir,
+                allow_python=allow_python,
+                reporter=reporter,
+            )
         if as_json:
             sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
         else:
@@ -798,12 +799,13 @@ def demo(
         for demo_name, path in tasks:
             console.rule(f"[bold]demo: {demo_name}[/bold] ({DEMOS[demo_name].why})")
             overrides = _overrides(max_test=max_test)
-            result = run_api(
-                _build_spec(path, overrides),
-                cache_dir=cache_dir,
-                runs_dir=runs_dir,
-                reporter=TerminalReporter(console),
-            )
+            with TerminalReporter(console) as reporter:
+                result = run_api(
+                    _build_spec(path, overrides),
+                    cache_dir=cache_dir,
+                    runs_dir=runs_dir,
+                    reporter=reporter,
+                )
             render_result(console, result)
             outcomes.append((demo_name, DEMOS[demo_name].shows, result.verdict.kind, result.wall_s))
         if len(outcomes) > 1:

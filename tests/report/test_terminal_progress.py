@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,8 @@ def test_the_cli_prints_progress_lines_when_not_a_terminal(
     n_probe = int(probe[0].split("/")[1])
     assert probe == [f"{i}/{n_probe}" for i in range(1, n_probe + 1)]
     assert "deciding on calibration on" in result.output
+    # The run is over: no watcher may print into a later command's output.
+    assert not [t for t in threading.enumerate() if t.name == "progress"]
 
 
 def test_another_phase_restarts_the_count() -> None:
@@ -171,3 +174,13 @@ def test_rates_count_from_the_start_of_the_test_examples_not_the_search() -> Non
     reporter.advance(10, 100)
     (last,) = [x for x in plain_lines(out.getvalue()) if x.startswith("prompt_search 10/")]
     assert last == "prompt_search 10/100 (10%), 1.00/s, ETA 1.5 min"
+
+
+def test_closing_the_reporter_ends_its_watcher() -> None:
+    reporter = TerminalReporter(Console(file=io.StringIO(), width=200))  # the real clock
+    reporter.stage("loading")
+    watchers = [t for t in threading.enumerate() if t.name == "progress"]
+    assert len(watchers) == 1 and watchers[0].is_alive()
+    reporter.close()
+    assert not watchers[0].is_alive()
+    assert reporter.heartbeat(quiet_s=0.0) is False  # closed: silent

@@ -64,10 +64,11 @@ class TerminalReporter:
         self._last_output = clock()
         self._activity = ""
         self._watcher: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def heartbeat(self, quiet_s: float = HEARTBEAT_S) -> bool:
         """Print a still-working line if nothing was printed for `quiet_s`; whether it did."""
-        if self.console.is_terminal:
+        if self.console.is_terminal or self._closed.is_set():
             return False
         now = self._clock()
         if now - self._last_output < quiet_s:
@@ -79,16 +80,33 @@ class TerminalReporter:
         return True
 
     def _watch(self) -> None:
-        while True:
-            time.sleep(min(5.0, HEARTBEAT_S / 5))
+        while not self._closed.wait(min(5.0, HEARTBEAT_S / 5)):
             try:
                 self.heartbeat()
             except (OSError, ValueError):
                 return  # the output went away (closed by its owner): nothing left to tell
 
+    def close(self) -> None:
+        """End the watcher: the run is over (a console printing to whatever stdout is current
+        must not hear from a finished run, e.g. in a later in-process CLI call)."""
+        self._closed.set()
+        if self._watcher is not None:
+            self._watcher.join()
+
+    def __enter__(self) -> TerminalReporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _start_watcher(self) -> None:
         # Only off a terminal (a bar shows life there) and only with the real clock.
-        if self._watcher is None and not self.console.is_terminal and self._clock is time.monotonic:
+        if (
+            self._watcher is None
+            and not self._closed.is_set()
+            and not self.console.is_terminal
+            and self._clock is time.monotonic
+        ):
             self._watcher = threading.Thread(target=self._watch, name="progress", daemon=True)
             self._watcher.start()
 
