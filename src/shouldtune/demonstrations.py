@@ -14,7 +14,7 @@ from shouldtune.budget import max_new_tokens
 from shouldtune.evaluate import EvalContext
 from shouldtune.models.base import ContextOverflow, Message
 from shouldtune.prompts import Layout, default_k, messages_for, pick_demonstrations
-from shouldtune.records import Example
+from shouldtune.records import Example, Prediction
 
 _ANSWER_ROOM = 16
 
@@ -104,3 +104,18 @@ def fit_shared(
             budget,
         )
     return kept, len(demos) - len(kept)
+
+
+def record_demonstrations(
+    predictions: Sequence[Prediction],
+    test: Sequence[Example],
+    per_example: Sequence[Sequence[Example]],
+) -> None:
+    """Note in each prediction the demonstrations its prompt showed (chosen per input).
+
+    Matched by id, not position: a rung evaluated sequentially may stop before the last test
+    example, so there can be fewer predictions than inputs.
+    """
+    by_id = {e.id: demos for e, demos in zip(test, per_example, strict=True)}
+    for prediction in predictions:
+        prediction.detail["demonstration_ids"] = [d.id for d in by_id[prediction.example_id]]

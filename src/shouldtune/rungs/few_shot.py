@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from shouldtune.demonstrations import BuildMessages, choose, fit_demonstrations, fit_shared
+from shouldtune.demonstrations import (
+    BuildMessages,
+    choose,
+    fit_demonstrations,
+    fit_shared,
+    record_demonstrations,
+)
 from shouldtune.evaluate import EvalContext, evaluate
 from shouldtune.prompt_file import placeholder_example, saved
 from shouldtune.prompts import messages_for, probe_examples, system_prompt
@@ -77,10 +83,7 @@ def run(
         probe = [(e, messages_for(system, demos, e)) for e in probe_examples(train, demos)]
     result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=notes, probe=probe)
     if not chosen.shared:
-        # By id: a rung evaluated sequentially may stop before the last test example.
-        by_id = {e.id: demos for e, demos in zip(test, per_example, strict=True)}
-        for prediction in predictions:
-            prediction.detail["demonstration_ids"] = [d.id for d in by_id[prediction.example_id]]
+        record_demonstrations(predictions, test, per_example)
     return result, predictions
 
 

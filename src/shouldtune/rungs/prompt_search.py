@@ -24,7 +24,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from shouldtune.calibration import CONTENT_FREE, content_free
-from shouldtune.demonstrations import BuildMessages, choose, fit_demonstrations, fit_shared
+from shouldtune.demonstrations import (
+    BuildMessages,
+    choose,
+    fit_demonstrations,
+    fit_shared,
+    record_demonstrations,
+)
 from shouldtune.evaluate import EvalContext, ask_unrecorded, evaluate, uses_loglik
 from shouldtune.models.base import CallFailed, ContextOverflow, Message, ModelError
 from shouldtune.models.registry import load_model
@@ -133,10 +139,7 @@ def run(
     result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=notes)
     result.wall_s = time.perf_counter() - started  # the search is part of this rung's cost
     if not shared:
-        # By id: a rung evaluated sequentially may stop before the last test example.
-        by_id = {e.id: demos for e, demos in zip(test, per_example, strict=True)}
-        for prediction in predictions:
-            prediction.detail["demonstration_ids"] = [d.id for d in by_id[prediction.example_id]]
+        record_demonstrations(predictions, test, per_example)
     return result, predictions
 
 
