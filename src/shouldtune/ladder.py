@@ -10,6 +10,7 @@ from typing import Protocol
 from shouldtune.analysis.failures import summarize_failures
 from shouldtune.analysis.reproduce import reproduce_failures
 from shouldtune.analysis.reproducibility import Reproducibility
+from shouldtune.baseline import BASELINE, Baseline, BaselinePair, measure_baseline
 from shouldtune.budget import derive_budget
 from shouldtune.cache import CallCache
 from shouldtune.cost import run_cost, task_prices
@@ -21,7 +22,7 @@ from shouldtune.models.base import Model
 from shouldtune.models.registry import load_model
 from shouldtune.models.remote import is_remote
 from shouldtune.plan import PlanLimitError, plan_for
-from shouldtune.policy import Climb, best_prompting, not_reproducible_reason
+from shouldtune.policy import Climb, best_prompting, compare, not_reproducible_reason
 from shouldtune.precheck import near_duplicate_groups, run_precheck
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
@@ -30,7 +31,7 @@ from shouldtune.rundir import RunDir
 from shouldtune.rung_settings import LatencyVs
 from shouldtune.rungs import REGISTRY
 from shouldtune.scorer_factory import build_scorer
-from shouldtune.scoring import infer_label_task, scorer_settings
+from shouldtune.scoring import Scorer, infer_label_task, scorer_settings
 from shouldtune.spec import TaskSpec
 from shouldtune.split import make_split
 
@@ -130,6 +131,31 @@ def _latency_comparison(results: Sequence[RungResult]) -> None:
         for r in results
         if r.rung != "lora"
     }
+
+
+def _baseline(
+    prepared: Prepared,
+    scorer: Scorer,
+    results: Sequence[RungResult],
+    predictions: dict[str, list[Prediction]],
+) -> Baseline | None:
+    """The constant answer scored on test, paired against every climbed rung (no model call).
+
+    None when the scorer itself asks a model (judge): the baseline must stay free.
+    """
+    split = prepared.split
+    if prepared.scorer_name == "judge" or not split.train or not split.test:
+        return None
+    record, constant = measure_baseline(
+        split.train, split.test, scorer, prepared.scorer_name, split.seed
+    )
+    pairs = [
+        BaselinePair.model_validate(
+            compare(BASELINE, r.rung, constant, predictions[r.rung], scorer.binary).model_dump()
+        )
+        for r in results
+    ]
+    return record.model_copy(update={"pairs": pairs})
 
 
 def run_ladder(
@@ -237,6 +263,7 @@ def run_ladder(
         if reproducibility is None:
             reproducibility = reproduce()
         comparisons = climb.comparisons(results, predictions)
+        baseline = _baseline(prepared, scorer, results, predictions)
         failures = [summarize_failures(r.rung, predictions[r.rung]) for r in results]
         _latency_comparison(results)
         # The decision made before the last skip is reused when no rung ran since (policy).
@@ -274,6 +301,7 @@ def run_ladder(
                 note=split.note,
             ),
             rungs=results,
+            baseline=baseline,
             skipped=skipped,
             comparisons=comparisons,
             failures=failures,

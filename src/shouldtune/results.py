@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from shouldtune import __version__
 from shouldtune.analysis.failures import FailureSummary
 from shouldtune.analysis.reproducibility import Reproducibility
+from shouldtune.baseline import Baseline
 from shouldtune.budget import GenerationBudget
 from shouldtune.cost import CostReport
 from shouldtune.decide import Verdict
@@ -67,6 +68,13 @@ class RunResult(BaseModel):
     precheck: PrecheckReport
     split: SplitSummary
     rungs: list[RungResult]
+    baseline: Baseline | None = Field(
+        None,
+        description=(
+            "The model-free constant answer (chosen on train) scored on test like a rung; "
+            "never a verdict candidate. None: the scorer needs a model (judge), or an old run."
+        ),
+    )
     skipped: dict[str, str] = Field(
         default_factory=dict, description="Rungs not climbed, with the reason."
     )
