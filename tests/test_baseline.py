@@ -96,3 +96,21 @@ def test_the_run_records_the_baseline_and_pairs_it_with_each_rung(
         (Path(present(result.run_dir)) / "results.json").read_text()
     )
     assert saved.baseline == baseline
+
+
+def test_reports_show_the_baseline_first(tmp_path: Path, cache: CallCache) -> None:
+    from rich.console import Console
+
+    from shouldtune.report.load import load_run
+    from shouldtune.report.markdown import render_markdown
+    from shouldtune.report.terminal import rung_table
+
+    spec = skewed_task(tmp_path)
+    model = ScriptedModel(lambda prompt: last_input(prompt).rsplit(" ", 1)[-1])
+    result = run_ladder(spec, cache=cache, runs_dir=tmp_path / "runs", model=model)
+    console = Console(record=True, width=200)
+    console.print(rung_table(result))
+    text = console.export_text()
+    assert text.index("baseline: always 'even'") < text.index("zero_shot")
+    page = render_markdown(load_run(Path(present(result.run_dir))))
+    assert page.index("| baseline: always `even`") < page.index("| `zero_shot`")

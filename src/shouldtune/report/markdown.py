@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from shouldtune.baseline import short
 from shouldtune.report.cost_view import cost_markdown
 from shouldtune.report.facts import (
     STATUS_WORDS,
@@ -100,6 +101,13 @@ def render_markdown(run: RunData) -> str:
         "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     models = rung_models(result) or [""] * len(result.rungs)
+    base = result.baseline
+    if base is not None:  # first: what answering one constant every time scores
+        b = base.score
+        lines.append(
+            f"| baseline: always {code(short(base.constant))} | {b.point:.1%} "
+            f"| [{b.low:.1%}, {b.high:.1%}] | no model, never a candidate | {base.n} | 0 ms | 0 |"
+        )
     for rung, model in zip(result.rungs, models, strict=True):
         s = rung.score
         status = STATUS_WORDS[rung_status(s, result.bar, within)]

@@ -12,6 +12,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from shouldtune.baseline import short
 from shouldtune.plan import Plan, fmt_seconds
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import Interval, RungResult
@@ -297,6 +298,19 @@ def rung_table(result: RunResult) -> Table:
         table.add_column("model", no_wrap=True)
     for column in ("score", "95% CI", "n", "ms/ex", "prompt tok", "new/cached"):
         table.add_column(column, justify="right", no_wrap=True)
+    base = result.baseline
+    if base is not None:  # first: the score a constant answer gets, with no model at all
+        table.add_row(
+            escape(f"baseline: always {short(base.constant, 30)!r}"),
+            *(["(no model)"] if show_models else []),
+            f"{base.score.point:.1%}",
+            f"[{base.score.low:.1%}, {base.score.high:.1%}]",
+            str(base.n),
+            "0",
+            "0",
+            "0/0",
+            style="dim",
+        )
     for rung, model in zip(result.rungs, models, strict=True):
         table.add_row(
             escape(rung.rung),
