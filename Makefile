@@ -36,9 +36,11 @@ lint: $(STAMP)
 
 check: lint test
 
-# The README's spec table and docs/report.schema.json are generated: refresh them.
+# docs/spec.md's table and docs/report.schema.json are generated: refresh them, then build the
+# docs site strictly (a broken link or anchor fails).
 docs: $(STAMP)
 	$(PY) scripts/update_docs.py
+	$(VENV)/bin/mkdocs build --strict --quiet
 
 bench: $(STAMP)
 	$(PY) bench/bench_prompt_rungs.py
@@ -48,4 +50,4 @@ banking77: $(STAMP)
 	$(PY) bench/banking77.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) runs site .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Regenerate the generated parts of the docs: the README's spec table and the report schema.
+"""Regenerate the generated parts of the docs: docs/spec.md's spec table and the report schema.
 
     .venv/bin/python scripts/update_docs.py
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = "| key | default | what it means |"
 
 
-def update_readme(path: Path) -> None:
+def update_spec_page(path: Path) -> None:
     lines = path.read_text().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(HEADER))
     end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
@@ -26,7 +26,7 @@ def update_readme(path: Path) -> None:
 
 
 def main() -> None:
-    update_readme(ROOT / "README.md")
+    update_spec_page(ROOT / "docs" / "spec.md")
     (ROOT / "docs" / "report.schema.json").write_text(schema_text(), encoding="utf-8")
 
 

@@ -2,7 +2,7 @@
 
 Every case asserts the exit code, the file:line (or file) its message names where one exists,
 and that no traceback or escaped exception reaches the user. The model is scripted (no
-weights) except where the case is about the model reference itself. README "Hostile input"
+weights) except where the case is about the model reference itself. docs/hostile.md
 lists the categories.
 """
 
