@@ -1,7 +1,7 @@
 """The verdict in words: headline, reasons and answer, written from the decision's findings.
 
 Nothing here decides: every branch reads `Findings.case` and the numbers decide.py found.
-The sentences are quoted by the reports and the README; change them here only.
+The sentences are quoted by the reports and the docs; change them here only.
 """
 
 from __future__ import annotations

@@ -457,7 +457,7 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
                 # the nearest-example demonstrations differ per input (every call does), while
                 # a candidate's later calls with shared demonstrations reuse the cached prefix.
                 # Neither extreme fits: priced at half the uncached call's extra time, a rough
-                # middle (the README gives measured ratios on six tasks).
+                # middle (docs/plan.md gives measured ratios on six tasks).
                 fresh = SEARCH_FRESH_SHARE * max(0.0, timing.few_shot_cold_s - few_s)
                 search_s = None if search_s is None else search_s + fresh
                 test_s = None if test_s is None else test_s + fresh

@@ -88,7 +88,7 @@ def render_text(record: PromptFile) -> str:
     if record.calibrated:
         lines.append(
             "# Scored with contextual calibration (label probabilities divided by those the "
-            "prompt gives on content-free inputs): see prompt.json and the README."
+            "prompt gives on content-free inputs): see prompt.json and docs/rungs.md."
         )
     for message in record.messages:
         lines += ["", f"=== {message['role']} ===", message["content"]]

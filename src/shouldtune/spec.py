@@ -1,7 +1,7 @@
 """The task spec: the one source for the YAML file, the CLI flags and the docs.
 
 Every field carries its description here; the CLI reads its help text from these
-descriptions and `shouldtune spec-docs` renders the README's reference table from them.
+descriptions and `shouldtune spec-docs` renders the reference table in docs/spec.md from them.
 """
 
 from __future__ import annotations
