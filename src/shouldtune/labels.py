@@ -1,9 +1,11 @@
 """One label identity for the whole run: the data check, pre-check, split and scorer agree.
 
 Two expected values are the same label when the label scorer cannot tell them apart: equal
-after NFKC, casefolding, collapsing whitespace, '_' and '-', and dropping surrounding quotes
-and a final '.' or '!' (`scoring.label_key`). So "Yes", "yes", "YES." and full-width "Ｙｅｓ"
-are one label. Each label keeps one spelling: the one the spec's `labels` lists, else the
+after NFKC, casefolding, collapsing whitespace and a '_' or '-' that joins two words, and
+dropping surrounding quotes and a final '.' or '!' (`scoring.label_key`). So "Yes", "yes",
+"YES." and full-width "Ｙｅｓ" are one label, and "card_arrival" is "card arrival"; but a
+sign or grade mark is kept: "-1" and "1", "A+", "A" and "A-" stay apart.
+Each label keeps one spelling: the one the spec's `labels` lists, else the
 most common one in the data (the first seen on a tie).
 """
 

@@ -199,12 +199,16 @@ class ContainsScorer:
 
 # --- label -------------------------------------------------------------------------------------
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
+# A run of '_' or '-' joins two words only between letters or digits: "card_arrival",
+# "card-arrival" and "card arrival" are one label, but a sign or a grade mark is part of the
+# value a person reads ("-1" is not "1", "A-" and "A+" are not "A").
+_JOINERS = re.compile(r"(?<=[^\W_])[_\-]+(?=[^\W_])")
+_SPACES = re.compile(r"\s+")
 
 
 def _label_key(text: str) -> str:
     # Models write "card_arrival" as "card arrival" or "Card-Arrival"; one spelling for all.
-    return _SEPARATORS.sub(" ", normalize(text)).strip()
+    return _SPACES.sub(" ", _JOINERS.sub(" ", normalize(text))).strip()
 
 
 label_key = _label_key  # public: shouldtune.labels groups expected values by it
