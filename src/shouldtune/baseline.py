@@ -18,26 +18,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from shouldtune.analysis.stats import score_interval
-from shouldtune.records import Example, Interval, Prediction
+from shouldtune.records import Comparison, Example, Interval, Prediction
 from shouldtune.scoring import Scorer
 
 BASELINE = "baseline"  # its name in tables and paired tests; never a rung of the ladder
 How = Literal["most_common_label", "most_common_output", "per_field"]
-
-
-class BaselinePair(BaseModel):
-    """A rung (b) against the constant (a) on the same test examples; diff is b minus a."""
-
-    a: str = BASELINE
-    b: str
-    method: str
-    n: int
-    diff: float
-    low: float | None = None
-    high: float | None = None
-    p_value: float | None = None
-    a_only: int | None = None
-    b_only: int | None = None
 
 
 class Baseline(BaseModel):
@@ -48,7 +33,7 @@ class Baseline(BaseModel):
     n: int
     score: Interval
     pass_rate: float
-    pairs: list[BaselinePair] = Field(
+    pairs: list[Comparison] = Field(
         default_factory=list, description="Each climbed rung against the constant (paired)."
     )
 

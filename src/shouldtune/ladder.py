@@ -10,7 +10,7 @@ from typing import Protocol
 from shouldtune.analysis.failures import summarize_failures
 from shouldtune.analysis.reproduce import reproduce_failures
 from shouldtune.analysis.reproducibility import Reproducibility
-from shouldtune.baseline import BASELINE, Baseline, BaselinePair, measure_baseline
+from shouldtune.baseline import BASELINE, Baseline, measure_baseline
 from shouldtune.budget import derive_budget
 from shouldtune.cache import CallCache
 from shouldtune.cost import run_cost, task_prices
@@ -150,10 +150,7 @@ def _baseline(
         split.train, split.test, scorer, prepared.scorer_name, split.seed
     )
     pairs = [
-        BaselinePair.model_validate(
-            compare(BASELINE, r.rung, constant, predictions[r.rung], scorer.binary).model_dump()
-        )
-        for r in results
+        compare(BASELINE, r.rung, constant, predictions[r.rung], scorer.binary) for r in results
     ]
     return record.model_copy(update={"pairs": pairs})
 

@@ -71,3 +71,18 @@ class RungResult(BaseModel):
     wall_s: float
     notes: list[str] = Field(default_factory=list)
     settings: RungSettings = Field(default_factory=RungSettings)
+
+
+class Comparison(BaseModel):
+    """Rung b against rung a on the same test examples."""
+
+    a: str
+    b: str
+    method: str
+    n: int
+    diff: float = Field(description="b minus a, mean score")
+    low: float | None = None
+    high: float | None = None
+    p_value: float | None = None
+    a_only: int | None = Field(None, description="examples a passes and b fails")
+    b_only: int | None = None

@@ -20,24 +20,9 @@ from shouldtune.cost import CostReport
 from shouldtune.decide import Verdict
 from shouldtune.models.base import ModelInfo
 from shouldtune.precheck import PrecheckReport
-from shouldtune.records import RungResult
+from shouldtune.records import Comparison, RungResult
 from shouldtune.spec import TaskSpec
 from shouldtune.split import Split
-
-
-class Comparison(BaseModel):
-    """Rung b against rung a on the same test examples."""
-
-    a: str
-    b: str
-    method: str
-    n: int
-    diff: float = Field(description="b minus a, mean score")
-    low: float | None = None
-    high: float | None = None
-    p_value: float | None = None
-    a_only: int | None = Field(None, description="examples a passes and b fails")
-    b_only: int | None = None
 
 
 class SplitSummary(BaseModel):
