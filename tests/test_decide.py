@@ -5,8 +5,7 @@ from __future__ import annotations
 from shouldtune.analysis.failures import FailureSummary
 from shouldtune.analysis.reproducibility import Reproducibility
 from shouldtune.decide import Verdict, decide
-from shouldtune.records import Interval, RungResult
-from shouldtune.results import Comparison
+from shouldtune.records import Comparison, Interval, RungResult
 from shouldtune.rung_settings import Forgetting
 from tests.fakes import search_record
 

@@ -11,8 +11,7 @@ from shouldtune.analysis.reproducibility import Reproducibility
 from shouldtune.analysis.stats import wilson
 from shouldtune.decide import decide, decide_findings, pattern_call, verdict_of
 from shouldtune.findings import Findings
-from shouldtune.records import Interval, RungResult
-from shouldtune.results import Comparison
+from shouldtune.records import Comparison, Interval, RungResult
 from tests.fakes import search_record
 
 

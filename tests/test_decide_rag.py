@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shouldtune.decide import Verdict, decide
-from shouldtune.records import Interval, RungResult
-from shouldtune.results import Comparison
+from shouldtune.records import Comparison, Interval, RungResult
 
 
 def rung(

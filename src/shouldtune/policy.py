@@ -18,8 +18,8 @@ from shouldtune.analysis.stats import mcnemar, paired_bootstrap
 from shouldtune.decide import Verdict, best_of, decide_findings, verdict_of
 from shouldtune.findings import REPRODUCIBLE_SHARE, Findings
 from shouldtune.models.base import MOCK
-from shouldtune.records import Prediction, RungResult
-from shouldtune.results import Comparison, Prepared
+from shouldtune.records import Comparison, Prediction, RungResult
+from shouldtune.results import Prepared
 from shouldtune.rung_info import Need, info, is_prompting
 from shouldtune.spec import TaskSpec
 
