@@ -29,7 +29,7 @@ def test_unknown_yaml_key_exits_2(tmp_path: Path) -> None:
     spec.write_text("data: d.jsonl\nexpectd: label\n")
     result = runner.invoke(app, ["run", str(spec)])
     assert result.exit_code == 2
-    assert f"{spec}: expectd: unknown key" in result.output
+    assert f"{spec}:2: expectd: unknown key" in result.output
 
 
 def test_bad_flag_value_exits_2(tmp_path: Path) -> None:

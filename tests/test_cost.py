@@ -329,8 +329,8 @@ def test_price_table_errors_name_the_file_and_key(tmp_path: Path) -> None:
     path.write_text('{"gpus": {"H100": {"usd_per_hour": -1}}, "api_inputt": 1}')
     with pytest.raises(SpecError) as error:
         load_price_table(path)
-    assert f"{path}: gpus.H100.usd_per_hour" in str(error.value)
-    assert f"{path}: api_inputt: unknown key" in str(error.value)
+    assert f"{path}:1: gpus.H100.usd_per_hour" in str(error.value)
+    assert f"{path}:1: api_inputt: unknown key" in str(error.value)
 
 
 def test_spec_overrides_apply_on_top_of_the_table() -> None:

@@ -2,7 +2,7 @@
 
 Every case asserts the exit code, the file:line (or file) its message names where one exists,
 and that no traceback or escaped exception reaches the user. The model is scripted (no
-weights) except where the case is about the model reference itself. docs/hostile.md
+weights) except where the case is about the model reference itself. docs/hostile-input.md
 lists the categories.
 """
 
@@ -178,7 +178,7 @@ CASES = [
     Case("file-unknown-type", {"d.txt": "x"}, ["check", "{dir}/d.txt"], "unknown file type '.txt'"),
     # --- task specs ----------------------------------------------------------------------
     spec("spec-invalid-yaml", "data: d.jsonl\nbar: [0.5\n", "{dir}/task.yaml:3: invalid YAML"),
-    spec("spec-unknown-key", "data: d.jsonl\nexpectd: x\n", "{dir}/task.yaml: expectd"),
+    spec("spec-unknown-key", "data: d.jsonl\nexpectd: x\n", "{dir}/task.yaml:2: expectd"),
     spec("spec-not-a-mapping", "- data\n", "{dir}/task.yaml: the task spec must be a mapping"),
     spec("spec-not-utf8", b"data: d.jsonl\nname: caf\xe9\n", "{dir}/task.yaml: cannot read"),
     spec("spec-template-attribute", "data: d.jsonl\ninput: '{input.__class__}'\n", "only plain"),

@@ -20,8 +20,8 @@ def test_unknown_key_is_named(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         load_spec(path)
     message = str(info.value)
-    assert f"{path}: barr: unknown key" in message
-    assert f"{path}: split.seeed: unknown key" in message
+    assert f"{path}:2: barr: unknown key" in message
+    assert f"{path}:4: split.seeed: unknown key" in message
 
 
 def test_bad_values_are_named(tmp_path: Path) -> None:
@@ -29,8 +29,8 @@ def test_bad_values_are_named(tmp_path: Path) -> None:
     path.write_text("data: d.jsonl\nbar: 1.5\nrungs: [zero_shot, magic]\n")
     with pytest.raises(SpecError) as info:
         load_spec(path)
-    assert f"{path}: bar:" in str(info.value)
-    assert f"{path}: rungs.1:" in str(info.value)
+    assert f"{path}:2: bar:" in str(info.value)
+    assert f"{path}:3: rungs.1:" in str(info.value)
 
 
 def test_invalid_yaml_gives_line(tmp_path: Path) -> None:

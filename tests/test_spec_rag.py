@@ -39,7 +39,7 @@ def test_rag_joins_the_default_rungs_only_with_docs() -> None:
 def test_rag_without_docs_and_bad_chunking_are_named(tmp_path: Path) -> None:
     path = tmp_path / "task.yaml"
     path.write_text("data: d.jsonl\nrungs: [zero_shot, rag]\n")
-    with pytest.raises(SpecError, match=r"task\.yaml: rungs: .*the rag rung needs docs"):
+    with pytest.raises(SpecError, match=r"task\.yaml:\d+: rungs: .*the rag rung needs docs"):
         load_spec(path)
     with pytest.raises(SpecError, match="chunk_overlap must be smaller"):
         spec_from_dict({"data": "d", "rag": {"chunk_tokens": 32, "chunk_overlap": 32}})

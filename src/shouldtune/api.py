@@ -32,7 +32,7 @@ def as_spec(
     if isinstance(task, dict):
         return spec_from_dict({**task, **overrides})
     path = Path(task)
-    if path.suffix in (".yaml", ".yml"):
+    if path.suffix.lower() in (".yaml", ".yml"):
         return load_spec(path, overrides)
     return spec_from_dict({"data": str(path), **overrides}, source=source)
 
@@ -110,6 +110,7 @@ def check_and_plan(
     **overrides: Any,
 ) -> tuple[Prepared, Plan | None]:
     """The pre-check and, unless `probe` is None, the plan (timed when `probe` is True)."""
+    from shouldtune.cost import task_prices
     from shouldtune.ladder import prepare
     from shouldtune.models.registry import load_model
     from shouldtune.plan import plan_for
@@ -121,6 +122,7 @@ def check_and_plan(
     )
     try:
         prepared = prepare(spec, loaded)
+        task_prices(prepared.spec)  # a bad price table is refused by check as by run
         found = None if probe is None else plan_for(prepared, loaded, probe=probe)
         return prepared, found
     finally:

@@ -20,12 +20,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from shouldtune.records import RungResult
 from shouldtune.rung_info import cost_order
 from shouldtune.rung_settings import Forgetting
-from shouldtune.spec import ApiSpec, CostSpec, ForgettingBudget, SpecError, TaskSpec, merge
+from shouldtune.settings_model import SettingsModel
+from shouldtune.spec import (
+    ApiSpec,
+    CostSpec,
+    ForgettingBudget,
+    SpecError,
+    TaskSpec,
+    merge,
+    validation_message,
+)
 from shouldtune.sweep import broken_limits
 from shouldtune.yamlfile import YamlError, load_yaml
 
@@ -40,18 +49,14 @@ MATERIAL_PPL_RISE = 0.10
 HOURS_PER_MONTH = 730.0
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class GpuPrice(_Table):
+class GpuPrice(SettingsModel):
     usd_per_hour: float = Field(gt=0, description="On-demand price of one GPU for an hour.")
     peak_bf16_tflops: float = Field(gt=0, description="Dense bf16 tensor-core peak.")
     peak_fp32_tflops: float = Field(gt=0, description="Dense fp32 peak (no TF32).")
     memory_gb: float = Field(gt=0)
 
 
-class PriceTable(_Table):
+class PriceTable(SettingsModel):
     """Prices and throughput assumptions, dated: they go stale, so every report shows the date."""
 
     as_of: str = "2026-05"
@@ -107,6 +112,25 @@ class PriceTable(_Table):
         HOURS_PER_MONTH, ge=0, description="A dedicated endpoint is billed while it is up."
     )
 
+    @model_validator(mode="after")
+    def _entries_make_sense(self) -> PriceTable:
+        # A price table's numbers print as fact in every report: refuse what cannot be one.
+        for key, table in (("mfu", self.mfu), ("bytes_per_param", self.bytes_per_param)):
+            for method in ("lora", "full"):
+                if method not in table:
+                    raise ValueError(f"{key}.{method} is missing (give lora and full)")
+            for method, value in table.items():
+                if method not in ("lora", "full"):
+                    raise ValueError(f"{key}.{method}: unknown method (lora or full)")
+                if value <= 0 or (key == "mfu" and value > 1):
+                    bound = "above 0 and at most 1" if key == "mfu" else "above 0"
+                    raise ValueError(f"{key}.{method}: {value} must be {bound}")
+        for role in ("training_gpu", "serving_gpu"):
+            name = getattr(self, role)
+            if name not in self.gpus:
+                raise ValueError(f"{role}: {name!r} is not in gpus ({', '.join(self.gpus)})")
+        return self
+
     def gpu(self, name: str) -> GpuPrice:
         if name not in self.gpus:
             raise SpecError(f"GPU {name!r} is not in the price table ({', '.join(self.gpus)})")
@@ -119,7 +143,8 @@ def load_price_table(path: Path | None = None) -> PriceTable:
     if path is None:
         return PriceTable.model_validate(base)
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8")).data
+        doc = load_yaml(path.read_text(encoding="utf-8"))
+        raw = doc.data
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError(f"{path}: cannot read the price table: {error}") from None
     except YamlError as error:
@@ -132,11 +157,12 @@ def load_price_table(path: Path | None = None) -> PriceTable:
     try:
         return PriceTable.model_validate(merge(base, raw))
     except ValidationError as error:
-        lines = [
-            f"{path}: {'.'.join(str(p) for p in item['loc'])}: "
-            + ("unknown key" if item["type"] == "extra_forbidden" else item["msg"])
-            for item in error.errors()
-        ]
+        lines = []
+        for item in error.errors():
+            keys = [str(part) for part in item["loc"]]
+            line = doc.line(*keys) if keys else None
+            at = f"{path}:{line}" if line is not None else str(path)
+            lines.append(f"{at}: {'.'.join(keys) or '(top level)'}: {validation_message(item)}")
         raise SpecError("\n".join(lines)) from None
 
 

@@ -180,7 +180,16 @@ def run_ladder(
             say.stage(f"generation budget: {prepared.budget.describe()}")
             if prepared.budget.warning:
                 say.stage(f"warning: {prepared.budget.warning}")
-        prices = task_prices(spec)  # a bad price table fails here, before any rung runs
+        # Every setting that can fail does so here, before the plan's timed calls: a bad
+        # price table, a scorer's pattern, schema or function.
+        prices = task_prices(spec)
+        scorer = build_scorer(
+            spec.model_copy(update={"scorer": prepared.scorer_name}),
+            labels=prepared.labels,
+            allow_python=allow_python,
+            cache=cache,
+            embedder=embedder,
+        )
         # What the run will cost, before it costs it; over a limit, stop before any rung.
         # A served model is timed only when a time limit asks for it: each probe call is a
         # request (paid, and sent again by a re-run that the cache would otherwise answer).
@@ -193,13 +202,6 @@ def run_ladder(
         breach = plan.over_limit()
         if breach is not None:
             raise PlanLimitError(breach)
-        scorer = build_scorer(
-            spec.model_copy(update={"scorer": prepared.scorer_name}),
-            labels=prepared.labels,
-            allow_python=allow_python,
-            cache=cache,
-            embedder=embedder,
-        )
         run_dir = RunDir.create(runs_dir, spec.task_name) if runs_dir is not None else None
         if run_dir is not None:
             run_dir.write_manifest(

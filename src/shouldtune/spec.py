@@ -6,13 +6,14 @@ descriptions and `shouldtune spec-docs` renders the reference table in docs/spec
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -22,6 +23,7 @@ from pydantic import (
 
 from shouldtune.rung_info import default_rungs, rung_names
 from shouldtune.rung_info import info as rung_info
+from shouldtune.settings_model import SettingsModel
 from shouldtune.yamlfile import YamlDoc, YamlError, load_yaml
 
 ScorerName = Literal[
@@ -40,11 +42,7 @@ RungName = Annotated[str, AfterValidator(_known_rung)]
 DEFAULT_RUNGS: tuple[RungName, ...] = tuple(default_rungs(with_docs=False))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SplitSpec(_Strict):
+class SplitSpec(SettingsModel):
     test_fraction: float = Field(
         0.3, gt=0.0, lt=1.0, description="Share of usable examples held out as the test set."
     )
@@ -75,7 +73,13 @@ class SplitSpec(_Strict):
         return value
 
 
-class FewShotSpec(_Strict):
+def _refuse_repeats(values: list[str], what: str) -> None:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"{what} named more than once: {', '.join(repeated)}")
+
+
+class FewShotSpec(SettingsModel):
     k: int | None = Field(
         None,
         ge=1,
@@ -93,7 +97,7 @@ class FewShotSpec(_Strict):
     )
 
 
-class PromptSearchSpec(_Strict):
+class PromptSearchSpec(SettingsModel):
     budget: int = Field(
         200,
         ge=10,
@@ -120,6 +124,15 @@ class PromptSearchSpec(_Strict):
             "'Input: ... / Output: ...' block in a single message)."
         ),
     )
+
+    @field_validator("layouts")
+    @classmethod
+    def _some_layouts(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("give at least one layout (chat, block)")
+        _refuse_repeats(value, "layout")
+        return value
+
     similar: bool = Field(
         True,
         description=(
@@ -137,7 +150,7 @@ class PromptSearchSpec(_Strict):
     proposals: int = Field(4, ge=1, le=16, description="Instructions asked of the proposer.")
 
 
-class LoraSpec(_Strict):
+class LoraSpec(SettingsModel):
     student: str | None = Field(
         None, description="Older spelling of the top-level student (either may be given)."
     )
@@ -156,6 +169,16 @@ class LoraSpec(_Strict):
         ],
         description="Linear layers that get adapters.",
     )
+
+    @field_validator("target_modules")
+    @classmethod
+    def _some_modules(cls, value: list[str]) -> list[str]:
+        # No module means no adapter: the rung would train nothing and report the base model.
+        if not value or not all(name.strip() for name in value):
+            raise ValueError("name at least one linear layer (e.g. q_proj, v_proj); no blanks")
+        _refuse_repeats(value, "module")
+        return value
+
     epochs: float = Field(3.0, gt=0, description="Passes over the training examples.")
     learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate (cosine decay).")
     batch_size: int = Field(8, ge=1, description="Examples per optimizer step.")
@@ -238,7 +261,7 @@ class LoraSpec(_Strict):
 _NOT_SWEPT = {"sweep", "student", "merge", "probe_n", "max_train"}
 
 
-class ForgettingBudget(_Strict):
+class ForgettingBudget(SettingsModel):
     """How much general capability a fine-tune may cost before it is no longer a clean win."""
 
     max_probe_drop: float | None = Field(
@@ -264,7 +287,7 @@ class ForgettingBudget(_Strict):
         return self.max_probe_drop is not None or self.max_kl is not None
 
 
-class ReproduceSpec(_Strict):
+class ReproduceSpec(SettingsModel):
     enabled: bool = Field(
         True,
         description=(
@@ -288,7 +311,7 @@ class ReproduceSpec(_Strict):
     )
 
 
-class RagSpec(_Strict):
+class RagSpec(SettingsModel):
     top_k: int = Field(
         4,
         ge=1,
@@ -353,7 +376,7 @@ class RagSpec(_Strict):
         return self
 
 
-class SequentialSpec(_Strict):
+class SequentialSpec(SettingsModel):
     enabled: Literal["auto", "on", "off"] = Field(
         "auto",
         description=(
@@ -394,7 +417,7 @@ class SequentialSpec(_Strict):
         return self.batch
 
 
-class ApiSpec(_Strict):
+class ApiSpec(SettingsModel):
     concurrency: int = Field(
         4, ge=1, le=64, description="Requests in flight at once to an OpenAI-compatible server."
     )
@@ -451,7 +474,7 @@ class ApiSpec(_Strict):
     )
 
 
-class CostSpec(_Strict):
+class CostSpec(SettingsModel):
     requests_per_month: int = Field(
         100_000,
         ge=0,
@@ -486,7 +509,7 @@ class CostSpec(_Strict):
     )
 
 
-class ScorerOptions(_Strict):
+class ScorerOptions(SettingsModel):
     pattern: str | None = Field(
         None, description="regex scorer: the pattern an output must fully match."
     )
@@ -519,7 +542,7 @@ class ScorerOptions(_Strict):
     )
 
 
-class TaskSpec(_Strict):
+class TaskSpec(SettingsModel):
     """What to measure: the examples, how to prompt for them and how to score the answers."""
 
     name: str | None = Field(None, description="Task name, used for the run directory.")
@@ -699,6 +722,15 @@ class TaskSpec(_Strict):
 
     @field_validator("rungs")
     @classmethod
+    def _some_rungs_once_each(cls, value: list[RungName]) -> list[RungName]:
+        # An empty ladder measures nothing; a rung named twice would be compared with itself.
+        if not value:
+            raise ValueError("name at least one rung (or leave rungs out for the default ladder)")
+        _refuse_repeats(value, "rung")
+        return value
+
+    @field_validator("rungs")
+    @classmethod
     def _rag_needs_docs(cls, value: list[RungName], info: ValidationInfo) -> list[RungName]:
         # Named without documents is a mistake in the spec, not a rung to skip (rung_info).
         for name in value:
@@ -752,20 +784,38 @@ class SpecError(Exception):
     """A task spec that cannot be used; the message names the file and the key."""
 
 
-def _format_validation(source: str, error: ValidationError) -> str:
+def validation_message(item: Any) -> str:
+    """One pydantic error as a person reads it (without pydantic's 'Value error, ')."""
+    if item["type"] == "extra_forbidden":
+        return "unknown key"
+    return str(item["msg"]).removeprefix("Value error, ")
+
+
+def _format_validation(
+    source: str, error: ValidationError, where: Callable[[list[str]], int | None] | None = None
+) -> str:
     lines = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-        lines.append(f"{source}: {key}: {message}")
+        keys = [str(p) for p in itertools.takewhile(lambda p: isinstance(p, str), item["loc"])]
+        line = None
+        while where is not None and keys and line is None:  # the deepest key with a line
+            line = where(keys)
+            keys = keys[:-1]
+        at = f"{source}:{line}" if line is not None else source
+        lines.append(f"{at}: {key}: {validation_message(item)}")
     return "\n".join(lines)
 
 
-def spec_from_dict(raw: dict[str, Any], source: str = "task spec") -> TaskSpec:
+def spec_from_dict(
+    raw: dict[str, Any],
+    source: str = "task spec",
+    where: Callable[[list[str]], int | None] | None = None,
+) -> TaskSpec:
     try:
         return TaskSpec.model_validate(raw)
     except ValidationError as error:
-        raise SpecError(_format_validation(source, error)) from None
+        raise SpecError(_format_validation(source, error, where)) from None
 
 
 def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
@@ -808,7 +858,17 @@ def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
         table = cost.get("price_table")
         if isinstance(table, str) and table and not Path(table).is_absolute():
             cost["price_table"] = str(path.parent / table)
-    return spec_from_dict(raw, source=str(path))
+
+    def line_of(keys: list[str]) -> int | None:
+        # A value given by a flag has no line in the file, even where the file has the key.
+        given: Any = overrides or {}
+        for key in keys:
+            if not isinstance(given, dict) or key not in given:
+                return doc.line(*keys)
+            given = given[key]
+        return None
+
+    return spec_from_dict(raw, source=str(path), where=line_of)
 
 
 def _check_key_settings(path: Path, doc: YamlDoc, overrides: dict[str, Any]) -> None:
