@@ -24,6 +24,7 @@ from shouldtune.spec import (
     TaskSpec,
     spec_reference,
 )
+from shouldtune.terminal_text import escape, visible
 
 app = typer.Typer(
     help="Should I fine-tune, or just use a better prompt? Measured on your own examples.",
@@ -164,7 +165,6 @@ def _build_spec(task: Path, overrides: dict[str, Any]) -> TaskSpec:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    from rich.markup import escape
 
     # Messages quote user text (paths, labels, model names): never read it as markup.
     errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
@@ -187,10 +187,10 @@ def _guarded(action: Any) -> Any:
         raise _fail(str(error)) from None
     except DataError as error:
         for issue in error.issues:
-            errors.print(str(issue), highlight=False, markup=False, soft_wrap=True)
+            errors.print(visible(str(issue)), highlight=False, markup=False, soft_wrap=True)
         raise _fail(f"{len(error.issues)} problem(s) in the data; nothing was run") from None
     except (SpecError, ModelError, ScorerError, RagError) as error:
-        errors.print(str(error), highlight=False, markup=False, soft_wrap=True)
+        errors.print(visible(str(error)), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except ContextOverflow as error:
         raise _fail(
@@ -340,7 +340,7 @@ def _print_plan(spec: TaskSpec, cache_dir: Path | None, as_json: bool) -> None:
         render_plan(console, found)
     breach = found.over_limit()
     if breach is not None:
-        errors.print(f"[yellow]note:[/yellow] {breach}", highlight=False, markup=False)
+        errors.print(f"[yellow]note:[/yellow] {escape(str(breach))}", highlight=False)
 
 
 @app.command()
@@ -405,8 +405,6 @@ def check(
 
 def _check_docs(spec: TaskSpec) -> None:
     """Read the docs folder as the rag rung would (no embedding) and list what it skips."""
-    from rich.markup import escape
-
     from shouldtune.rag.documents import read_documents
 
     found = read_documents(
@@ -437,7 +435,6 @@ def _gate(result: Any, fail_under: float | None, verdicts: list[str] | None) -> 
     from shouldtune.report.gate import GATE_EXIT_CODE, gate_failures
 
     failures = gate_failures(result, fail_under=fail_under, fail_unless=verdicts)
-    from rich.markup import escape
 
     for failure in failures:
         errors.print(f"[red]gate failed:[/red] {escape(failure)}", highlight=False, soft_wrap=True)
@@ -468,7 +465,9 @@ def report(
         result = load_run(run_dir).result
         render_result(console, result)
         for path in written:
-            console.print(f"wrote {path}", highlight=False, markup=False, soft_wrap=True)
+            console.print(
+                f"wrote {visible(str(path))}", highlight=False, markup=False, soft_wrap=True
+            )
         _gate(result, fail_under, verdicts)
 
     _guarded(action)

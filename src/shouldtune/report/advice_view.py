@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 
 from shouldtune.advise import Advice
 from shouldtune.report.cost_view import render_cost
+from shouldtune.terminal_text import escape
 
 _COLORS = {
     "PROMPT": "green",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from shouldtune.analysis.stats import PairedTest
 from shouldtune.records import Interval
 from shouldtune.report.compare import RunComparison
 from shouldtune.report.markdown import code, md
+from shouldtune.terminal_text import escape
 
 
 def _score(score: Interval | None) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from shouldtune.cost import CostReport
+from shouldtune.terminal_text import escape, visible
 
 DAYS_PER_MONTH = 30.44
 
@@ -121,7 +121,7 @@ def render_cost(console: Console, cost: CostReport) -> None:
     console.print(f"[bold]{escape(heading(cost))}[/bold]")
     console.print(cost_table(cost))
     for line in summary_lines(cost):
-        console.print(line, markup=False, highlight=False)
+        console.print(visible(line), markup=False, highlight=False)
 
 
 def cost_markdown(cost: CostReport, md: Callable[[str], str]) -> list[str]:

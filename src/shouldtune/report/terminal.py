@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Sequence
 
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -20,6 +19,7 @@ from shouldtune.report.cost_view import render_cost
 from shouldtune.report.facts import rung_models
 from shouldtune.report.sweep_view import SweepRow, budget_text, sweep_rows
 from shouldtune.results import Prepared, RunResult
+from shouldtune.terminal_text import escape
 
 _COLORS = {
     "PROMPT": "green",
