@@ -145,3 +145,68 @@ def test_run_refuses_a_bad_scorer_before_it_times_a_call(
     outcome = invoke(["run", str(tmp_path / "task.yaml"), "--runs-dir", str(tmp_path / "runs")])
     assert_clean_exit(outcome, 2)
     assert "pattern" in outcome.output
+
+
+def test_an_empty_section_means_its_defaults(tmp_path: Path) -> None:
+    from shouldtune.spec import load_spec
+
+    (tmp_path / "d.jsonl").write_text(DATA)
+    spec = tmp_path / "task.yaml"
+    spec.write_text("data: d.jsonl\nlora:\nsplit:\n")
+    loaded = load_spec(spec)
+    assert loaded.lora.rank == 16 and loaded.split.seed == 0
+
+
+def test_home_in_spec_paths_is_the_users_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shouldtune.spec import load_spec, spec_from_dict
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    spec = tmp_path / "elsewhere" / "task.yaml"
+    spec.parent.mkdir()
+    spec.write_text("data: ~/d.jsonl\ndocs: ~/docs\n")
+    loaded = load_spec(spec)
+    assert loaded.data == tmp_path / "home" / "d.jsonl"
+    assert loaded.docs == tmp_path / "home" / "docs"
+    assert spec_from_dict({"data": "~/d.jsonl"}).data == tmp_path / "home" / "d.jsonl"
+
+
+def test_a_flag_path_stays_relative_to_where_the_command_runs(tmp_path: Path) -> None:
+    from shouldtune.spec import load_spec
+
+    spec = tmp_path / "specs" / "task.yaml"
+    spec.parent.mkdir()
+    spec.write_text("data: d.jsonl\n")
+    loaded = load_spec(spec, {"data": "mine/d.jsonl"})
+    assert loaded.data == Path("mine/d.jsonl")
+
+
+@pytest.mark.parametrize("option", ["--runs-dir", "--cache-dir"])
+def test_a_file_where_a_folder_belongs_is_named(
+    option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "d.jsonl").write_text(DATA)
+    (tmp_path / "afile").write_text("x")
+    use_scripted_model(monkeypatch, _no_call)
+    outcome = invoke(["run", str(tmp_path / "d.jsonl"), option, str(tmp_path / "afile" / "x")])
+    assert_clean_exit(outcome, 2)
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in outcome.output
+
+
+def test_spreadsheet_trailing_empty_columns_are_not_columns(tmp_path: Path) -> None:
+    from shouldtune.data import load_examples
+    from shouldtune.spec import spec_from_dict
+
+    rows = "".join(f"q {i},{['yes', 'no'][i % 2]},,\n" for i in range(10))
+    (tmp_path / "d.csv").write_text("input,expected,,\n" + rows)
+    examples = load_examples(spec_from_dict({"data": str(tmp_path / "d.csv")}))
+    assert [e.expected for e in examples[:2]] == ["yes", "no"]
+
+
+def test_a_column_without_a_name_between_named_ones_is_named(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("input,,expected\n" + "q,x,yes\n" * 4)
+    outcome = invoke(["check", str(tmp_path / "d.csv")])
+    assert_clean_exit(outcome, 2)
+    assert f"{tmp_path / 'd.csv'}:1: a column has no name in the header" in outcome.output

@@ -39,12 +39,30 @@ def default_cache_dir() -> Path:
     return Path(base) / "shouldtune"
 
 
+class FolderError(Exception):
+    """A folder we must write in cannot be one (a file is in the way, or it is not writable)."""
+
+
+def check_folder(path: Path) -> None:
+    """Raise FolderError unless `path` is, or can be created as, a folder."""
+    for folder in [path, *path.parents]:
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                where = "" if folder == path else f"{path}: "
+                raise FolderError(f"{where}{folder} is a file, not a folder")
+            return
+
+
 def make_private_dir(path: Path) -> None:
     """Create `path` (and missing parents) readable by its owner only; an existing folder is
     left as the user set it."""
-    for folder in reversed([path, *path.parents]):
-        if not folder.exists():
-            folder.mkdir(mode=0o700, exist_ok=True)
+    check_folder(path)
+    try:
+        for folder in reversed([path, *path.parents]):
+            if not folder.exists():
+                folder.mkdir(mode=0o700, exist_ok=True)
+    except OSError as error:
+        raise FolderError(f"{path}: cannot create the folder: {error.strerror}") from None
 
 
 def call_key(**parts: Any) -> str:
@@ -61,8 +79,11 @@ class CallCache:
         # One connection shared by the evaluator's worker threads (HTTP backends ask several
         # examples at once): sqlite3 allows that when every use holds the lock.
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
-        self._db.execute("pragma journal_mode=wal")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+            self._db.execute("pragma journal_mode=wal")
+        except sqlite3.Error as error:
+            raise FolderError(f"{self.path}: cannot open the cache: {error}") from None
         self._db.execute("pragma synchronous=normal")
         self._db.executescript(_SCHEMA)
         self._db.commit()

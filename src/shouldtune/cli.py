@@ -173,6 +173,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 def _guarded(action: Any) -> Any:
     """Run an action and turn expected failures into a message and exit code 2."""
+    from shouldtune.cache import FolderError
     from shouldtune.data import DataError
     from shouldtune.models.base import ContextOverflow, ModelError
     from shouldtune.plan import PlanLimitError
@@ -189,7 +190,7 @@ def _guarded(action: Any) -> Any:
         for issue in error.issues:
             errors.print(visible(str(issue)), highlight=False, markup=False, soft_wrap=True)
         raise _fail(f"{len(error.issues)} problem(s) in the data; nothing was run") from None
-    except (SpecError, ModelError, ScorerError, RagError) as error:
+    except (SpecError, ModelError, ScorerError, RagError, FolderError) as error:
         errors.print(visible(str(error)), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except ContextOverflow as error:

@@ -491,7 +491,12 @@ def _csv_source(text: str, issues: _Issues) -> _Source | None:
         issues.add(None, None, "empty file: no records")
         return None
     header_line = reader.line_num
-    for name in sorted({name for name in header if header.count(name) > 1}):
+    # Spreadsheets save columns someone once touched as trailing unnamed ones (`a,b,,`).
+    while header and not header[-1].strip():
+        header = header[:-1]
+    if any(not name.strip() for name in header):
+        issues.add(header_line, None, "a column has no name in the header")
+    for name in sorted({name for name in header if header.count(name) > 1 and name.strip()}):
         issues.add(header_line, name, "column appears more than once in the header")
     return _Source(_csv_rows(reader, header, issues), header, header_line)
 
@@ -511,6 +516,8 @@ def _csv_rows(reader: Any, header: list[str], issues: _Issues) -> Iterator[tuple
         line, previous = previous + 1, reader.line_num
         if _blank_row(row):
             continue
+        if len(row) > len(header) and _blank_row(row[len(header) :]):
+            row = row[: len(header)]  # the values of trailing unnamed, empty columns
         if len(row) != len(header):
             issues.add(
                 line,

@@ -12,7 +12,7 @@ from shouldtune.analysis.reproduce import reproduce_failures
 from shouldtune.analysis.reproducibility import Reproducibility
 from shouldtune.baseline import BASELINE, Baseline, measure_baseline
 from shouldtune.budget import derive_budget
-from shouldtune.cache import CallCache
+from shouldtune.cache import CallCache, check_folder
 from shouldtune.cost import run_cost, task_prices
 from shouldtune.data import DataError, DataIssue, load_examples
 from shouldtune.decide import with_second_model
@@ -167,6 +167,8 @@ def run_ladder(
 ) -> RunResult:
     started = time.perf_counter()
     say = reporter or SilentReporter()
+    if runs_dir is not None:
+        check_folder(runs_dir)  # a file in the way fails now, not after the rungs are timed
     say.stage(f"loading model {spec.model}")
     owned = model is None
     loaded = model or load_model(

@@ -69,6 +69,8 @@ class SettingsModel(BaseModel):
     @classmethod
     def _plain_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         annotation = cls.model_fields[info.field_name].annotation if info.field_name else None
+        if value is None and isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return {}  # `lora:` with nothing under it: the section's defaults
         # A nested settings model checks its own fields (where booleans may belong).
         if annotation is not None and not _holds_model(annotation):
             check_numbers(value, booleans_allowed=_admits_bool(annotation))

@@ -694,6 +694,12 @@ class TaskSpec(SettingsModel):
         # "auto" spells the default: derive the budget from the train answers.
         return None if isinstance(value, str) and value.strip().lower() == "auto" else value
 
+    @field_validator("data", "docs")
+    @classmethod
+    def _home(cls, value: Path | None) -> Path | None:
+        # `~` from a flag in quotes or the Python API: the shell did not expand it.
+        return value.expanduser() if value is not None else None
+
     @field_validator("input", "expected")
     @classmethod
     def _non_empty(cls, value: str) -> str:
@@ -833,31 +839,16 @@ def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
     if not isinstance(raw, dict):
         raise SpecError(f"{path}: the task spec must be a mapping of keys to values")
     _check_key_settings(path, doc, overrides or {})
-    raw = merge(raw, overrides or {})
-    for key in ("data", "docs"):
-        if key in raw and raw[key] is not None and not Path(str(raw[key])).is_absolute():
-            raw[key] = str(path.parent / str(raw[key]))
+    # Paths in the file are taken from the file's folder (`~` is the user's home); a flag's
+    # paths, merged after, stay relative to where the command runs.
+    _rebase(raw, ("data", "docs"), path.parent)
     rag = raw.get("rag")
-    if isinstance(rag, dict):
-        embedder = rag.get("embedder")
+    if isinstance(rag, dict) and rag.get("embedder") != "all-minilm-l6-v2":
         # Anything but the built-in name is a folder, taken from the spec's folder like data.
-        if (
-            isinstance(embedder, str)
-            and embedder != "all-minilm-l6-v2"
-            and not Path(embedder).expanduser().is_absolute()
-        ):
-            rag["embedder"] = str(path.parent / embedder)
-    opts = raw.get("scorer_options")
-    if isinstance(opts, dict):
-        for key in ("json_schema", "function"):
-            value = opts.get(key)
-            if isinstance(value, str) and value and not Path(value).is_absolute():
-                opts[key] = str(path.parent / value)
-    cost = raw.get("cost")
-    if isinstance(cost, dict):
-        table = cost.get("price_table")
-        if isinstance(table, str) and table and not Path(table).is_absolute():
-            cost["price_table"] = str(path.parent / table)
+        _rebase(rag, ("embedder",), path.parent)
+    _rebase(raw.get("scorer_options"), ("json_schema", "function"), path.parent)
+    _rebase(raw.get("cost"), ("price_table",), path.parent)
+    raw = merge(raw, overrides or {})
 
     def line_of(keys: list[str]) -> int | None:
         # A value given by a flag has no line in the file, even where the file has the key.
@@ -869,6 +860,17 @@ def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
         return None
 
     return spec_from_dict(raw, source=str(path), where=line_of)
+
+
+def _rebase(section: Any, keys: tuple[str, ...], folder: Path) -> None:
+    """Path strings a spec file gives, taken from that file's folder (`~` expanded)."""
+    if not isinstance(section, dict):
+        return
+    for key in keys:
+        value = section.get(key)
+        if isinstance(value, str) and value:
+            expanded = Path(value).expanduser()
+            section[key] = str(expanded if expanded.is_absolute() else folder / expanded)
 
 
 def _check_key_settings(path: Path, doc: YamlDoc, overrides: dict[str, Any]) -> None:
