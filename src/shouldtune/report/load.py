@@ -37,19 +37,62 @@ class RunData:
     manifest: dict[str, Any]
 
 
+def _read_text(path: Path) -> str:
+    # Any damage to a saved file (a folder in its place, other bytes, no permission) is named.
+    try:
+        return path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise ReportError(f"{path}: a folder where a file belongs") from None
+    except UnicodeDecodeError as error:
+        raise ReportError(f"{path}: not UTF-8 text (byte {error.start}): damaged") from None
+    except OSError as error:
+        raise ReportError(f"{path}: cannot read: {error.strerror}") from None
+
+
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(_read_text(path))
     except json.JSONDecodeError as error:
         raise ReportError(f"{path}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise ReportError(f"{path}: nested too deep to be a run file") from None
+
+
+def _schema_errors(where: str, error: ValidationError, limit: int = 5) -> str:
+    """The first few fields that do not match, one line each, as `where: field: message`."""
+    items = error.errors()
+    lines = [
+        f"{where}: {'.'.join(str(p) for p in item['loc']) or '(top level)'}: {item['msg']}"
+        for item in items[:limit]
+    ]
+    if len(items) > limit:
+        lines.append(f"{where}: ... and {len(items) - limit} more")
+    return "\n".join(lines)
 
 
 def _status(path: Path) -> str:
     manifest = path / "manifest.json"
     if not manifest.exists():
         return "no manifest.json either: is this a run directory?"
-    status = _read_json(manifest).get("status", "unknown")
+    read = _read_json(manifest)
+    status = read.get("status", "unknown") if isinstance(read, dict) else "unreadable"
     return f"the run's status is {status!r}: it did not finish"
+
+
+def _predictions(path: Path) -> list[Prediction]:
+    if not path.exists():
+        return []
+    found: list[Prediction] = []
+    for number, line in enumerate(_read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            found.append(Prediction.model_validate_json(line))
+        except ValidationError as error:
+            raise ReportError(_schema_errors(f"{path}:{number}", error, limit=2)) from None
+        except RecursionError:
+            raise ReportError(f"{path}:{number}: nested too deep to be a prediction") from None
+    return found
 
 
 def load_run(path: Path) -> RunData:
@@ -72,18 +115,12 @@ def load_run(path: Path) -> RunData:
     try:
         result = RunResult.model_validate(raw)
     except ValidationError as error:
-        raise ReportError(f"{results_path}: does not match the results schema:\n{error}") from None
-    predictions: list[Prediction] = []
-    predictions_path = path / "predictions.jsonl"
-    if predictions_path.exists():
-        with predictions_path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    predictions.append(Prediction.model_validate_json(line))
-                except ValidationError as error:
-                    raise ReportError(f"{predictions_path}:{number}: {error}") from None
+        raise ReportError(_schema_errors(str(results_path), error)) from None
+    except RecursionError:
+        raise ReportError(f"{results_path}: nested too deep to be a run file") from None
+    predictions = _predictions(path / "predictions.jsonl")
     manifest_path = path / "manifest.json"
     manifest = _read_json(manifest_path) if manifest_path.exists() else {}
-    return RunData(path, result, raw, predictions, manifest if isinstance(manifest, dict) else {})
+    if not isinstance(manifest, dict):
+        raise ReportError(f"{manifest_path}: expected a JSON object")
+    return RunData(path, result, raw, predictions, manifest)
