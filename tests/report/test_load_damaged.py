@@ -21,7 +21,10 @@ def _folder_for(name: str) -> Callable[[Path], None]:
 
 
 def _bytes(name: str, content: bytes) -> Callable[[Path], None]:
-    return lambda run: (run / name).write_bytes(content)
+    def damage(run: Path) -> None:
+        (run / name).write_bytes(content)
+
+    return damage
 
 
 def _edit_results(change: Callable[[dict[str, object]], None]) -> Callable[[Path], None]:
