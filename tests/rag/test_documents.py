@@ -135,3 +135,32 @@ def test_same_content_same_hash_and_corpus_hash_tracks_changes(tmp_path: Path) -
     assert read(tmp_path).corpus_sha256() == first.corpus_sha256()
     (tmp_path / "b.md").write_text("changed\n")
     assert read(tmp_path).corpus_sha256() != first.corpus_sha256()
+
+
+def test_a_very_deep_tree_is_read_to_a_depth_and_says_where_it_stopped(tmp_path: Path) -> None:
+    from shouldtune.rag.documents import MAX_FOLDER_DEPTH
+
+    (tmp_path / "top.md").write_text("# Top\n\ntext\n")
+    deep = tmp_path
+    for _ in range(3 * MAX_FOLDER_DEPTH):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    (deep / "bottom.md").write_text("# Bottom\n\ntext\n")
+    found = read(tmp_path)
+    assert [d.path for d in found.documents] == ["top.md"]
+    assert [s.reason for s in found.skipped] == [f"deeper than {MAX_FOLDER_DEPTH} folders"]
+
+
+def test_a_long_flat_html_manual_reads_in_linear_time() -> None:
+    import time
+
+    def seconds(blocks: int) -> float:
+        page = b"<html><body>" + b"<p>a paragraph of the manual</p><br>" * blocks + b"</body>"
+        began = time.perf_counter()
+        text = html_to_text(page)
+        assert text.count("a paragraph") == blocks
+        return time.perf_counter() - began
+
+    # Ten times the blocks in well under a hundred times the time (quadratic would be ~100x).
+    small, large = seconds(2_000), seconds(20_000)
+    assert large < 30 * max(small, 1e-3)

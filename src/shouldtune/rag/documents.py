@@ -14,6 +14,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -178,6 +179,9 @@ def _read_regular(path: Path, max_bytes: int) -> bytes:
         return handle.read(max_bytes + 1)
 
 
+MAX_FOLDER_DEPTH = 32
+
+
 def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
     """Relative POSIX paths of the files under root; linked folders are never descended."""
     base = root.resolve()
@@ -203,6 +207,12 @@ def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
                 # A link to a folder inside root would only read the same files twice.
                 continue
             kept.append(name)
+        if kept and len(here.relative_to(root).parts) >= MAX_FOLDER_DEPTH:
+            # os.walk recurses once per level: a tree thousands deep would exhaust the stack.
+            for name in kept:
+                relative = (here / name).relative_to(root).as_posix()
+                skipped.append(Skipped(relative, f"deeper than {MAX_FOLDER_DEPTH} folders"))
+            kept = []
         dirnames[:] = kept
         found.extend(
             (here / name).relative_to(root).as_posix()
@@ -291,27 +301,78 @@ _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _BLANKS = re.compile(r"\n{3,}")
 
 
+# Elements whose content is no document text (inside <head> only the title would be).
+_HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "svg"})
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+
+
+class _TextOfHtml(HTMLParser):
+    """One pass over the tags, so a long manual reads in time linear in its size.
+
+    (Moving nodes in a parsed tree, as the first version did with BeautifulSoup, costs a scan
+    of the siblings each time: a 2 MB page of flat paragraphs never finished.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden: list[str] = []  # the open hidden elements, innermost last
+        self.heading: tuple[int, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self.hidden = [t for t in self.hidden if t != "head"]  # </head> is optional
+        if tag in _HIDDEN:
+            self.hidden.append(tag)
+        elif self.hidden:
+            return
+        elif tag in _HEADINGS:
+            self.heading = (_HEADINGS[tag], [])
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br" and not self.hidden:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            if tag in self.hidden:
+                while self.hidden and self.hidden.pop() != tag:
+                    pass
+        elif self.hidden:
+            return
+        elif tag in _HEADINGS and self.heading is not None:
+            level, words = self.heading
+            self.heading = None
+            title = " ".join(" ".join(words).split())
+            self.parts.append(f"\n\n{'#' * level} {title}\n\n" if title else "\n\n")
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.hidden:
+            return
+        if self.heading is not None:
+            self.heading[1].append(data)
+        else:
+            self.parts.append(data)
+
+
 def html_to_text(data: bytes) -> str:
     """HTML as Markdown-shaped text: headings become '#' lines, blocks become paragraphs.
 
     Keeping the headings lets the chunker split an HTML page by its sections like a
     Markdown file; scripts, styles and the <head> carry no document text.
     """
-    from bs4 import BeautifulSoup
+    from bs4.dammit import UnicodeDammit  # the page's encoding, as a browser would guess it
 
-    soup = BeautifulSoup(data, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head", "svg"]):
-        tag.decompose()
-    for level in range(1, 7):
-        for heading in soup.find_all(f"h{level}"):
-            title = heading.get_text(" ", strip=True)
-            heading.replace_with(f"\n\n{'#' * level} {title}\n\n" if title else "\n\n")
-    for item in soup.find_all("li"):
-        item.insert_before("\n- ")
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(_BLOCKS):
-        block.insert_before("\n\n")
-        block.insert_after("\n\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in soup.get_text().split("\n")]
+    parser = _TextOfHtml()
+    parser.feed(UnicodeDammit(data, is_html=True).unicode_markup or "")
+    parser.close()
+    lines = [_SPACES.sub(" ", line).strip() for line in "".join(parser.parts).split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip() + "\n"
