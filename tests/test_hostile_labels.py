@@ -25,6 +25,9 @@ DISTINCT = [
     ["-", "+"],
     ["C++", "C"],
     ["-2", "2", "-20", "20"],
+    ["x²", "x2"],
+    ["H₂O", "H2O"],
+    ["m³", "m3", "m"],
 ]
 
 
@@ -44,6 +47,8 @@ def test_signs_and_grade_marks_are_distinct_labels(labels: list[str]) -> None:
         ("Ｙｅｓ", "yes"),
         ("-1", " -1 "),
         ("A+", "a+"),
+        ("ﬁne", "fine"),
+        ("Ｘ²", "x²"),
     ],
 )
 def test_case_spacing_quotes_and_joins_still_merge(one: str, other: str) -> None:

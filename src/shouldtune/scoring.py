@@ -100,9 +100,29 @@ _TRAILING = ".!"
 _SPACE = re.compile(r"\s+")
 
 
+def _marks_kept(char: str) -> bool:
+    # NFKC turns x² into x2 and H₂O into H2O: a person reads those as different values.
+    return unicodedata.decomposition(char).startswith(("<super>", "<sub>"))
+
+
+def _compatible(text: str) -> str:
+    """NFKC (full-width letters, ligatures), except superscripts and subscripts kept as such."""
+    if not any(_marks_kept(c) for c in text):
+        return unicodedata.normalize("NFKC", text)
+    parts, run = [], []
+    for char in text:
+        if _marks_kept(char):
+            parts += [unicodedata.normalize("NFKC", "".join(run)), char]
+            run = []
+        else:
+            run.append(char)
+    return "".join(parts) + unicodedata.normalize("NFKC", "".join(run))
+
+
 def normalize(text: str) -> str:
-    """NFKC, casefold, collapse whitespace, strip, drop surrounding quotes and a final . or !"""
-    text = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    """NFKC (superscripts and subscripts kept), casefold, collapse whitespace, strip, drop
+    surrounding quotes and a final . or !"""
+    text = _SPACE.sub(" ", _compatible(text).casefold()).strip()
     # Loop because models nest them: '"Positive."' and '"positive".' both mean positive.
     while True:
         before = text
