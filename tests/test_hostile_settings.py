@@ -210,3 +210,29 @@ def test_a_column_without_a_name_between_named_ones_is_named(tmp_path: Path) -> 
     outcome = invoke(["check", str(tmp_path / "d.csv")])
     assert_clean_exit(outcome, 2)
     assert f"{tmp_path / 'd.csv'}:1: a column has no name in the header" in outcome.output
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"config.json": '{"model_type": "llama", "hidden'}, "not a readable JSON config"),
+        ({"config.json": "[]"}, "no model_type"),
+        ({"config.json": '{"model_type": "llama"}'}, "no tokenizer"),
+        (
+            {"config.json": '{"model_type": "llama"}', "tokenizer.json": "{}"},
+            "no weights",
+        ),
+    ],
+    ids=["config-truncated", "config-a-list", "no-tokenizer", "no-weights"],
+)
+def test_a_model_folder_half_there_is_named(
+    files: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    (tmp_path / "d.jsonl").write_text(DATA)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    outcome = invoke(["check", str(tmp_path / "d.jsonl"), "--model", str(folder)])
+    assert_clean_exit(outcome, 2)
+    assert message in outcome.output, outcome.output

@@ -109,7 +109,8 @@ def _compatible(text: str) -> str:
     """NFKC (full-width letters, ligatures), except superscripts and subscripts kept as such."""
     if not any(_marks_kept(c) for c in text):
         return unicodedata.normalize("NFKC", text)
-    parts, run = [], []
+    parts: list[str] = []
+    run: list[str] = []
     for char in text:
         if _marks_kept(char):
             parts += [unicodedata.normalize("NFKC", "".join(run)), char]

@@ -89,13 +89,25 @@ def test_a_revision_picks_that_snapshot(hf_home: Path) -> None:
 
 def test_a_hub_folder_resolves_for_transformers(hf_home: Path) -> None:
     config = json.dumps({"model_type": "llama"})
-    snapshot = fill_hub_cache(hf_home, "org/folder", {"config.json": config, "x.safetensors": ""})
+    files: dict[str, Path | str] = {
+        "config.json": config,
+        "tokenizer.json": "{}",
+        "x.safetensors": "",
+    }
+    snapshot = fill_hub_cache(hf_home, "org/folder", files)
     resolved = resolve("org/folder", hf_home)
     assert (resolved.backend, resolved.path, resolved.revision) == (
         "transformers",
         snapshot,
         COMMIT,
     )
+
+
+def test_a_hub_snapshot_without_its_tokenizer_is_named(hf_home: Path) -> None:
+    config = json.dumps({"model_type": "llama"})
+    fill_hub_cache(hf_home, "org/half", {"config.json": config, "x.safetensors": ""})
+    with pytest.raises(ModelError, match="no tokenizer"):
+        resolve("org/half", hf_home)
 
 
 def test_offline_and_not_cached_says_what_to_download(hf_home: Path) -> None:

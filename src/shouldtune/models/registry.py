@@ -12,6 +12,7 @@ OpenAI-compatible API (models.remote).
 from __future__ import annotations
 
 import importlib.util
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +132,8 @@ def resolve(reference: str, cache_dir: Path) -> Resolved:
     if hub is not None:
         found = resolve_hub(hub)
         backend = "llama.cpp" if hub.filename and not force_hf else "transformers"
+        if found.path.is_dir():
+            check_hf_folder(found.path)  # a snapshot downloaded half-way
         return Resolved(hub.name, backend, found.path, found.revision)
     path = Path(ref).expanduser()
     if not path.exists():
@@ -142,8 +145,36 @@ def resolve(reference: str, cache_dir: Path) -> Resolved:
     if path.is_file() and path.suffix == ".gguf":
         return Resolved(path.stem, "transformers" if force_hf else "llama.cpp", path)
     if path.is_dir() and (path / "config.json").exists():
+        check_hf_folder(path)
         return Resolved(path.name, "transformers", path)
     raise ModelError(f"model {reference!r}: expected a .gguf file or a Hugging Face model folder")
+
+
+# What transformers needs from a folder: any one tokenizer form, and weights in any one form.
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "spiece.model")
+_WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json")
+
+
+def check_hf_folder(path: Path) -> None:
+    """Raise ModelError naming what a Hugging Face folder lacks, before anything loads it.
+
+    A snapshot copied half-way, or a folder holding only a config, otherwise ends in a
+    transformers traceback about slow tokenizers or JSON several calls deep.
+    """
+    config = path / "config.json"
+    try:
+        parsed = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(f"{config}: not a readable JSON config ({error})") from None
+    if not isinstance(parsed, dict) or "model_type" not in parsed:
+        raise ModelError(f"{config}: no model_type: not a transformers model config")
+    if not any((path / name).is_file() for name in _TOKENIZER_FILES):
+        raise ModelError(
+            f"{path}: no tokenizer (none of {', '.join(_TOKENIZER_FILES)}): copy the model's "
+            "tokenizer files into the folder"
+        )
+    if not any(next(path.glob(pattern), None) for pattern in _WEIGHT_PATTERNS):
+        raise ModelError(f"{path}: no weights (*.safetensors or pytorch_model*.bin)")
 
 
 def load_model(
@@ -189,10 +220,13 @@ def load_model(
         from shouldtune.models.dequantize import dequantized_dir
 
         path = dequantized_dir(path, digest, cache.root)
-    return HFModel(
-        path,
-        name=resolved.name,
-        file_sha256=digest,
-        context_length=context_length,
-        revision=resolved.revision,
-    )
+    try:
+        return HFModel(
+            path,
+            name=resolved.name,
+            file_sha256=digest,
+            context_length=context_length,
+            revision=resolved.revision,
+        )
+    except (OSError, ValueError) as error:  # a truncated weight file, an unknown architecture
+        raise ModelError(f"{path}: transformers cannot load it: {error}") from None
