@@ -10,7 +10,7 @@ from typing import Protocol
 from shouldtune.analysis.failures import summarize_failures
 from shouldtune.analysis.reproduce import reproduce_failures
 from shouldtune.analysis.reproducibility import Reproducibility
-from shouldtune.baseline import BASELINE, Baseline, measure_baseline
+from shouldtune.baseline import Baseline, measure_baseline
 from shouldtune.budget import derive_budget
 from shouldtune.cache import CallCache
 from shouldtune.cost import run_cost, task_prices
@@ -22,7 +22,7 @@ from shouldtune.models.base import Model
 from shouldtune.models.registry import load_model
 from shouldtune.models.remote import is_remote
 from shouldtune.plan import PlanLimitError, plan_for
-from shouldtune.policy import Climb, best_prompting, compare, not_reproducible_reason
+from shouldtune.policy import Climb, best_prompting, not_reproducible_reason
 from shouldtune.precheck import near_duplicate_groups, run_precheck
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
@@ -133,26 +133,16 @@ def _latency_comparison(results: Sequence[RungResult]) -> None:
     }
 
 
-def _baseline(
-    prepared: Prepared,
-    scorer: Scorer,
-    results: Sequence[RungResult],
-    predictions: dict[str, list[Prediction]],
-) -> Baseline | None:
-    """The constant answer scored on test, paired against every climbed rung (no model call).
+def _floor(prepared: Prepared, scorer: Scorer) -> tuple[Baseline, list[Prediction]] | None:
+    """The constant answer scored on test, before any rung (no model call): the decision reads
+    it at every early-stop check, and the final record pairs it with every climbed rung.
 
     None when the scorer itself asks a model (judge): the baseline must stay free.
     """
     split = prepared.split
     if prepared.scorer_name == "judge" or not split.train or not split.test:
         return None
-    record, constant = measure_baseline(
-        split.train, split.test, scorer, prepared.scorer_name, split.seed
-    )
-    pairs = [
-        compare(BASELINE, r.rung, constant, predictions[r.rung], scorer.binary) for r in results
-    ]
-    return record.model_copy(update={"pairs": pairs})
+    return measure_baseline(split.train, split.test, scorer, prepared.scorer_name, split.seed)
 
 
 def run_ladder(
@@ -221,7 +211,8 @@ def run_ladder(
         skipped: dict[str, str] = {}
         train, test = prepared.split.train, prepared.split.test
         reproducibility: Reproducibility | None = None
-        climb = Climb(spec, prepared, scorer.binary)  # the policy, and the decision so far
+        # The policy, and the decision so far: the constant answer is its floor from the start.
+        climb = Climb(spec, prepared, scorer.binary, _floor(prepared, scorer))
 
         def reproduce() -> Reproducibility | None:
             target = best_prompting(results)
@@ -260,7 +251,7 @@ def run_ladder(
         if reproducibility is None:
             reproducibility = reproduce()
         comparisons = climb.comparisons(results, predictions)
-        baseline = _baseline(prepared, scorer, results, predictions)
+        baseline = climb.baseline(results, predictions)
         failures = [summarize_failures(r.rung, predictions[r.rung]) for r in results]
         _latency_comparison(results)
         # The decision made before the last skip is reused when no rung ran since (policy).
