@@ -682,9 +682,12 @@ def above_floor(rung: str, floor: BaselineFinding) -> str | None:
     pair = floor.pair(rung)
     if pair is None:
         return None
-    p = f", {pair.method} p={pair.p_value:.3g}" if pair.p_value is not None else ""
+    p = f"; {pair.method} p={pair.p_value:.3g}" if pair.p_value is not None else ""
     const = floor.constant
-    return f"{pct(pair.gain)} above answering {const!r} every time ({pct(floor.score.point)}{p})"
+    return (
+        f"{pct(pair.gain)} above answering {const!r} every time "
+        f"(which scores {pct(floor.score.point)}{p})"
+    )
 
 
 def _bar_distance(found: Findings, rung: str) -> str:
@@ -736,13 +739,18 @@ def _baseline_matches(found: Findings) -> Words:
     if found.rung is not None:
         closest = v.score(found.rung)
         then = (
-            f" The best rung that does beat the constant is {_words(closest.rung)} at "
-            f"{closest.score.fmt()}, which the framework does not settle on either."
+            f" The best rung that does beat the constant is {closest.rung} at "
+            f"{closest.score.fmt()}, which settles nothing on its own branch either."
         )
         head_tail = f"; best rung above it {closest.rung} {closest.score.fmt()}"
     else:
         then = " No rung measured here does better than the constant."
         head_tail = "; no rung beats it"
+    if floor.score.low >= v.within:
+        then += (
+            f" The constant alone is within reach of your bar of {pct(v.bar)}: at this bar the "
+            "score mostly counts how often the most common answer is right."
+        )
     return (
         f"{matched.rung} {matched.score.fmt()} is no better than answering {const} every time"
         + head_tail,

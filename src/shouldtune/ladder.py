@@ -21,6 +21,7 @@ from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model
 from shouldtune.models.registry import load_model
 from shouldtune.models.remote import is_remote
+from shouldtune.nontrivial import nontrivial
 from shouldtune.plan import PlanLimitError, plan_for
 from shouldtune.policy import Climb, best_prompting, not_reproducible_reason
 from shouldtune.precheck import near_duplicate_groups, run_precheck
@@ -145,6 +146,29 @@ def _floor(prepared: Prepared, scorer: Scorer) -> tuple[Baseline, list[Predictio
     return measure_baseline(split.train, split.test, scorer, prepared.scorer_name, split.seed)
 
 
+def _with_nontrivial(
+    climb: Climb,
+    prepared: Prepared,
+    results: Sequence[RungResult],
+    predictions: dict[str, list[Prediction]],
+) -> Baseline | None:
+    """The final baseline record: paired with every rung, and the score on the non-trivial part
+    (from the stored predictions: no model call)."""
+    record = climb.baseline(results, predictions)
+    if record is None or climb.floor is None:
+        return record
+    part = nontrivial(
+        record.constant,
+        prepared.split.test,
+        climb.floor[1],
+        {r.rung: predictions[r.rung] for r in results},
+        scorer_name=prepared.scorer_name,
+        binary=climb.binary,
+        seed=prepared.split.seed,
+    )
+    return record.model_copy(update={"nontrivial": part})
+
+
 def run_ladder(
     spec: TaskSpec,
     *,
@@ -251,7 +275,7 @@ def run_ladder(
         if reproducibility is None:
             reproducibility = reproduce()
         comparisons = climb.comparisons(results, predictions)
-        baseline = climb.baseline(results, predictions)
+        baseline = _with_nontrivial(climb, prepared, results, predictions)
         failures = [summarize_failures(r.rung, predictions[r.rung]) for r in results]
         _latency_comparison(results)
         # The decision made before the last skip is reused when no rung ran since (policy).
