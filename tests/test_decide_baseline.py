@@ -158,3 +158,28 @@ def test_without_a_baseline_the_decision_is_unchanged() -> None:
     )
     assert v.kind == "PROMPT"
     assert v.findings is not None and v.findings.baseline is None
+
+
+def test_a_prompt_that_falls_short_level_with_the_constant_stays_short_and_says_so() -> None:
+    """Falling short recommends nothing: the case stays, with the constant's reading added."""
+    floor = Floor(
+        constant="WORD4",
+        score=Interval(point=0.0, low=0.0, high=0.1, method="wilson"),
+        pairs=[vs_constant("zero_shot", 0.0, 1.0)],
+    )
+    v = verdict(rung("zero_shot", 0.0, 0.0, 0.1), floor=floor)
+    found = v.findings
+    assert found is not None and found.case == "prompt_short"
+    assert "zero_shot is no better than answering 'WORD4' every time" in v.answer
+
+
+def test_a_prompt_that_beats_the_constant_is_named_short_in_place_of_one_that_does_not() -> None:
+    floor = Floor(
+        constant="even",
+        score=Interval(point=0.3, low=0.2, high=0.4, method="wilson"),
+        pairs=[vs_constant("zero_shot", 0.15, 0.01), vs_constant("few_shot", 0.2, 0.08)],
+    )
+    v = verdict(rung("zero_shot", 0.45, 0.35, 0.55), rung("few_shot", 0.5, 0.4, 0.6), floor=floor)
+    assert v.findings is not None and v.findings.case == "prompt_short"
+    assert v.best_rung == "zero_shot"
+    assert "zero_shot is 15% above answering 'even' every time" in v.answer

@@ -409,11 +409,10 @@ def _climbed(run: _Run, best: RungResult, best_ok: RungResult | None) -> Finding
         return found.model_copy(update={**update, "best_prompt": best.rung})
     if held is not None:
         return _matched(run, held[0], held[1], best_prompt=best.rung, not_run=not_run, **update)
-    if best_ok is None:
-        return _matched(
-            run, best.rung, "1. prompt", best_prompt=best.rung, not_run=not_run, **update
-        )
-    best = best_ok
+    # Falling short (or straddling) recommends nothing: when every prompt is matched by the
+    # constant the best one is still the one that fell short, and the words say it is no
+    # better than the constant; the failure pattern and RAG diagnosis stay with it.
+    best = best_ok or best
     s = best.score
     short = s.high < run.within
     more = None if short else examples_needed(s.point, run.within, best.n)

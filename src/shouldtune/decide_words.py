@@ -46,7 +46,8 @@ def render(
         return headline, reasons, answer
     words = _pattern_words(found)
     # Question 3 is about the pattern of failures: say it where the verdict turns on it.
-    if words and found.kind in ("FINE_TUNE", "INCONCLUSIVE") and found.rung is not None:
+    named = found.rung or found.matched_rung
+    if words and found.kind in ("FINE_TUNE", "INCONCLUSIVE") and named is not None:
         answer = f"{answer} {words}"
     return headline, [*reasons, *evidence], answer
 
@@ -729,6 +730,20 @@ def _with_floor(found: Findings, headline: str, reasons: list[str], answer: str)
     return headline, [*reasons, *lines], answer
 
 
+def _floor_advice(floor: BaselineFinding) -> str:
+    """What to do next: it depends on whether the constant earns any credit at all."""
+    if floor.score.point <= 0:
+        return (
+            " The constant earns nothing here, so neither does the rung: look at its failures "
+            "before measuring anything dearer."
+        )
+    return (
+        " Check that the scorer rewards the task and not the most common answer (the "
+        "report's score on the non-trivial part), then improve the candidate or add test "
+        "examples whose answers differ from the constant."
+    )
+
+
 def _baseline_matches(found: Findings) -> Words:
     """The rung that would have been named does no better than the constant answer."""
     v = _View(found)
@@ -757,15 +772,14 @@ def _baseline_matches(found: Findings) -> Words:
         [
             f"{matched.rung} would have decided this verdict, but it is "
             f"{no_better(matched.rung, floor)} (significance needs p < {SIGNIFICANT})",
+            *_rag_shortfall(v),
             *v.table,
         ],
         (
             f"Not settled. {_words(matched.rung)} scores {matched.score.fmt()} on {matched.n} "
             f"held-out examples, but answering {const} every time, with no model at all, "
             f"scores {floor.score.fmt()}, and the paired test does not show the rung does "
-            f"better.{then} Check that the scorer rewards the task and not the most common "
-            "answer (the report's score on the non-trivial part), then improve the candidate "
-            "or add test examples whose answers differ from the constant."
+            f"better.{then}{_floor_advice(floor)}"
         ),
     )
 
