@@ -136,7 +136,8 @@ def score_chart(
         parts.append(
             el(
                 "g",
-                {"data-rung": row.rung},
+                # The constant is no rung: the report's rung filters never pick it up.
+                {"data-baseline": row.rung} if is_floor else {"data-rung": row.rung},
                 title(summary),
                 text(left - 10, y + 4, truncate(row.rung, 24), fill=INK, text_anchor="end"),
                 el(
