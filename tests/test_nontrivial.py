@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pytest
 
 from shouldtune.baseline import measure_baseline
@@ -111,4 +112,18 @@ def test_nothing_is_reported_when_the_constant_gets_nothing_right() -> None:
         record.constant, test, constant_preds, {}, scorer_name="exact", binary=True, seed=0
     )
     # Every example is non-trivial: the second figure would only repeat the first.
+    assert found is None
+
+
+def test_a_constant_the_scorer_gives_nothing_names_no_field() -> None:
+    train = [ex(i, EMPTY) for i in range(3)]
+    test = [ex(10, {**EMPTY, "PER": ["Ann"]}), ex(11, EMPTY)]
+    # A schema that wants a non-empty PER list: the empty constant breaks it every time.
+    schema = {"type": "object", "properties": {"PER": {"type": "array", "minItems": 1}}}
+    scorer = JsonScorer(validator=jsonschema.Draft202012Validator(schema))
+    record, constant_preds = measure_baseline(train, test, scorer, "json", seed=0)
+    assert record.score.point == 0.0
+    found = nontrivial(
+        record.constant, test, constant_preds, {}, scorer_name="json", binary=False, seed=0
+    )
     assert found is None

@@ -153,7 +153,9 @@ def nontrivial(
     None when nothing is left once that part is taken out, or the constant gets nothing right.
     """
     fields = _object(constant) if scorer_name == "json" else None
-    found = _fields(fields, test, predictions, seed) if fields is not None else None
+    # A constant the scorer gives nothing (a schema it breaks) earns no field's credit either.
+    earns = any(p.score > 0 for p in baseline)
+    found = _fields(fields, test, predictions, seed) if fields is not None and earns else None
     found = found or _examples(constant, baseline, predictions, binary, seed)
     # The constant gets nothing right: the second figure would only repeat the first.
     return found if found is not None and found.parts else None
