@@ -308,8 +308,9 @@ def decide_findings(
     With a forgetting budget, a fine-tune that clears the bar and beats the cheaper rungs but
     loses more general capability than the budget allows is no FINE_TUNE (lora_over_budget).
     With a baseline, a rung not shown better than the constant answer (paired) is never the
-    rung a verdict names: the branch falls to the next rung that beats it, or to
-    baseline_matches (INCONCLUSIVE).
+    rung a verdict recommends or names as the closest: the branch falls to the next rung
+    that beats it, or to baseline_matches (INCONCLUSIVE). A prompt that falls short keeps
+    its case (it recommends nothing); the words say it is no better than the constant.
     """
     floor = baseline_finding(baseline)
     run = _Run(results, comparisons, bar, prompt_fraction, budget, floor)

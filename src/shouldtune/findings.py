@@ -178,7 +178,10 @@ class BaselineFinding(BaseModel):
     pairs: list[FloorPair] = Field(default_factory=list)
     matched: list[str] = Field(
         default_factory=list,
-        description="Rungs not shown better than the constant (paired): never a verdict's rung.",
+        description=(
+            "Rungs not shown better than the constant (paired): never recommended, never the "
+            "closest rung."
+        ),
     )
 
     def pair(self, rung: str | None) -> FloorPair | None:
