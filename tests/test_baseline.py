@@ -114,3 +114,33 @@ def test_reports_show_the_baseline_first(tmp_path: Path, cache: CallCache) -> No
     assert text.index("baseline: always 'even'") < text.index("zero_shot")
     page = render_markdown(load_run(Path(present(result.run_dir))))
     assert page.index("| baseline: always `even`") < page.index("| `zero_shot`")
+
+
+def test_a_prompt_level_with_the_constant_does_not_stop_the_climb(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    """Zero-shot answers the majority label every time: within reach of the bar, yet it is no
+    better than the constant, so the early stop does not fire and few-shot is climbed."""
+    path = tmp_path / "data.jsonl"
+    rows = [
+        {"text": f"item {i} is {'odd' if i % 4 == 0 else 'even'}", "label": "odd"}
+        if i % 4 == 0
+        else {"text": f"item {i} is even", "label": "even"}
+        for i in range(160)
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    spec = TaskSpec(
+        data=path, input="text", expected="label", bar=0.6, rungs=["zero_shot", "few_shot"]
+    )
+
+    def answer(prompt: str) -> str:
+        if prompt.count("Input:") <= 1:  # zero-shot: no demonstrations
+            return "even"
+        return last_input(prompt).rsplit(" ", 1)[-1]
+
+    result = run_ladder(spec, cache=cache, runs_dir=None, model=ScriptedModel(answer))
+    assert [r.rung for r in result.rungs] == ["zero_shot", "few_shot"]
+    assert result.verdict.kind == "PROMPT" and result.verdict.best_rung == "few_shot"
+    found = present(present(result.verdict.findings).baseline)
+    assert found.matched == ["zero_shot"]
+    assert "zero_shot is no better than answering 'even' every time" in result.verdict.answer

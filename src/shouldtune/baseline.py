@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from shouldtune.analysis.stats import score_interval
+from shouldtune.nontrivial import NonTrivial
 from shouldtune.records import Comparison, Example, Interval, Prediction
 from shouldtune.scoring import Scorer
 
@@ -35,6 +36,13 @@ class Baseline(BaseModel):
     pass_rate: float
     pairs: list[Comparison] = Field(
         default_factory=list, description="Each climbed rung against the constant (paired)."
+    )
+    nontrivial: NonTrivial | None = Field(
+        None,
+        description=(
+            "What the constant gets right, and each rung's score on the rest (a second "
+            "figure); None: the constant gets nothing right, or nothing else is left."
+        ),
     )
 
 

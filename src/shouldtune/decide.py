@@ -18,17 +18,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, Field
 
 from shouldtune.analysis.stats import examples_needed, examples_needed_paired
+from shouldtune.baseline import BASELINE, short
 from shouldtune.decide_words import render
 from shouldtune.findings import (
     REPRODUCIBLE_SHARE,
     SIGNIFICANT,
+    BaselineFinding,
     BudgetFinding,
     Findings,
+    FloorPair,
     ForgettingFinding,
     PairedFinding,
     PatternCall,
     PatternFinding,
     Position,
+    Question,
     RagDiagnosis,
     RungScore,
     SearchFinding,
@@ -48,9 +52,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Findings",
+    "Floor",
     "Paired",
     "Verdict",
     "VerdictKind",
+    "baseline_finding",
     "best_of",
     "decide",
     "decide_findings",
@@ -86,6 +92,43 @@ class Paired(Protocol):
     def b_only(self) -> int | None: ...
 
 
+class Floor(Protocol):
+    """The model-free constant and its paired tests against each rung (baseline.Baseline)."""
+
+    @property
+    def constant(self) -> str: ...
+    @property
+    def how(self) -> str: ...
+    @property
+    def n(self) -> int: ...
+    @property
+    def score(self) -> Interval: ...
+    @property
+    def pairs(self) -> Sequence[Paired]: ...
+
+
+def baseline_finding(floor: Floor | None) -> BaselineFinding | None:
+    """The constant as the decision reads it: which rungs beat it on a paired test."""
+    if floor is None:
+        return None
+    pairs = []
+    for c in floor.pairs:
+        rung = c.b if c.a == BASELINE else c.a
+        gain = c.diff if c.b == rung else -c.diff
+        better = gain > 0 and c.p_value is not None and c.p_value < SIGNIFICANT
+        pairs.append(
+            FloorPair(rung=rung, method=c.method, n=c.n, p_value=c.p_value, gain=gain, beats=better)
+        )
+    return BaselineFinding(
+        constant=short(floor.constant),
+        how=floor.how,
+        n=floor.n,
+        score=floor.score,
+        pairs=pairs,
+        matched=[p.rung for p in pairs if not p.beats],
+    )
+
+
 class Verdict(BaseModel):
     kind: VerdictKind
     headline: str = Field(description="One line: the verdict and the number that decided it.")
@@ -115,6 +158,7 @@ def decide(
     failures: Sequence[FailureSummary] = (),
     reproducibility: Reproducibility | None = None,
     budget: ForgettingBudget | None = None,
+    baseline: Floor | None = None,
 ) -> Verdict:
     found = decide_findings(
         results,
@@ -125,6 +169,7 @@ def decide(
         min_examples=min_examples,
         comparisons=comparisons,
         budget=budget,
+        baseline=baseline,
     )
     return verdict_of(found, failures, reproducibility)
 
@@ -192,10 +237,25 @@ class _Run:
     bar: float
     prompt_fraction: float
     budget: ForgettingBudget | None = None
+    floor: BaselineFinding | None = None
 
     @property
     def within(self) -> float:
         return self.prompt_fraction * self.bar
+
+    def ok(self, name: str) -> bool:
+        """Whether the rung may be named: it beats the constant on the paired test.
+
+        True when no baseline was measured, or this rung has no paired test against it.
+        """
+        pair = self.floor.pair(name) if self.floor is not None else None
+        return pair is None or pair.beats
+
+    def best_ok(self, results: Sequence[RungResult]) -> RungResult | None:
+        return best_of([r for r in results if self.ok(r.rung)])
+
+    def position(self, score: Interval, value: float) -> Position:
+        return "above" if score.low >= value else "below" if score.high < value else "straddles"
 
     def scores(self) -> list[RungScore]:
         return [RungScore(rung=r.rung, n=r.n, score=r.score) for r in self.results]
@@ -241,28 +301,60 @@ def decide_findings(
     min_examples: int,
     comparisons: Sequence[Paired] = (),
     budget: ForgettingBudget | None = None,
+    baseline: Floor | None = None,
 ) -> Findings:
     """The decision on the measured rungs, before the failure analysis is added.
 
     With a forgetting budget, a fine-tune that clears the bar and beats the cheaper rungs but
     loses more general capability than the budget allows is no FINE_TUNE (lora_over_budget).
+    With a baseline, a rung not shown better than the constant answer (paired) is never the
+    rung a verdict recommends or names as the closest: the branch falls to the next rung
+    that beats it, or to baseline_matches (INCONCLUSIVE). A prompt that falls short keeps
+    its case (it recommends nothing); the words say it is no better than the constant.
     """
-    run = _Run(results, comparisons, bar, prompt_fraction, budget)
-    best = best_of([r for r in results if is_prompt(r.rung)])
+    floor = baseline_finding(baseline)
+    run = _Run(results, comparisons, bar, prompt_fraction, budget, floor)
+    prompts = [r for r in results if is_prompt(r.rung)]
+    best, best_ok = best_of(prompts), run.best_ok(prompts)
     if not enough_data:
-        return Findings(
+        found = Findings(
             case="not_enough_data",
             kind="NOT_ENOUGH_DATA",
             question="0. pre-check",
-            rung=best.rung if best else None,
+            rung=best_ok.rung if best_ok else None,
             best_prompt=best.rung if best else None,
             scores=run.scores(),
             n_usable=n_usable,
             min_examples=min_examples,
         )
-    if best is None:
-        return Findings(case="nothing_run", kind="INCONCLUSIVE", question="1. prompt")
-    return _prompt_clears(run, best) or _climbed(run, best)
+    elif best is None:
+        found = Findings(case="nothing_run", kind="INCONCLUSIVE", question="1. prompt")
+    else:
+        cleared = _prompt_clears(run, best_ok) if best_ok is not None else None
+        found = cleared or _climbed(run, best, best_ok)
+    return found.model_copy(update={"baseline": floor})
+
+
+def _matched(run: _Run, matched: str, question: Question, **extra: Any) -> Findings:
+    """The rung the framework would name is matched by the constant: say so, name no winner.
+
+    `rung` is the best rung that does beat the constant (None when none does), held to the
+    bar like the closest rung of nothing_reaches_bar.
+    """
+    closest = run.best_ok(run.results)
+    held = closest or run.rung(matched)
+    assert held is not None
+    return Findings(
+        case="baseline_matches",
+        kind="INCONCLUSIVE",
+        question=question,
+        rung=closest.rung if closest is not None else None,
+        matched_rung=matched,
+        gap=closest.score.point - run.bar if closest is not None else None,
+        threshold=run.threshold(False, run.position(held.score, run.bar)),
+        scores=run.scores(),
+        **extra,
+    )
 
 
 def _prompt_clears(run: _Run, best: RungResult) -> Findings | None:
@@ -285,24 +377,45 @@ def _prompt_clears(run: _Run, best: RungResult) -> Findings | None:
     )
 
 
-def _climbed(run: _Run, best: RungResult) -> Findings:
-    """No prompt is enough: RAG (question 2), then the fine-tune (question 3), then say so."""
+def _climbed(run: _Run, best: RungResult, best_ok: RungResult | None) -> Findings:
+    """No prompt is enough: RAG (question 2), then the fine-tune (question 3), then say so.
+
+    `best` is the best prompt rung (the one RAG and the fine-tune must beat), `best_ok` the
+    best that beats the constant (the one a prompt verdict may name).
+    """
+    # A prompt that would have been enough but is no better than the constant.
+    held: tuple[str, Question] | None = None
+    if best.score.low >= run.within and not run.ok(best.rung):
+        held = (best.rung, "1. prompt")
     rag = run.rung("rag")
     fell_short = False
     diagnosis = None
+    ran = {r.rung for r in run.results}
+    not_run = [rung for rung in ("rag", "lora") if rung not in ran]
     if rag is not None:
         decided = _rag_findings(run, rag, best)
-        if decided is not None:
+        if decided is not None and run.ok("rag"):
             return decided
+        if decided is not None and decided.kind == "RAG":
+            held = held or ("rag", "2. knowledge")
         fell_short, diagnosis = True, rag_diagnosis(rag)
     lora = run.rung("lora")
+    update: dict[str, Any] = {"rag_fell_short": fell_short, "rag": diagnosis}
     if lora is not None:
         found = _lora_findings(run, lora, [r for r in run.results if r.rung != "lora"])
-        update = {"rag_fell_short": fell_short, "rag": diagnosis, "best_prompt": best.rung}
-        return found.model_copy(update=update)
+        if held is not None and found.case == "nothing_reaches_bar":
+            found = _matched(run, held[0], held[1], **_lora_common(found))
+        elif found.rung == "lora" and not run.ok("lora"):
+            found = _matched(run, "lora", "3. specific failure", **_lora_common(found))
+        return found.model_copy(update={**update, "best_prompt": best.rung})
+    if held is not None:
+        return _matched(run, held[0], held[1], best_prompt=best.rung, not_run=not_run, **update)
+    # Falling short (or straddling) recommends nothing: when every prompt is matched by the
+    # constant the best one is still the one that fell short, and the words say it is no
+    # better than the constant; the failure pattern and RAG diagnosis stay with it.
+    best = best_ok or best
     s = best.score
     short = s.high < run.within
-    ran = {r.rung for r in run.results}
     more = None if short else examples_needed(s.point, run.within, best.n)
     return Findings(
         case="prompt_short" if short else "prompt_straddles",
@@ -316,7 +429,7 @@ def _climbed(run: _Run, best: RungResult) -> Findings:
         scores=run.scores(),
         rag=diagnosis,
         rag_fell_short=fell_short,
-        not_run=[rung for rung in ("rag", "lora") if rung not in ran],
+        not_run=not_run,
     )
 
 
@@ -478,8 +591,12 @@ def _lora_findings(run: _Run, lora: RungResult, cheaper: Sequence[RungResult]) -
             **common,
         )
     if score.high < run.bar:
-        overall = best_of([*cheaper, lora])
-        assert overall is not None
+        overall = run.best_ok([*cheaper, lora])
+        if overall is None:  # every rung is matched by the constant: none is the closest
+            matched = best_of([*cheaper, lora])
+            assert matched is not None
+            kept = {k: v for k, v in common.items() if k not in ("question", "scores")}
+            return _matched(run, matched.rung, "3. specific failure", **kept)
         return Findings(
             case="nothing_reaches_bar",
             kind="INCONCLUSIVE",
@@ -497,6 +614,12 @@ def _lora_findings(run: _Run, lora: RungResult, cheaper: Sequence[RungResult]) -
         examples_needed=examples_needed(score.point, run.bar, lora.n),
         **common,
     )
+
+
+def _lora_common(found: Findings) -> dict[str, Any]:
+    """What a lora branch's findings carry besides the case: kept when the constant matches."""
+    keep = ("paired", "best_cheaper", "search", "training", "forgetting")
+    return {k: getattr(found, k) for k in keep}
 
 
 def forgetting_finding(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from shouldtune.findings import (
     SIGNIFICANT,
+    BaselineFinding,
     Findings,
     ForgettingFinding,
     PatternFinding,
@@ -37,7 +38,7 @@ def render(
     reproducibility: Reproducibility | None = None,
 ) -> Words:
     """The verdict's headline, reasons and answer, with the failure evidence appended."""
-    headline, reasons, answer = _CASES[found.case](found)
+    headline, reasons, answer = _with_floor(found, *_CASES[found.case](found))
     evidence = [f"failures: {f.describe()}" for f in failures if f.n_failed]
     if reproducibility is not None and reproducibility.n_checked:
         evidence.append(f"reproducibility: {reproducibility.describe()}")
@@ -45,7 +46,8 @@ def render(
         return headline, reasons, answer
     words = _pattern_words(found)
     # Question 3 is about the pattern of failures: say it where the verdict turns on it.
-    if words and found.kind in ("FINE_TUNE", "INCONCLUSIVE") and found.rung is not None:
+    named = found.rung or found.matched_rung
+    if words and found.kind in ("FINE_TUNE", "INCONCLUSIVE") and named is not None:
         answer = f"{answer} {words}"
     return headline, [*reasons, *evidence], answer
 
@@ -319,7 +321,16 @@ def _rag_shortfall(v: _View) -> list[str]:
     """Why RAG did not decide it: its score, and retrieval or reading as the cause."""
     if not v.f.rag_fell_short:
         return []
-    lines = [f"rag scores {v.score('rag').score.fmt()}, its interval not clear of {pct(v.within)}"]
+    floor = v.f.baseline
+    matched = floor is not None and "rag" in floor.matched
+    lines = [
+        f"rag scores {v.score('rag').score.fmt()}, "
+        + (
+            no_better("rag", floor)
+            if floor is not None and matched
+            else f"its interval not clear of {pct(v.within)}"
+        )
+    ]
     diagnosis = rag_diagnosis_words(v.f.rag)
     if diagnosis:
         lines.append(diagnosis)
@@ -654,6 +665,125 @@ def _budget_words(found: Findings) -> str:
     )
 
 
+# --- the constant answer (baseline.py): the floor every rung is read against -------------------
+
+
+def no_better(rung: str, floor: BaselineFinding) -> str:
+    """'no better than answering X every time', with the paired test that says so."""
+    pair = floor.pair(rung)
+    test = ""
+    if pair is not None:
+        p = f"p={pair.p_value:.3g}" if pair.p_value is not None else "no p-value"
+        test = f" ({rung} {pair.gain:+.1%} over it, {pair.method} {p}, n={pair.n})"
+    return f"no better than answering {floor.constant!r} every time{test}"
+
+
+def above_floor(rung: str, floor: BaselineFinding) -> str | None:
+    """How far the rung stands above the constant, with the paired test; None: not paired."""
+    pair = floor.pair(rung)
+    if pair is None:
+        return None
+    p = f"; {pair.method} p={pair.p_value:.3g}" if pair.p_value is not None else ""
+    const = floor.constant
+    return (
+        f"{pct(pair.gain)} above answering {const!r} every time "
+        f"(which scores {pct(floor.score.point)}{p})"
+    )
+
+
+def _bar_distance(found: Findings, rung: str) -> str:
+    """The rung's distance to the bar, in words."""
+    score = next((s.score.point for s in found.scores if s.rung == rung), None)
+    bar = found.threshold.bar if found.threshold is not None else None
+    if score is None or bar is None:
+        return ""
+    gap = score - bar
+    return f" and {pct(abs(gap))} {'above' if gap >= 0 else 'short of'} the bar {pct(bar)}"
+
+
+def _with_floor(found: Findings, headline: str, reasons: list[str], answer: str) -> Words:
+    """The case's words with the constant: its score, the rungs it matches, the margin over it."""
+    floor = found.baseline
+    if floor is None:
+        return headline, reasons, answer
+    lines = [
+        f"baseline: always {floor.constant!r} scores {floor.score.fmt()} on {floor.n} "
+        "test examples (no model)"
+    ]
+    lines += [f"{r}: {no_better(r, floor)}" for r in floor.matched]
+    sentences = []
+    others = [r for r in floor.matched if r != found.matched_rung]
+    if others:
+        names = ", ".join(others)
+        verb = "is" if len(others) == 1 else "are"
+        sentences.append(
+            f"{names} {verb} no better than answering {floor.constant!r} every time "
+            f"(the constant scores {floor.score.fmt()}): "
+            f"{'its score shows' if len(others) == 1 else 'their scores show'} nothing "
+            "learned beyond the constant."
+        )
+    rung = found.rung
+    margin = above_floor(rung, floor) if rung is not None else None
+    if rung is not None and margin is not None and rung not in floor.matched:
+        sentences.append(f"{rung} is {margin}{_bar_distance(found, rung)}.")
+    answer = " ".join([answer, *sentences]) if sentences else answer
+    return headline, [*reasons, *lines], answer
+
+
+def _floor_advice(floor: BaselineFinding) -> str:
+    """What to do next: it depends on whether the constant earns any credit at all."""
+    if floor.score.point <= 0:
+        return (
+            " The constant earns nothing here, so neither does the rung: look at its failures "
+            "before measuring anything dearer."
+        )
+    return (
+        " Check that the scorer rewards the task and not the most common answer (the "
+        "report's score on the non-trivial part), then improve the candidate or add test "
+        "examples whose answers differ from the constant."
+    )
+
+
+def _baseline_matches(found: Findings) -> Words:
+    """The rung that would have been named does no better than the constant answer."""
+    v = _View(found)
+    floor = found.baseline
+    matched = v.score(found.matched_rung)
+    assert floor is not None
+    const = repr(floor.constant)
+    if found.rung is not None:
+        closest = v.score(found.rung)
+        then = (
+            f" The best rung that does beat the constant is {closest.rung} at "
+            f"{closest.score.fmt()}, which settles nothing on its own branch either."
+        )
+        head_tail = f"; best rung above it {closest.rung} {closest.score.fmt()}"
+    else:
+        then = " No rung measured here does better than the constant."
+        head_tail = "; no rung beats it"
+    if floor.score.low >= v.within:
+        then += (
+            f" The constant alone is within reach of your bar of {pct(v.bar)}: at this bar the "
+            "score mostly counts how often the most common answer is right."
+        )
+    return (
+        f"{matched.rung} {matched.score.fmt()} is no better than answering {const} every time"
+        + head_tail,
+        [
+            f"{matched.rung} would have decided this verdict, but it is "
+            f"{no_better(matched.rung, floor)} (significance needs p < {SIGNIFICANT})",
+            *_rag_shortfall(v),
+            *v.table,
+        ],
+        (
+            f"Not settled. {_words(matched.rung)} scores {matched.score.fmt()} on {matched.n} "
+            f"held-out examples, but answering {const} every time, with no model at all, "
+            f"scores {floor.score.fmt()}, and the paired test does not show the rung does "
+            f"better.{then}{_floor_advice(floor)}"
+        ),
+    )
+
+
 _CASES: dict[str, Callable[[Findings], Words]] = {
     "not_enough_data": _not_enough_data,
     "nothing_run": _nothing_run,
@@ -669,4 +799,5 @@ _CASES: dict[str, Callable[[Findings], Words]] = {
     "nothing_reaches_bar": _nothing_reaches_bar,
     "lora_straddles": _lora_straddles,
     "lora_over_budget": _lora_over_budget,
+    "baseline_matches": _baseline_matches,
 }

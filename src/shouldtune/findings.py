@@ -37,6 +37,7 @@ Case = Literal[
     "nothing_reaches_bar",
     "lora_straddles",
     "lora_over_budget",
+    "baseline_matches",
 ]
 Position = Literal["above", "below", "straddles"]
 PatternCall = Literal["reproducible", "not_reproducible", "unclear"]
@@ -156,6 +157,37 @@ class BudgetFinding(BaseModel):
     n_failed: int
 
 
+class FloorPair(BaseModel):
+    """One rung against the constant answer on the same test examples (baseline.pairs)."""
+
+    rung: str
+    method: str
+    n: int
+    p_value: float | None
+    gain: float = Field(description="The rung minus the constant, on the same test examples.")
+    beats: bool = Field(description="gain > 0 and p below the significance level.")
+
+
+class BaselineFinding(BaseModel):
+    """The model-free constant as the decision read it: a floor no verdict may stand on."""
+
+    constant: str = Field(description="The constant answer, shortened as the words quote it.")
+    how: str
+    n: int
+    score: Interval
+    pairs: list[FloorPair] = Field(default_factory=list)
+    matched: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Rungs not shown better than the constant (paired): never recommended, never the "
+            "closest rung."
+        ),
+    )
+
+    def pair(self, rung: str | None) -> FloorPair | None:
+        return next((p for p in self.pairs if p.rung == rung), None)
+
+
 class Findings(BaseModel):
     """Everything the verdict turned on; the prose is rendered from this."""
 
@@ -183,3 +215,13 @@ class Findings(BaseModel):
     n_usable: int | None = None
     min_examples: int | None = None
     prompt_file: str | None = None
+    baseline: BaselineFinding | None = Field(
+        None, description="The constant answer and each rung against it (None: not measured)."
+    )
+    matched_rung: str | None = Field(
+        None,
+        description=(
+            "baseline_matches: the rung the framework would have named, which the constant "
+            "matches; `rung` is then the best rung that beats the constant, if any."
+        ),
+    )

@@ -10,7 +10,7 @@ from typing import Protocol
 from shouldtune.analysis.failures import summarize_failures
 from shouldtune.analysis.reproduce import reproduce_failures
 from shouldtune.analysis.reproducibility import Reproducibility
-from shouldtune.baseline import BASELINE, Baseline, measure_baseline
+from shouldtune.baseline import Baseline, measure_baseline
 from shouldtune.budget import derive_budget
 from shouldtune.cache import CallCache, check_folder
 from shouldtune.cost import run_cost, task_prices
@@ -21,8 +21,9 @@ from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model
 from shouldtune.models.registry import load_model
 from shouldtune.models.remote import is_remote
+from shouldtune.nontrivial import nontrivial
 from shouldtune.plan import PlanLimitError, plan_for
-from shouldtune.policy import Climb, best_prompting, compare, not_reproducible_reason
+from shouldtune.policy import Climb, best_prompting, not_reproducible_reason
 from shouldtune.precheck import near_duplicate_groups, run_precheck
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
@@ -133,26 +134,39 @@ def _latency_comparison(results: Sequence[RungResult]) -> None:
     }
 
 
-def _baseline(
-    prepared: Prepared,
-    scorer: Scorer,
-    results: Sequence[RungResult],
-    predictions: dict[str, list[Prediction]],
-) -> Baseline | None:
-    """The constant answer scored on test, paired against every climbed rung (no model call).
+def _floor(prepared: Prepared, scorer: Scorer) -> tuple[Baseline, list[Prediction]] | None:
+    """The constant answer scored on test, before any rung (no model call): the decision reads
+    it at every early-stop check, and the final record pairs it with every climbed rung.
 
     None when the scorer itself asks a model (judge): the baseline must stay free.
     """
     split = prepared.split
     if prepared.scorer_name == "judge" or not split.train or not split.test:
         return None
-    record, constant = measure_baseline(
-        split.train, split.test, scorer, prepared.scorer_name, split.seed
+    return measure_baseline(split.train, split.test, scorer, prepared.scorer_name, split.seed)
+
+
+def _with_nontrivial(
+    climb: Climb,
+    prepared: Prepared,
+    results: Sequence[RungResult],
+    predictions: dict[str, list[Prediction]],
+) -> Baseline | None:
+    """The final baseline record: paired with every rung, and the score on the non-trivial part
+    (from the stored predictions: no model call)."""
+    record = climb.baseline(results, predictions)
+    if record is None or climb.floor is None:
+        return record
+    part = nontrivial(
+        record.constant,
+        prepared.split.test,
+        climb.floor[1],
+        {r.rung: predictions[r.rung] for r in results},
+        scorer_name=prepared.scorer_name,
+        binary=climb.binary,
+        seed=prepared.split.seed,
     )
-    pairs = [
-        compare(BASELINE, r.rung, constant, predictions[r.rung], scorer.binary) for r in results
-    ]
-    return record.model_copy(update={"pairs": pairs})
+    return record.model_copy(update={"nontrivial": part})
 
 
 def run_ladder(
@@ -225,7 +239,8 @@ def run_ladder(
         skipped: dict[str, str] = {}
         train, test = prepared.split.train, prepared.split.test
         reproducibility: Reproducibility | None = None
-        climb = Climb(spec, prepared, scorer.binary)  # the policy, and the decision so far
+        # The policy, and the decision so far: the constant answer is its floor from the start.
+        climb = Climb(spec, prepared, scorer.binary, _floor(prepared, scorer))
 
         def reproduce() -> Reproducibility | None:
             target = best_prompting(results)
@@ -264,7 +279,7 @@ def run_ladder(
         if reproducibility is None:
             reproducibility = reproduce()
         comparisons = climb.comparisons(results, predictions)
-        baseline = _baseline(prepared, scorer, results, predictions)
+        baseline = _with_nontrivial(climb, prepared, results, predictions)
         failures = [summarize_failures(r.rung, predictions[r.rung]) for r in results]
         _latency_comparison(results)
         # The decision made before the last skip is reused when no rung ran since (policy).

@@ -15,6 +15,7 @@ from itertools import combinations
 from shouldtune.analysis.failures import FailureSummary
 from shouldtune.analysis.reproducibility import Reproducibility
 from shouldtune.analysis.stats import mcnemar, paired_bootstrap
+from shouldtune.baseline import BASELINE, Baseline
 from shouldtune.decide import Verdict, best_of, decide_findings, verdict_of
 from shouldtune.findings import REPRODUCIBLE_SHARE, Findings
 from shouldtune.models.base import MOCK
@@ -130,14 +131,40 @@ class Climb:
     paired test is computed once per pair, and the decision once per set of climbed rungs:
     the early-stop check before each rung and the final verdict share it (the final verdict
     only adds the failure analysis, which never changes the kind of verdict).
+
+    `floor` is the constant answer and its test predictions (baseline.measure_baseline),
+    measured before any rung: a rung no better than it never stops the climb as "good enough".
     """
 
-    def __init__(self, spec: TaskSpec, prepared: Prepared, binary: bool) -> None:
+    def __init__(
+        self,
+        spec: TaskSpec,
+        prepared: Prepared,
+        binary: bool,
+        floor: tuple[Baseline, Sequence[Prediction]] | None = None,
+    ) -> None:
         self.spec = spec
         self.prepared = prepared
         self.binary = binary
+        self.floor = floor
         self._pairs: dict[tuple[str, str], Comparison] = {}
+        self._floor_pairs: dict[str, Comparison] = {}
         self._decided: tuple[tuple[str, ...], Findings] | None = None
+
+    def baseline(
+        self, results: Sequence[RungResult], predictions: Mapping[str, Sequence[Prediction]]
+    ) -> Baseline | None:
+        """The constant with its paired test against each climbed rung (each computed once)."""
+        if self.floor is None:
+            return None
+        record, constant = self.floor
+        for r in results:
+            if r.rung not in self._floor_pairs:
+                self._floor_pairs[r.rung] = compare(
+                    BASELINE, r.rung, constant, predictions[r.rung], self.binary
+                )
+        pairs = [self._floor_pairs[r.rung] for r in results]
+        return record.model_copy(update={"pairs": pairs})
 
     def comparisons(
         self, results: Sequence[RungResult], predictions: Mapping[str, Sequence[Prediction]]
@@ -166,6 +193,7 @@ class Climb:
                 min_examples=self.spec.min_examples,
                 comparisons=self.comparisons(results, predictions),
                 budget=self.spec.forgetting,
+                baseline=self.baseline(results, predictions),
             )
             self._decided = (climbed, found)
         return self._decided[1]

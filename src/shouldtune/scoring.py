@@ -330,16 +330,16 @@ def extract_json(text: str) -> dict[str, Any] | list[Any] | None:
     return _first_json(text)
 
 
-def _json_equal(a: Any, b: Any) -> bool:
+def json_equal(a: Any, b: Any) -> bool:
     """JSON equality: unlike Python's ==, true is not 1 and "1" is not 1; 1 and 1.0 are equal."""
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, int | float) and isinstance(b, int | float):
         return a == b
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and bool(a == b)
 
 
@@ -361,7 +361,7 @@ def _compare_fields(value: Any, expected: dict[str, Any]) -> Score:
         return _fail("wrong_values", reason=f"expected a JSON object, got {type(value).__name__}")
     missing = [key for key in expected if key not in value]
     extra = [key for key in value if key not in expected]
-    wrong = [key for key in expected if key in value and not _json_equal(value[key], expected[key])]
+    wrong = [key for key in expected if key in value and not json_equal(value[key], expected[key])]
     matched = len(expected) - len(missing) - len(wrong)
     share = matched / len(expected) if expected else 1.0
     detail = {"missing": missing, "extra": extra, "wrong": wrong}
@@ -409,7 +409,7 @@ class JsonScorer:
         if isinstance(wanted, dict):
             return _compare_fields(value, wanted)
         if isinstance(wanted, list):
-            return _pass() if _json_equal(value, wanted) else _fail("wrong_values")
+            return _pass() if json_equal(value, wanted) else _fail("wrong_values")
         return _pass()
 
 
@@ -570,6 +570,7 @@ __all__ = [
     "generic_failure",
     "infer_label_task",
     "is_refusal",
+    "json_equal",
     "load_function",
     "normalize",
     "parse_label",

@@ -107,3 +107,22 @@ def test_break_even_chart_marks_the_crossing() -> None:
 def test_break_even_chart_without_savings_has_no_crossing() -> None:
     root = parse(break_even_chart(upfront=100.0, monthly_savings=0.0, months=12))
     assert not any((t.text or "").startswith("break-even") for t in root.iter(f"{NS}text"))
+
+
+def test_score_chart_draws_the_constant_first_with_a_line_through_every_rung() -> None:
+    rows = [ScoreRow("lora", Interval(point=0.44, low=0.38, high=0.5, method="bootstrap"), "short")]
+    floor = ScoreRow(
+        "baseline: always '{}'",
+        Interval(point=0.43, low=0.36, high=0.5, method="bootstrap"),
+        "short",
+    )
+    root = parse(score_chart(rows, bar=0.8, within=0.64, baseline=floor))
+    groups = [g for g in root.iter(f"{NS}g") if g.get("data-rung") or g.get("data-baseline")]
+    assert [g.get("data-baseline") or g.get("data-rung") for g in groups] == [floor.rung, "lora"]
+    grid = [line for line in root.iter(f"{NS}line") if line.get("data-threshold") is None]
+    zero, full = float(grid[0].get("x1", "")), float(grid[-1].get("x1", ""))
+    line = next(x for x in root.iter(f"{NS}line") if x.get("data-threshold") == "baseline 43.0%")
+    assert (float(line.get("x1", "")) - zero) / (full - zero) == pytest.approx(0.43, abs=0.002)
+    # It runs down through the rung rows, below the constant's own row.
+    lora_y = float(next(t for t in groups[1].iter(f"{NS}circle")).get("cy", ""))
+    assert float(line.get("y2", "")) > lora_y

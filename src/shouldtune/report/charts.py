@@ -49,6 +49,9 @@ def _pct(value: float) -> str:
     return f"{value:.1%}"
 
 
+BASELINE_COLOR = MUTED
+
+
 @dataclass(frozen=True)
 class ScoreRow:
     rung: str
@@ -56,9 +59,18 @@ class ScoreRow:
     status: RungStatus
 
 
-def score_chart(rows: Sequence[ScoreRow], bar: float, within: float) -> Markup:
+def score_chart(
+    rows: Sequence[ScoreRow], bar: float, within: float, baseline: ScoreRow | None = None
+) -> Markup:
     """Each rung's point and 95% interval on a 0-100% axis, against the bar and the
-    prompt-iteration threshold (prompt_fraction x bar)."""
+    prompt-iteration threshold (prompt_fraction x bar).
+
+    `baseline`, the constant answer, is drawn first in grey with a dotted line at its score
+    down through every rung: a rung left of that line scores less than answering the same
+    thing every time.
+    """
+    floor = baseline
+    rows = [floor, *rows] if floor is not None else list(rows)
     width, right, top, row_h, bottom = 960.0, 190.0, 54.0, 38.0, 30.0
     left = _label_width([r.rung for r in rows])
     plot = width - left - right
@@ -99,15 +111,33 @@ def score_chart(rows: Sequence[ScoreRow], bar: float, within: float) -> Markup:
         half = len(label) * CHAR_W * 0.92 / 2
         anchor_x = min(max(x(value), half + 4), width - half - 4)
         parts.append(text(anchor_x, label_y, label, fill=INK, text_anchor="middle", font_size=11))
+    if floor is not None:
+        parts.append(
+            el(
+                "line",
+                {
+                    "x1": x(floor.score.point),
+                    "x2": x(floor.score.point),
+                    "y1": top,
+                    "y2": axis_y,
+                    "stroke": BASELINE_COLOR,
+                    "stroke_width": 1.5,
+                    "stroke_dasharray": "2 3",
+                    "data-threshold": f"baseline {floor.score.point:.1%}",
+                },
+            )
+        )
     for i, row in enumerate(rows):
         y = top + row_h * i + row_h / 2
-        color = STATUS_COLORS[row.status]
+        is_floor = floor is not None and i == 0
+        color = BASELINE_COLOR if is_floor else STATUS_COLORS[row.status]
         s = row.score
-        summary = f"{row.rung}: {s.fmt()} ({row.status})"
+        summary = f"{row.rung}: {s.fmt()} ({'no model' if is_floor else row.status})"
         parts.append(
             el(
                 "g",
-                {"data-rung": row.rung},
+                # The constant is no rung: the report's rung filters never pick it up.
+                {"data-baseline": row.rung} if is_floor else {"data-rung": row.rung},
                 title(summary),
                 text(left - 10, y + 4, truncate(row.rung, 24), fill=INK, text_anchor="end"),
                 el(

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from shouldtune.report import charts
+from shouldtune.report.baseline_view import constant_label, second_figures, trivial_words
 from shouldtune.report.extras import extras
 from shouldtune.report.facts import (
     STATUS_WORDS,
@@ -106,6 +107,15 @@ def _failure_chart(
     return charts.bar_chart("failures", "Passed and failure categories per rung", rows, legend)
 
 
+def _baseline_row(run: RunData) -> charts.ScoreRow | None:
+    """The constant answer as the score chart's first row (its status is never shown)."""
+    base, label = run.result.baseline, constant_label(run.result, 22)
+    if base is None or label is None:
+        return None
+    within = run.result.prompt_fraction * run.result.bar
+    return charts.ScoreRow(label, base.score, rung_status(base.score, run.result.bar, within))
+
+
 def context(run: RunData) -> dict[str, Any]:
     result = run.result
     within = result.prompt_fraction * result.bar
@@ -148,6 +158,7 @@ def context(run: RunData) -> dict[str, Any]:
         ],
         result.bar,
         within,
+        baseline=_baseline_row(run),
     )
     latency_chart = charts.bar_chart(
         "latency",
@@ -182,6 +193,10 @@ def context(run: RunData) -> dict[str, Any]:
         "rungs": rungs,
         "score_chart": score_chart,
         "comparisons": result.comparisons,
+        "baseline": result.baseline,
+        "baseline_label": constant_label(result),
+        "trivial_words": trivial_words(result),
+        "second_figures": second_figures(result),
         "categories": categories,
         "failure_chart": _failure_chart(rungs, passed, categories) if categories else None,
         "confusions": confusions,

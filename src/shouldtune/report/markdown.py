@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from shouldtune.baseline import short
+from shouldtune.report.baseline_view import second_figures, trivial_words
 from shouldtune.report.cost_view import cost_markdown
 from shouldtune.report.facts import (
     STATUS_WORDS,
@@ -97,8 +98,13 @@ def render_markdown(run: RunData) -> str:
         "",
         md(verdict.answer),
         "",
-        "| rung | score | 95% interval | status | n | latency | prompt tokens |",
-        "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    # The second figure, when the constant earns part of the credit: one more column.
+    second = {f.rung: interval_text(f.nontrivial) for f in second_figures(result)}
+    extra = (" on the non-trivial part |", " ---: |") if second else ("", "")
+    lines += [
+        "| rung | score | 95% interval | status | n | latency | prompt tokens |" + extra[0],
+        "| --- | ---: | ---: | --- | ---: | ---: | ---: |" + extra[1],
     ]
     models = rung_models(result) or [""] * len(result.rungs)
     base = result.baseline
@@ -107,6 +113,7 @@ def render_markdown(run: RunData) -> str:
         lines.append(
             f"| baseline: always {code(short(base.constant))} | {b.point:.1%} "
             f"| [{b.low:.1%}, {b.high:.1%}] | no model, never a candidate | {base.n} | 0 ms | 0 |"
+            + (" 0.0% |" if second else "")
         )
     for rung, model in zip(result.rungs, models, strict=True):
         s = rung.score
@@ -115,6 +122,7 @@ def render_markdown(run: RunData) -> str:
         lines.append(
             f"| {name} | {s.point:.1%} | [{s.low:.1%}, {s.high:.1%}] | {status} "
             f"| {rung.n} | {rung.mean_latency_s * 1000:,.0f} ms | {rung.mean_prompt_tokens:,.0f} |"
+            + (f" {second.get(rung.rung, '')} |" if second else "")
         )
     for name, reason in result.skipped.items():
         lines.append(f"| {code(name)} | | | not climbed: {md(reason)} | | | |")
@@ -123,7 +131,9 @@ def render_markdown(run: RunData) -> str:
         f"Bar {result.bar:.0%}; prompt iteration threshold {within:.0%} "
         f"(prompt_fraction × bar). Model {md(result.model.name)} ({md(result.model.backend)}), "
         f"scorer {code(result.scorer)}, {result.split.n_test} test / {result.split.n_train} train "
-        f"examples, split seed {result.split.seed}.",
+        f"examples, split seed {result.split.seed}."
+        # Kept in the same paragraph: report.md stays short.
+        + (f" {md(words)}" if second and (words := trivial_words(result)) else ""),
     ]
     compared = [c for c in result.comparisons if c.p_value is not None]
     if compared:

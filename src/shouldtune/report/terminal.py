@@ -15,6 +15,7 @@ from shouldtune.baseline import short
 from shouldtune.plan import Plan, fmt_seconds
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import Interval, RungResult
+from shouldtune.report.baseline_view import second_figures, trivial_words
 from shouldtune.report.cost_view import render_cost
 from shouldtune.report.facts import rung_models
 from shouldtune.report.sweep_view import SweepRow, budget_text, sweep_rows
@@ -350,8 +351,22 @@ def _short(value: Interval | None) -> str:
     return f"{value.point:.0%} [{value.low:.0%}, {value.high:.0%}]"
 
 
+def render_nontrivial(console: Console, result: RunResult) -> None:
+    """What the constant gets right, and each rung's score on the rest (a second figure)."""
+    words, rows = trivial_words(result), second_figures(result)
+    if words is None or not rows:
+        return
+    console.print(f"[dim]{escape(words)}[/dim]")
+    for row in rows:
+        console.print(
+            f"[dim]  {escape(row.rung)}: {row.nontrivial.fmt()} on the non-trivial part "
+            f"({row.overall.fmt()} overall)[/dim]"
+        )
+
+
 def render_result(console: Console, result: RunResult) -> None:
     console.print(rung_table(result))
+    render_nontrivial(console, result)
     for comparison in result.comparisons:
         if comparison.p_value is None:
             continue
