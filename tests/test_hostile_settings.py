@@ -236,3 +236,38 @@ def test_a_model_folder_half_there_is_named(
     outcome = invoke(["check", str(tmp_path / "d.jsonl"), "--model", str(folder)])
     assert_clean_exit(outcome, 2)
     assert message in outcome.output, outcome.output
+
+
+def test_a_spending_cap_on_a_model_without_prices_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "d.jsonl").write_text(DATA)
+    (tmp_path / "task.yaml").write_text(
+        "data: d.jsonl\nmodel: http://127.0.0.1:9/v1:m\nmax_usd: 5\n"
+    )
+    outcome = invoke(["check", str(tmp_path / "task.yaml")])
+    assert_clean_exit(outcome, 2)
+    assert "max_usd is set but model" in " ".join(outcome.output.split())
+    priced = "data: d.jsonl\nmodel: http://127.0.0.1:9/v1:m\nmax_usd: 5\napi:\n  price_input: 1\n"
+    from shouldtune.spec import load_spec
+
+    (tmp_path / "task.yaml").write_text(priced)
+    assert load_spec(tmp_path / "task.yaml").max_usd == 5
+
+
+@pytest.mark.parametrize(
+    "lines",
+    ["student: smollm2-135n", "prompt_search:\n  proposer: ./no-such-model.gguf"],
+    ids=["student-typo", "proposer-typo"],
+)
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_a_misspelled_model_in_a_later_setting_fails_first(
+    lines: str, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "d.jsonl").write_text(DATA)
+    rungs = "rungs: [zero_shot, prompt_search, lora]\n"
+    (tmp_path / "task.yaml").write_text(f"data: d.jsonl\nmodel: mock\n{rungs}{lines}\n")
+    use_scripted_model(monkeypatch, _no_call)
+    args = [command, str(tmp_path / "task.yaml")]
+    outcome = invoke(args + (["--runs-dir", str(tmp_path / "runs")] if command == "run" else []))
+    assert_clean_exit(outcome, 2)
+    assert "no such file or directory" in outcome.output, outcome.output
+    assert not (tmp_path / "runs").exists()

@@ -19,7 +19,7 @@ from shouldtune.decide import with_second_model
 from shouldtune.evaluate import EvalContext
 from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model
-from shouldtune.models.registry import load_model
+from shouldtune.models.registry import check_reference, load_model
 from shouldtune.models.remote import is_remote
 from shouldtune.nontrivial import nontrivial
 from shouldtune.plan import PlanLimitError, plan_for
@@ -85,6 +85,17 @@ def resolve_labels(spec: TaskSpec, examples: Sequence[Example]) -> tuple[str, li
         ]
         raise DataError(issues)
     return scorer, labels
+
+
+def check_late_models(spec: TaskSpec, cache: CallCache) -> None:
+    """Models the run loads only later (the student, the proposer) must exist before it starts."""
+    later: list[str] = []
+    if "lora" in spec.rungs and spec.student_model and spec.student_model != spec.model:
+        later.append(spec.student_model)
+    if "prompt_search" in spec.rungs and spec.prompt_search.proposer:
+        later.append(spec.prompt_search.proposer)
+    for reference in later:
+        check_reference(reference, cache.root)
 
 
 def prepare(spec: TaskSpec, model: Model) -> Prepared:
@@ -183,6 +194,7 @@ def run_ladder(
     say = reporter or SilentReporter()
     if runs_dir is not None:
         check_folder(runs_dir)  # a file in the way fails now, not after the rungs are timed
+    check_late_models(spec, cache)
     say.stage(f"loading model {spec.model}")
     owned = model is None
     loaded = model or load_model(

@@ -758,6 +758,19 @@ class TaskSpec(SettingsModel):
         return self
 
     @model_validator(mode="after")
+    def _a_cap_needs_prices(self) -> TaskSpec:
+        # A cap the plan cannot price would be accepted and never checked.
+        from shouldtune.models.remote import is_remote
+
+        if self.max_usd is not None and is_remote(self.model) and self.api.price_input is None:
+            raise ValueError(
+                f"max_usd is set but model {self.model!r} has no prices, so the cap could "
+                "never be checked: give api.price_input (and api.price_output), USD per "
+                "million tokens, in the task spec"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _local_student(self) -> TaskSpec:
         from shouldtune.models.remote import is_remote
 

@@ -177,6 +177,18 @@ def check_hf_folder(path: Path) -> None:
         raise ModelError(f"{path}: no weights (*.safetensors or pytorch_model*.bin)")
 
 
+def check_reference(reference: str, cache_dir: Path) -> None:
+    """Raise ModelError now if a local model reference names nothing usable.
+
+    For models a run loads late (the student, the proposer): a typo must fail before the
+    first rung, not as a note after the run. Served models are checked when first asked.
+    """
+    bare = reference.removeprefix("hf:")
+    if reference == MOCK or is_remote(reference) or bare in BUILTINS:
+        return
+    resolve(reference, cache_dir)
+
+
 def load_model(
     reference: str,
     cache: CallCache,
