@@ -271,3 +271,18 @@ def test_a_misspelled_model_in_a_later_setting_fails_first(
     assert_clean_exit(outcome, 2)
     assert "no such file or directory" in outcome.output, outcome.output
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_a_docs_folder_with_nothing_readable_fails_first(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "d.jsonl").write_text(DATA)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_bytes(b"\xff\xfe")
+    use_scripted_model(monkeypatch, _no_call)
+    args = [command, str(tmp_path / "d.jsonl"), "--docs", str(tmp_path / "docs")]
+    outcome = invoke(args + (["--runs-dir", str(tmp_path / "runs")] if command == "run" else []))
+    assert_clean_exit(outcome, 2)
+    assert "no readable documents (a.md: not UTF-8 text" in outcome.output, outcome.output
+    assert not (tmp_path / "runs").exists()

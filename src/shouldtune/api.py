@@ -111,13 +111,13 @@ def check_and_plan(
 ) -> tuple[Prepared, Plan | None]:
     """The pre-check and, unless `probe` is None, the plan (timed when `probe` is True)."""
     from shouldtune.cost import task_prices
-    from shouldtune.ladder import check_late_models, prepare
+    from shouldtune.ladder import check_late_inputs, prepare
     from shouldtune.models.registry import load_model
     from shouldtune.plan import plan_for
 
     spec = as_spec(task, overrides)
     cache = CallCache(cache_dir)
-    check_late_models(spec, cache)  # as run does, before the model loads
+    check_late_inputs(spec, cache)  # as run does, before the model loads
     loaded = model or load_model(
         spec.model, cache, context_length=spec.context_length, api=spec.api
     )

@@ -25,6 +25,7 @@ from shouldtune.nontrivial import nontrivial
 from shouldtune.plan import PlanLimitError, plan_for
 from shouldtune.policy import Climb, best_prompting, not_reproducible_reason
 from shouldtune.precheck import near_duplicate_groups, run_precheck
+from shouldtune.rag.documents import read_documents, require_documents
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
 from shouldtune.results import Prepared, RunResult, SplitSummary
@@ -87,8 +88,9 @@ def resolve_labels(spec: TaskSpec, examples: Sequence[Example]) -> tuple[str, li
     return scorer, labels
 
 
-def check_late_models(spec: TaskSpec, cache: CallCache) -> None:
-    """Models the run loads only later (the student, the proposer) must exist before it starts."""
+def check_late_inputs(spec: TaskSpec, cache: CallCache) -> None:
+    """What the run reads only later (the student, the proposer, the documents) must be there
+    before it starts: `check` and `run` both call this before the model loads."""
     later: list[str] = []
     if "lora" in spec.rungs and spec.student_model and spec.student_model != spec.model:
         later.append(spec.student_model)
@@ -96,6 +98,15 @@ def check_late_models(spec: TaskSpec, cache: CallCache) -> None:
         later.append(spec.prompt_search.proposer)
     for reference in later:
         check_reference(reference, cache.root)
+    if "rag" in spec.rungs and spec.docs is not None:
+        # The rag rung reads them again: a folder with nothing readable must fail first.
+        require_documents(
+            read_documents(
+                spec.docs,
+                max_file_bytes=spec.rag.max_file_bytes,
+                max_total_bytes=spec.rag.max_total_bytes,
+            )
+        )
 
 
 def prepare(spec: TaskSpec, model: Model) -> Prepared:
@@ -194,7 +205,7 @@ def run_ladder(
     say = reporter or SilentReporter()
     if runs_dir is not None:
         check_folder(runs_dir)  # a file in the way fails now, not after the rungs are timed
-    check_late_models(spec, cache)
+    check_late_inputs(spec, cache)
     say.stage(f"loading model {spec.model}")
     owned = model is None
     loaded = model or load_model(

@@ -105,6 +105,16 @@ def inside(root: Path, relative: str) -> Path:
     return target
 
 
+def require_documents(found: DocumentSet) -> DocumentSet:
+    """The set itself, or DocsError when nothing in the folder could be read."""
+    if not found.documents:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in found.skipped[:5])
+        raise DocsError(
+            f"{found.root}: no readable documents" + (f" ({reasons})" if reasons else "")
+        )
+    return found
+
+
 def read_documents(root: Path, *, max_file_bytes: int, max_total_bytes: int) -> DocumentSet:
     """Every supported file under root (sorted, hidden files ignored), with the skips listed."""
     if not root.exists():

@@ -24,7 +24,7 @@ from shouldtune.rag import RagError
 from shouldtune.rag.chunking import chunking_key
 from shouldtune.rag.corpus import Corpus, build_corpus
 from shouldtune.rag.diagnostics import GoldMatcher, Support, answer_support, gold_values, summarize
-from shouldtune.rag.documents import DocsError, read_documents
+from shouldtune.rag.documents import DocsError, read_documents, require_documents
 from shouldtune.rag.embedder import embed_cached, load_embedder
 from shouldtune.rag.index import ExactIndex, recall_at_k
 from shouldtune.rag.retrieve import Passage, block, context_text, make_index, within_budget
@@ -62,14 +62,13 @@ def run(
     spec, options = ctx.spec, ctx.spec.rag
     if spec.docs is None:
         raise RagError("the rag rung needs docs: a folder of documents (docs: or --docs)")
-    documents = read_documents(
-        spec.docs, max_file_bytes=options.max_file_bytes, max_total_bytes=options.max_total_bytes
-    )
-    if not documents.documents:
-        reasons = "; ".join(f"{s.path}: {s.reason}" for s in documents.skipped[:5])
-        raise DocsError(
-            f"{spec.docs}: no readable documents" + (f" ({reasons})" if reasons else "")
+    documents = require_documents(
+        read_documents(
+            spec.docs,
+            max_file_bytes=options.max_file_bytes,
+            max_total_bytes=options.max_total_bytes,
         )
+    )
     embedder = ctx.embedder or load_embedder(
         options.embedder, ctx.cache, batch_size=options.batch_size
     )
