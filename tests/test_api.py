@@ -55,7 +55,7 @@ def test_the_cli_builds_its_spec_through_the_api(tmp_path: Path) -> None:
     data.write_text('{"input": "a", "expected": "b"}\n')
     overrides = {"bar": 0.7, "split": {"seed": 3}}
     assert _build_spec(data, overrides) == as_spec(data, overrides)
-    with pytest.raises(SpecError, match=r"^command line: bar:"):
+    with pytest.raises(SpecError, match=r"^--bar:"):
         _build_spec(data, {"bar": 7})
     with pytest.raises(SpecError, match=r"^task spec: bar:"):
         as_spec(data, {"bar": 7})

@@ -209,7 +209,7 @@ CASES = [
     spec("spec-insecure-key-in-file", f"{SERVED}  allow_insecure_key: true\n", "yaml:4: api.allow"),
     # --- command-line flags --------------------------------------------------------------
     flags("flag-bar-too-high", "--bar", "3", where="bar"),
-    flags("flag-test-fraction-zero", "--test-fraction", "0", where="test_fraction"),
+    flags("flag-test-fraction-zero", "--test-fraction", "0", where="--test-fraction: "),
     flags("flag-one-label", "--labels", "yes", where="at least two labels"),
     flags("flag-bogus-scorer", "--scorer", "bogus", where="scorer"),
     flags("flag-input-attribute", "--input", "{input.__class__.__mro__}", where="only plain"),
@@ -223,7 +223,7 @@ CASES = [
     ),
     flags("flag-docs-missing", "--docs", "{dir}/no-docs", where="no-docs"),
     flags("flag-docs-is-a-file", "--docs", "{dir}/d.jsonl", where="docs must be a folder"),
-    flags("flag-min-examples-negative", "--min-examples", "-5", where="min_examples"),
+    flags("flag-min-examples-negative", "--min-examples", "-5", where="--min-examples: "),
     flags(
         "flag-key-over-plain-http",
         *("--model", "http://10.0.0.7:8000/v1:m", "--api-key-env", "CORPUS_API_KEY"),

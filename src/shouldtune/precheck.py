@@ -142,6 +142,14 @@ def run_precheck(
                 "never tested."
             )
 
+    if not (spec.instructions or "").strip():
+        generic = "Classify the input." if label_task else "Answer the input."
+        warnings.append(
+            f"No instructions given: zero-shot is sent only {generic!r} (and the labels, if "
+            "any). Write what a person doing the task would be told (instructions: in the "
+            "spec, or --instructions), or the prompt rungs measure a prompt nobody would use."
+        )
+
     enough = len(usable) >= spec.min_examples
     if not enough:
         warnings.append(

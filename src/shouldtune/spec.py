@@ -6,6 +6,7 @@ descriptions and `shouldtune spec-docs` renders the reference table in docs/spec
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Callable
 from pathlib import Path
@@ -700,6 +701,14 @@ class TaskSpec(SettingsModel):
         # `~` from a flag in quotes or the Python API: the shell did not expand it.
         return value.expanduser() if value is not None else None
 
+    @field_validator("bar", "prompt_fraction", mode="before")
+    @classmethod
+    def _not_a_percentage(cls, value: Any) -> Any:
+        # `--bar 80` means 80%, which is 0.8 here: say so rather than "less than or equal to 1".
+        if isinstance(value, int | float) and not isinstance(value, bool) and 10 <= value <= 100:
+            raise ValueError(f"{value:g} reads as a percentage: write {value / 100:g} (0-1)")
+        return value
+
     @field_validator("input", "expected")
     @classmethod
     def _non_empty(cls, value: str) -> str:
@@ -810,19 +819,51 @@ def validation_message(item: Any) -> str:
     return str(item["msg"]).removeprefix("Value error, ")
 
 
+def _from_flag(keys: list[str], given: dict[str, Any] | None) -> str | None:
+    """`--bar` when the value at `keys` came from a flag (flags are named after the last key)."""
+    value: Any = given or {}
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return "--" + keys[-1].replace("_", "-") if keys else None
+
+
+def _close_keys(keys: list[str]) -> str:
+    """' (did you mean x?)' for an unknown key that is one typo from a known one."""
+    model: type[BaseModel] = TaskSpec
+    for key in keys[:-1]:
+        annotation = model.model_fields[key].annotation if key in model.model_fields else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    close = difflib.get_close_matches(keys[-1], list(model.model_fields), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def _format_validation(
-    source: str, error: ValidationError, where: Callable[[list[str]], int | None] | None = None
+    source: str,
+    error: ValidationError,
+    where: Callable[[list[str]], int | None] | None = None,
+    given: dict[str, Any] | None = None,
 ) -> str:
     lines = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         keys = [str(p) for p in itertools.takewhile(lambda p: isinstance(p, str), item["loc"])]
+        message = validation_message(item)
+        if item["type"] == "extra_forbidden" and keys:
+            message += _close_keys(keys)
+        flag = _from_flag(keys, given)
+        if flag is not None:
+            lines.append(f"{flag}: {message}")
+            continue
         line = None
         while where is not None and keys and line is None:  # the deepest key with a line
             line = where(keys)
             keys = keys[:-1]
         at = f"{source}:{line}" if line is not None else source
-        lines.append(f"{at}: {key}: {validation_message(item)}")
+        lines.append(f"{at}: {key}: {message}")
     return "\n".join(lines)
 
 
@@ -830,14 +871,18 @@ def spec_from_dict(
     raw: dict[str, Any],
     source: str = "task spec",
     where: Callable[[list[str]], int | None] | None = None,
+    given: dict[str, Any] | None = None,
 ) -> TaskSpec:
+    """A TaskSpec; `given` holds the values that came from flags (their errors name the flag)."""
     try:
         return TaskSpec.model_validate(raw)
     except ValidationError as error:
-        raise SpecError(_format_validation(source, error, where)) from None
+        raise SpecError(_format_validation(source, error, where, given)) from None
 
 
-def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
+def load_spec(
+    path: Path, overrides: dict[str, Any] | None = None, *, flags: bool = False
+) -> TaskSpec:
     """Read a YAML task spec; relative paths in it are taken from the spec's folder."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -872,7 +917,8 @@ def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
             given = given[key]
         return None
 
-    return spec_from_dict(raw, source=str(path), where=line_of)
+    given = overrides if flags else None  # the overrides are command-line flags
+    return spec_from_dict(raw, source=str(path), where=line_of, given=given)
 
 
 def _rebase(section: Any, keys: tuple[str, ...], folder: Path) -> None:

@@ -7,6 +7,7 @@ ScriptedModel, so no weights are read and nothing is added to the shipped code f
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -158,3 +159,11 @@ def test_compare_outputs(
 def test_compare_names_what_changed(two_runs: tuple[Path, Path]) -> None:
     data = json.loads(_compare(two_runs, "--json"))
     assert "split.seed: 0 -> 1" in data["changed"]
+
+
+def test_report_prints_the_folder_it_was_given(label_run: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "moved-run"
+    shutil.copytree(label_run, moved)
+    result = runner.invoke(app, ["report", str(moved)])
+    assert result.exit_code == 0, result.output
+    assert f"run directory: {moved}" in " ".join(result.output.split())

@@ -85,6 +85,24 @@ def offline() -> bool:
     )
 
 
+# Inspect and LiteLLM spell served models provider/name; here the served forms use a colon.
+_SERVED_SPELLINGS = {"openai": "openai:{name}", "ollama": "ollama:{name}"}
+_OTHER_PROVIDERS = ("anthropic", "google", "gemini", "mistral", "groq", "together", "vllm")
+
+
+def _served_hint(name: str) -> str:
+    org, _, model = name.partition("/")
+    if org.lower() in _SERVED_SPELLINGS:
+        served = _SERVED_SPELLINGS[org.lower()].format(name=model)
+        return f". If you meant the served model, write {served}"
+    if org.lower() in _OTHER_PROVIDERS:
+        return (
+            f". If you meant {org}'s served model, give its OpenAI-compatible endpoint: "
+            f"http://HOST/v1:{model}"
+        )
+    return ""
+
+
 def resolve_hub(ref: HubRef) -> HubFile:
     """The cached (or, online, downloaded) file or folder, and the commit it came from."""
     from huggingface_hub import hf_hub_download, snapshot_download
@@ -122,11 +140,13 @@ def resolve_hub(ref: HubRef) -> HubFile:
         raise ModelError(
             f"model {ref.name!r} is not in the Hugging Face cache ({cache}) and {why}: "
             f"download it first with `{ref.download_command()}` (or set HF_HOME to the cache "
-            "that holds it; no local file or folder has that name either)"
+            "that holds it; no local file or folder has that name either)" + _served_hint(ref.name)
         ) from None
     except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ModelError(f"model {ref.name!r}: not found on the Hub ({first})") from None
+        raise ModelError(
+            f"model {ref.name!r}: not found on the Hub ({first})" + _served_hint(ref.name)
+        ) from None
     except HFValidationError as error:
         raise ModelError(f"model {ref.name!r}: not a valid Hub name ({error})") from None
     path = Path(found)
