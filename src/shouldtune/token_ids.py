@@ -13,3 +13,11 @@ def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
             break
         n += 1
     return n
+
+
+def common_prefix_all(sequences: Sequence[Sequence[int]]) -> int:
+    """How many leading ids every sequence shares (0 for none given)."""
+    if not sequences:
+        return 0
+    first = sequences[0]
+    return min((common_prefix(first, other) for other in sequences[1:]), default=len(first))
