@@ -112,6 +112,7 @@ def check_and_plan(
     """The pre-check and, unless `probe` is None, the plan (timed when `probe` is True)."""
     from shouldtune.ladder import prepare
     from shouldtune.models.registry import load_model
+    from shouldtune.pii_gate import check_gate
     from shouldtune.plan import plan_for
 
     spec = as_spec(task, overrides)
@@ -121,6 +122,9 @@ def check_and_plan(
     )
     try:
         prepared = prepare(spec, loaded)
+        if probe:
+            # Timing calls send a few examples to the model: the personal-data gate first.
+            check_gate(prepared.spec, prepared.pii, training=False)
         found = None if probe is None else plan_for(prepared, loaded, probe=probe)
         return prepared, found
     finally:

@@ -20,6 +20,7 @@ from shouldtune.spec import (
     ApiSpec,
     CostSpec,
     FewShotSpec,
+    PiiSpec,
     SplitSpec,
     TaskSpec,
     spec_reference,
@@ -109,6 +110,10 @@ InsecureKeyOpt = Annotated[
         show_default=False,
     ),
 ]
+AllowPiiOpt = Annotated[
+    bool | None,
+    typer.Option("--allow-pii", help=_help("allow", PiiSpec), show_default=False),
+]
 FailUnderOpt = Annotated[
     float | None,
     typer.Option(
@@ -141,6 +146,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "concurrency": ("api", "concurrency"),
         "api_key_env": ("api", "api_key_env"),
         "allow_insecure_key": ("api", "allow_insecure_key"),
+        "allow_pii": ("pii", "allow"),
         "requests_per_month": ("cost", "requests_per_month"),
         "sweep": ("lora", "sweep"),
     }
@@ -175,6 +181,8 @@ def _guarded(action: Any) -> Any:
     """Run an action and turn expected failures into a message and exit code 2."""
     from shouldtune.data import DataError
     from shouldtune.models.base import ContextOverflow, ModelError
+    from shouldtune.pii import AllowListError
+    from shouldtune.pii_gate import PiiGateError
     from shouldtune.plan import PlanLimitError
     from shouldtune.rag import RagError
     from shouldtune.report.load import ReportError
@@ -189,7 +197,7 @@ def _guarded(action: Any) -> Any:
         for issue in error.issues:
             errors.print(str(issue), highlight=False, markup=False, soft_wrap=True)
         raise _fail(f"{len(error.issues)} problem(s) in the data; nothing was run") from None
-    except (SpecError, ModelError, ScorerError, RagError) as error:
+    except (SpecError, ModelError, ScorerError, RagError, AllowListError, PiiGateError) as error:
         errors.print(str(error), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except ContextOverflow as error:
@@ -235,6 +243,7 @@ def run(
     requests_per_month: RequestsOpt = None,
     api_key_env: KeyEnvOpt = None,
     allow_insecure_key: InsecureKeyOpt = None,
+    allow_pii: AllowPiiOpt = None,
     sweep: Annotated[
         bool,
         typer.Option(
@@ -296,6 +305,7 @@ def run(
         requests_per_month=requests_per_month,
         api_key_env=api_key_env,
         allow_insecure_key=allow_insecure_key,
+        allow_pii=allow_pii,
         max_minutes=max_minutes,
         max_usd=max_usd,
         sweep="default" if sweep else None,
@@ -305,6 +315,7 @@ def run(
 
     def action() -> None:
         from shouldtune.api import run as run_api
+        from shouldtune.pii import mask_quoted
         from shouldtune.report.terminal import TerminalReporter, render_result
 
         spec = _build_spec(task, overrides)
@@ -321,7 +332,9 @@ def run(
                 reporter=reporter,
             )
         if as_json:
-            sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
+            # As results.json: quoted examples masked (pii), like the file itself.
+            shown = mask_quoted(result.model_dump(mode="json"))
+            sys.stdout.write(json.dumps(shown, indent=2) + "\n")
         else:
             render_result(console, result)
         _gate(result, fail_under, verdicts)

@@ -29,6 +29,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shouldtune.records import Prediction
+
 KINDS = (
     "private_key",
     "api_token",
@@ -69,6 +71,7 @@ TEST_CARDS = frozenset(
 FICTIONAL_PHONES = re.compile(
     r"\d{3}55501\d{2}|2079460\d{3}|1134960\d{3}|1614960\d{3}|7700900\d{3}"
 )
+MAX_LINES_SHOWN = 20  # findings listed on the terminal; the rest are counted
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL")
 
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
@@ -252,6 +255,49 @@ def mask_text(text: str) -> str:
     return out
 
 
+# Keys under which run files and reports quote example text (inputs, answers, prompts).
+QUOTED_KEYS = frozenset({"input", "expected", "output", "predicted", "content", "raw_output"})
+
+
+def mask_quoted(value: Any) -> Any:
+    """A JSON-like value with every string under one of QUOTED_KEYS masked (mask_text), at
+    any depth below it (a conflict group's list of expected values).
+
+    Other strings (paths, model names, ids, hashes) are left as they are: a content hash
+    can hold a run of digits that passes Luhn, and a server's address is not a data subject's.
+    """
+    if isinstance(value, dict):
+        return {
+            k: mask_strings(v) if k in QUOTED_KEYS else mask_quoted(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_quoted(item) for item in value]
+    return value
+
+
+def mask_strings(value: Any) -> Any:
+    """A JSON-like value with every string in it masked (a prediction's detail)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: mask_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_strings(item) for item in value]
+    return value
+
+
+def masked_prediction(prediction: Prediction) -> Prediction:
+    """A prediction with its input, expected and output (and detail) masked."""
+    return prediction.model_copy(
+        update={
+            "input": mask_text(prediction.input),
+            "expected": mask_text(prediction.expected),
+            "output": mask_text(prediction.output),
+            "detail": mask_strings(prediction.detail),
+        }
+    )
+
+
 def scan_records(
     records: Iterable[tuple[int, dict[str, Any]]],
     fields: Sequence[str],
@@ -274,6 +320,16 @@ def scan_records(
 def counts(findings: Iterable[Finding]) -> dict[str, int]:
     """Findings per kind, for results.json."""
     return dict(sorted(Counter(f.kind for f in findings).items()))
+
+
+def finding_lines(
+    file: Path, findings: Sequence[Finding], limit: int = MAX_LINES_SHOWN
+) -> list[str]:
+    """`file:line: field: kind (masked value)` for the first `limit` findings, then a count."""
+    lines = [f"{file}:{f.line}: {f}" for f in findings[:limit]]
+    if len(findings) > limit:
+        lines.append(f"... and {len(findings) - limit} more")
+    return lines
 
 
 def describe_counts(per_kind: dict[str, int]) -> str:

@@ -519,6 +519,24 @@ class ScorerOptions(_Strict):
     )
 
 
+class PiiSpec(_Strict):
+    allow: bool = Field(
+        False,
+        description=(
+            "Run even though the pre-check found personal data or secrets in the examples "
+            "(--allow-pii): send them to a model on another machine, or train an adapter on "
+            "them. Recorded in the manifest. A local prompt-only run needs no permission."
+        ),
+    )
+    allow_list: Path | None = Field(
+        None,
+        description=(
+            "File of values the scan should not report, one a line ('re:' starts a regex, "
+            "'#' a comment). Default: .shouldtune-allow beside the data file, if there is one."
+        ),
+    )
+
+
 class TaskSpec(_Strict):
     """What to measure: the examples, how to prompt for them and how to score the answers."""
 
@@ -583,6 +601,10 @@ class TaskSpec(_Strict):
         ),
     )
     api: ApiSpec = Field(default_factory=ApiSpec, description="OpenAI-compatible model settings.")
+    pii: PiiSpec = Field(
+        default_factory=PiiSpec,
+        description="Personal data and secrets in the examples: the allow-list and the gate.",
+    )
     split: SplitSpec = Field(default_factory=SplitSpec, description="Train/test split.")
     few_shot: FewShotSpec = Field(default_factory=FewShotSpec, description="Few-shot rung.")
     prompt_search: PromptSearchSpec = Field(
@@ -803,6 +825,11 @@ def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> TaskSpec:
             value = opts.get(key)
             if isinstance(value, str) and value and not Path(value).is_absolute():
                 opts[key] = str(path.parent / value)
+    pii = raw.get("pii")
+    if isinstance(pii, dict):
+        listed = pii.get("allow_list")
+        if isinstance(listed, str) and listed and not Path(listed).is_absolute():
+            pii["allow_list"] = str(path.parent / listed)
     cost = raw.get("cost")
     if isinstance(cost, dict):
         table = cost.get("price_table")
