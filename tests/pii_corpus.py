@@ -215,6 +215,7 @@ NEGATIVES: list[tuple[str, str]] = [
     ("test card", "Visa test number 4111111111111111"),
     ("not a card's first digit", "ISBN 978-3-16-148410-0"),
     ("documentation domain", "write to jane@example.com or ops@mail.example.org"),
+    ("reserved top-level domain", "from anna.k@mailbox.example to qa@build.test"),
     ("IBAN check digits wrong", "pay GB83 WEST 1234 5698 7654 32"),
     ("version number", "version 1.2.3.4 of the tool"),
     ("version number", "upgrade to v2.0.1.3 first"),
@@ -234,5 +235,9 @@ NEGATIVES: list[tuple[str, str]] = [
     ("low entropy", "api_key = aaaaaaaaaaaaaaaaaaaa"),
     ("price", "it costs $1,299.99 or 1.299,99 EUR"),
     ("MAC address", "device 00:1A:2B:3C:4D:5E"),
+    ("grouped as no country writes a phone", "SKU 400-1234-56, zip 94105-1234"),
+    ("grouped as no country writes a phone", "ISBN 0-306-40615-2, ids 12 345 678 901"),
+    ("reference numbers", "invoice 2024 0012 3456, ticket 2023-11-000123"),
+    ("public resolver, reserved TLD", "mail qa@build.test via the .invalid relay"),
     ("plain words", "Hi, my parcel has not arrived. Can you check the status please?"),
 ]

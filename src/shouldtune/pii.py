@@ -48,8 +48,10 @@ KINDS = (
     "phone",
 )
 
-# RFC 2606 reserved domains and the card numbers payment providers publish for testing.
+# RFC 2606 reserved names (three domains, four top-level domains) and the card numbers
+# payment providers publish for testing.
 DOCUMENTATION_DOMAINS = ("example.com", "example.org", "example.net")
+RESERVED_TLDS = ("example", "test", "invalid", "localhost")
 TEST_CARDS = frozenset(
     {
         "4111111111111111",  # Visa (many providers)
@@ -443,7 +445,9 @@ def _emails(text: str) -> _Spans:
         return
     for m in _EMAIL.finditer(text):
         domain = m.group(1).lower()
-        documented = any(domain == d or domain.endswith("." + d) for d in DOCUMENTATION_DOMAINS)
+        documented = domain.rpartition(".")[2] in RESERVED_TLDS or any(
+            domain == d or domain.endswith("." + d) for d in DOCUMENTATION_DOMAINS
+        )
         yield m.start(), m.end(), not documented
 
 
@@ -465,30 +469,39 @@ def _ips(text: str) -> _Spans:
 
 def _phones(text: str) -> _Spans:
     import phonenumbers
+    from phonenumbers import Leniency, PhoneNumberMatcher
 
     for m in _PHONE.finditer(text):
         candidate = m.group()
         digits = re.sub(r"\D", "", candidate)
-        international = candidate.startswith(("+", "00"))
         shape = candidate.strip()
         if not 9 <= len(digits) <= 15 or _DATE.fullmatch(shape) or _DOTTED_QUAD.fullmatch(shape):
             continue  # a date, or an IP address (reported or not by _ips)
-        formatted = any(c in candidate for c in " ().-")
-        near = _near(_PHONE_WORDS, text, m.start())
-        # A bare run of digits is an id as often as a phone: it needs a + or a phone word.
-        if not (international or formatted or near):
-            continue
-        regions = (None,) if candidate.startswith("+") else PHONE_REGIONS
-        number = candidate if not candidate.startswith("00") else "+" + candidate[2:]
-        for region in regions:
+        if candidate.startswith(("+", "00")):
+            # The country code is given: any valid number, however it is grouped.
+            number = "+" + candidate[2:] if candidate.startswith("00") else candidate
             try:
-                parsed = phonenumbers.parse(number, region)
+                parsed = phonenumbers.parse(number, None)
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_valid_number(parsed):
-                national = str(parsed.national_number)
-                yield m.start(), m.end(), FICTIONAL_PHONES.fullmatch(national) is None
+                yield m.start(), m.end(), _real(parsed)
+            continue
+        # A national number must be grouped exactly as that country writes its numbers
+        # ("400-1234-56" is a valid Spanish number, written as no one writes one); a bare
+        # run of digits is an id as often as a phone, so it also needs a phone word before it.
+        if candidate.isdigit() and not _near(_PHONE_WORDS, text, m.start()):
+            continue
+        for region in PHONE_REGIONS:
+            found = next(iter(PhoneNumberMatcher(candidate, region, Leniency.EXACT_GROUPING)), None)
+            if found is not None:
+                yield m.start() + found.start, m.start() + found.end, _real(found.number)
                 break
+
+
+def _real(number: Any) -> bool:
+    """Not in a range set aside for fiction and documentation (FICTIONAL_PHONES)."""
+    return FICTIONAL_PHONES.fullmatch(str(number.national_number)) is None
 
 
 _DETECTORS: tuple[tuple[str, Callable[[str], _Spans]], ...] = (
