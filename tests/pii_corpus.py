@@ -238,6 +238,6 @@ NEGATIVES: list[tuple[str, str]] = [
     ("grouped as no country writes a phone", "SKU 400-1234-56, zip 94105-1234"),
     ("grouped as no country writes a phone", "ISBN 0-306-40615-2, ids 12 345 678 901"),
     ("reference numbers", "invoice 2024 0012 3456, ticket 2023-11-000123"),
-    ("public resolver, reserved TLD", "mail qa@build.test via the .invalid relay"),
+    ("reserved top-level domains", "mail qa@build.test via the .invalid relay"),
     ("plain words", "Hi, my parcel has not arrived. Can you check the status please?"),
 ]

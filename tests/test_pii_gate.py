@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from shouldtune.api import check_and_plan
 from shouldtune.cache import CallCache
 from shouldtune.cli import app
 from shouldtune.ladder import run_ladder
@@ -265,3 +266,17 @@ def test_a_bad_allow_list_exits_2_with_file_and_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{allow}:1: not a valid regex" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_timed_plan_is_gated_when_its_probe_would_reach_a_remote_model(
+    tmp_path: Path,
+) -> None:
+    data, _ = write_pii_data(tmp_path)
+    spec = _spec(data, model="openai:gpt-4o-mini")
+    model = CountingModel()
+    with pytest.raises(PiiGateError):
+        check_and_plan(spec, cache_dir=tmp_path / "cache", model=model, probe=True)
+    assert model.calls == 0
+    # The untimed plan (shouldtune check) sends nothing: it lists the findings instead.
+    prepared, _ = check_and_plan(spec, cache_dir=tmp_path / "cache", model=model, probe=False)
+    assert len(prepared.pii) == 3 and model.calls == 0
