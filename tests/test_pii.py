@@ -161,3 +161,19 @@ def test_scan_records_reads_the_named_fields_with_their_lines() -> None:
 def test_entropy() -> None:
     assert entropy("aaaa") == 0.0
     assert entropy("abcd") == 2.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token := Ab3dEf6hIj9kLm2nOp5q",
+        'api_key => "Ab3dEf6hIj9kLm2nOp5q"',
+        "password is Summer2024!",
+        "PASSWORD=Tr0ub4dor&3",
+        "Authorization: Bearer Ab3dEf6hIj9kLm2nOp5qRs",
+    ],
+)
+def test_secret_after_its_word_with_any_usual_separator(text: str) -> None:
+    (hit,) = find(text)
+    assert hit.kind == "secret"
+    assert hit.value.startswith(("Ab3", "Summer", "Tr0")) and text[hit.start : hit.end] == hit.value

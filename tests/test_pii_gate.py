@@ -208,6 +208,8 @@ def test_cli_local_prompt_run_warns_and_masks_every_file_and_report(tmp_path: Pa
     }
     results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
     assert results["precheck"]["pii"] == {"card_number": 1, "email": 2}
+    report = (run_dir / "report.md").read_text(encoding="utf-8")
+    assert "(card\\_number: 1, email: 2)" in report  # Markdown-escaped
     _assert_nothing_in_full(run_dir, planted.values())
     # The findings themselves (where each value is) are never written: counts only.
     for path in run_dir.rglob("*"):

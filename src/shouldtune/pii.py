@@ -88,7 +88,7 @@ _TOKEN = re.compile(
 _SECRET = re.compile(
     r"(?i)\b(api[_ -]?key|secret(?:[_ -]?key)?|access[_ -]?key|private[_ -]?key|"
     r"(?:auth|access|refresh|bearer|session)?[_ -]?token|bearer|password|passwd|pwd|"
-    r"passphrase|passcode)\b[\"']?(\s*(?:[:=]|:=|=>|\bis\b)\s*|\s+)[\"']?"
+    r"passphrase|passcode)\b[\"']?(\s*(?::=|=>|[:=]|\bis\b)\s*|\s+)[\"']?"
     r"([^\s\"',;<>()\[\]{}]{8,200})"
 )
 _PASSWORD_WORDS = ("password", "passwd", "pwd", "passphrase", "passcode")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from shouldtune.baseline import short
+from shouldtune.pii import describe_counts
 from shouldtune.report.cost_view import cost_markdown
 from shouldtune.report.facts import (
     STATUS_WORDS,
@@ -125,6 +126,13 @@ def render_markdown(run: RunData) -> str:
         f"scorer {code(result.scorer)}, {result.split.n_test} test / {result.split.n_train} train "
         f"examples, split seed {result.split.seed}.",
     ]
+    if result.precheck.pii:
+        lines += [
+            "",
+            "Values that look like personal data or secrets were found in the examples "
+            f"({md(describe_counts(result.precheck.pii))}); every example quoted here shows "
+            "them masked.",
+        ]
     compared = [c for c in result.comparisons if c.p_value is not None]
     if compared:
         lines += ["", "**Paired comparisons**", ""]
