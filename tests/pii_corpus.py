@@ -203,6 +203,15 @@ def positives(seed: int = 7) -> list[tuple[str, str, str]]:
             ("secret", keyed_secret(rng), "api_key = {}"),
             ("secret", keyed_secret(rng), 'the "secret": "{}"'),
             ("secret", password(rng), "login with password: {}"),
+            ("secret", keyed_secret(rng) + "/" + keyed_secret(rng)[:7], "AWS_SECRET_ACCESS_KEY={}"),
+            ("secret", password(rng), "DATABASE_URL=postgres://app:{}@db.internal:5432/app"),
+            ("iban", iban(rng).replace(" ", "").lower(), "iban {} (typed in lower case)"),
+            ("us_ssn", us_ssn(rng).replace("-", " "), "social security number {}"),
+            (
+                "phone",
+                "0" + str(rng.randint(7400, 7999)) + str(rng.randint(100000, 999999)),
+                "reach me at {}",
+            ),
         ]
         out += [(kind, value, text.format(value)) for kind, value, text in planted]
     return out
@@ -239,5 +248,8 @@ NEGATIVES: list[tuple[str, str]] = [
     ("grouped as no country writes a phone", "ISBN 0-306-40615-2, ids 12 345 678 901"),
     ("reference numbers", "invoice 2024 0012 3456, ticket 2023-11-000123"),
     ("reserved top-level domains", "mail qa@build.test via the .invalid relay"),
+    ("a word that starts like secret", "the secretary said we keep secrets safe"),
+    ("a token count", "prompt_tokens: 12345678, token_count = 1234567890123"),
+    ("a key, in prose", "my access key expired yesterday, please rotate it"),
     ("plain words", "Hi, my parcel has not arrived. Can you check the status please?"),
 ]

@@ -86,15 +86,18 @@ _TOKEN = re.compile(
 )
 # A word naming a secret, an optional separator, then the value (quotes allowed around both).
 _SECRET = re.compile(
-    r"(?i)\b(api[_ -]?key|secret(?:[_ -]?key)?|access[_ -]?key|private[_ -]?key|"
-    r"(?:auth|access|refresh|bearer|session)?[_ -]?token|bearer|password|passwd|pwd|"
-    r"passphrase|passcode)\b[\"']?(\s*(?::=|=>|[:=]|\bis\b)\s*|\s+)[\"']?"
+    # The word may end an identifier (AWS_SECRET_ACCESS_KEY, DB_PASSWORD, client_secret).
+    r"(?i)(?<![a-z])(api[_ -]?key|secret|access[_ -]?key|private[_ -]?key|token|bearer|"
+    r"password|passwd|pwd|passphrase|passcode)(?:[_-]?[a-z]+)*\b[\"']?"
+    r"(\s*(?::=|=>|[:=]|\bis\b)\s*|\s+)[\"']?"
     r"([^\s\"',;<>()\[\]{}]{8,200})"
 )
+# scheme://user:password@host: the password.
+_URL_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^/\s@]{3,})@")
 _PASSWORD_WORDS = ("password", "passwd", "pwd", "passphrase", "passcode")
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
-_SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
+_SSN = re.compile(r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])")
 _DNI = re.compile(r"(?<![\w-])(?:\d{8}|[XYZ]\d{7})-?[A-Z](?![\w-])", re.IGNORECASE)
 _NIR = re.compile(r"(?<!\d)[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?!\d)")
 _CODICE = re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z]\b")
@@ -113,7 +116,8 @@ _VERSION_BEFORE = re.compile(r"(?i)(?:\bv|version\s*|release\s*)$")
 # A phone candidate: digits with the separators people write numbers with.
 _PHONE = re.compile(r"(?<![\w+-])(?:\+|00)?\(?\d[\d ().-]{6,18}\d(?![\w])")
 _PHONE_WORDS = re.compile(
-    r"(?i)\b(?:phone|tel|telephone|call|mobile|cell|fax|whatsapp|sms|text me|ring)\b"
+    r"(?i)\b(?:phone|tel|telephone|call|mobile|mob|cell|fax|whatsapp|signal|sms|text me|ring|"
+    r"dial|reach|contact)\b"
 )
 _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
@@ -204,8 +208,9 @@ def luhn_ok(digits: str) -> bool:
 
 
 def iban_ok(value: str) -> bool:
-    compact = value.replace(" ", "")
-    if not 15 <= len(compact) <= 34:
+    compact = value.replace(" ", "").upper()
+    # Every country's IBAN is mostly digits: "ab12 with some text" is not one.
+    if not 15 <= len(compact) <= 34 or sum(c.isdigit() for c in compact) < 10:
         return False
     moved = compact[4:] + compact[:4]
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
@@ -372,6 +377,12 @@ def _secrets(text: str) -> _Spans:
             yield m.start(3), m.start(3) + len(value), True
 
 
+def _url_passwords(text: str) -> _Spans:
+    if "://" in text:
+        for m in _URL_PASSWORD.finditer(text):
+            yield m.start(1), m.end(1), True
+
+
 def _password_like(value: str) -> bool:
     letters = any(c.isalpha() for c in value)
     others = any(c.isdigit() or not c.isalnum() for c in value)
@@ -421,7 +432,7 @@ def _validated(
         for m in pattern.finditer(text):
             if words is not None and not _near(words, text, m.start()):
                 continue
-            valid = _stdnum(module)(m.group())
+            valid = _stdnum(module)(m.group().replace(" ", ""))
             if valid or claim_shape:
                 yield m.start(), m.end(), valid
 
@@ -508,6 +519,7 @@ _DETECTORS: tuple[tuple[str, Callable[[str], _Spans]], ...] = (
     ("private_key", _private_keys),
     ("api_token", _tokens),
     ("secret", _secrets),
+    ("secret", _url_passwords),
     # mod-97 checks (IBAN, NIR) before Luhn, which 1 in 10 digit strings pass.
     ("iban", _ibans),
     ("fr_nir", _validated(_NIR, "fr.nir")),
