@@ -177,3 +177,19 @@ def test_secret_after_its_word_with_any_usual_separator(text: str) -> None:
     (hit,) = find(text)
     assert hit.kind == "secret"
     assert hit.value.startswith(("Ab3", "Summer", "Tr0")) and text[hit.start : hit.end] == hit.value
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("a." * 5000 + "@", []),  # an e-mail regex run from every start is quadratic here
+        ("secret_" * 3000, []),
+        ("1 " * 10000, []),
+        ("1." * 10000, []),
+        ("x" * 20000 + "@corp.io", ["email"]),
+        ("café.owner@gmail.com", ["email"]),
+    ],
+    ids=["dotted-at", "identifier-words", "spaced-digits", "dotted-digits", "long-local", "accent"],
+)
+def test_hostile_shapes_are_scanned_in_one_pass(text: str, kinds: list[str]) -> None:
+    assert [h.kind for h in find(text)] == kinds

@@ -21,9 +21,10 @@ import dataclasses
 import ipaddress
 import math
 import re
+import string
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ _TOKEN = re.compile(
 _SECRET = re.compile(
     # The word may end an identifier (AWS_SECRET_ACCESS_KEY, DB_PASSWORD, client_secret).
     r"(?i)(?<![a-z])(api[_ -]?key|secret|access[_ -]?key|private[_ -]?key|token|bearer|"
-    r"password|passwd|pwd|passphrase|passcode)(?:[_-]?[a-z]+)*\b[\"']?"
+    r"password|passwd|pwd|passphrase|passcode)[a-z]{0,12}(?:[_-][a-z]{1,12}){0,4}\b[\"']?"
     r"(\s*(?::=|=>|[:=]|\bis\b)\s*|\s+)[\"']?"
     r"([^\s\"',;<>()\[\]{}]{8,200})"
 )
@@ -109,7 +110,11 @@ _IDNR_WORDS = re.compile(
     r"(?i)(?:steuer[- ]?id|steuer-?identifikationsnummer|identifikationsnummer|idnr|tax id)"
 )
 _CONTEXT_CHARS = 40
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b")
+# An address is read outwards from each '@', at most 64 characters left (RFC 5321's local
+# part) and 255 right: a regex scanning for the whole address from every start is quadratic
+# on text like "a.a.a.a...@".
+_EMAIL_LOCAL = frozenset(string.ascii_letters + string.digits + "._%+-")
+_EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 _VERSION_BEFORE = re.compile(r"(?i)(?:\bv|version\s*|release\s*)$")
@@ -452,14 +457,22 @@ def _stdnum(module: str) -> Callable[[str], bool]:
 
 
 def _emails(text: str) -> _Spans:
-    if "@" not in text:
-        return
-    for m in _EMAIL.finditer(text):
-        domain = m.group(1).lower()
-        documented = domain.rpartition(".")[2] in RESERVED_TLDS or any(
-            domain == d or domain.endswith("." + d) for d in DOCUMENTATION_DOMAINS
-        )
-        yield m.start(), m.end(), not documented
+    at = text.find("@")
+    while at != -1:
+        start = at
+        while start > max(0, at - 64) and text[start - 1] in _EMAIL_LOCAL:
+            start -= 1
+        domain = _EMAIL_DOMAIN.match(text, at + 1, min(len(text), at + 256))
+        # A local part with other letters ("café.owner@") is found from its ASCII part on.
+        if domain is not None and start < at:
+            name = domain.group().lower()
+            documented = name.rpartition(".")[2] in RESERVED_TLDS or any(
+                name == d or name.endswith("." + d) for d in DOCUMENTATION_DOMAINS
+            )
+            yield start, domain.end(), not documented
+            at = text.find("@", domain.end())
+        else:
+            at = text.find("@", at + 1)
 
 
 def _ips(text: str) -> _Spans:
@@ -480,7 +493,6 @@ def _ips(text: str) -> _Spans:
 
 def _phones(text: str) -> _Spans:
     import phonenumbers
-    from phonenumbers import Leniency, PhoneNumberMatcher
 
     for m in _PHONE.finditer(text):
         candidate = m.group()
@@ -503,11 +515,28 @@ def _phones(text: str) -> _Spans:
         # run of digits is an id as often as a phone, so it also needs a phone word before it.
         if candidate.isdigit() and not _near(_PHONE_WORDS, text, m.start()):
             continue
-        for region in PHONE_REGIONS:
-            found = next(iter(PhoneNumberMatcher(candidate, region, Leniency.EXACT_GROUPING)), None)
-            if found is not None:
-                yield m.start() + found.start, m.start() + found.end, _real(found.number)
-                break
+        found = _national_phone(candidate)
+        if found is not None:
+            start, end, real = found
+            yield m.start() + start, m.start() + end, real
+
+
+@lru_cache(maxsize=4096)
+def _national_phone(candidate: str) -> tuple[int, int, bool] | None:
+    """(start, end, real) of a national number grouped as one of PHONE_REGIONS writes it.
+
+    Cached: the matcher is the scan's slowest step, and repeated text repeats candidates.
+    """
+    from phonenumbers import Leniency, PhoneNumberMatcher
+
+    groups = re.findall(r"\d+", candidate)
+    if sum(len(g) == 1 for g in groups) > 1:
+        return None  # "1 2 3 4 5 6 7 8 9": no country writes a number in single digits
+    for region in PHONE_REGIONS:
+        found = next(iter(PhoneNumberMatcher(candidate, region, Leniency.EXACT_GROUPING)), None)
+        if found is not None:
+            return found.start, found.end, _real(found.number)
+    return None
 
 
 def _real(number: Any) -> bool:
