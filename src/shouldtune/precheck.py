@@ -83,8 +83,8 @@ class PrecheckReport(BaseModel):
         default_factory=dict,
         description=(
             "Values that look like personal data or secrets, per kind (card_number, email, "
-            "phone, ...; docs/personal-data.md), over every record. Counts only: the values, "
-            "even masked, are never written to a run file."
+            "phone, ...; docs/personal-data.md), over every record. Counts only: the findings "
+            "(value and line) are never written; quoted examples show the values masked."
         ),
     )
     warnings: list[str]
