@@ -239,6 +239,8 @@ def test_check_lists_findings_masked_with_file_and_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(data), "--input", "text", "--expected", "label"])
     assert result.exit_code == 0, result.output
     assert "look like personal data or secrets" in result.output
+    # The default ladder ends in lora: check says a run would stop, and why.
+    assert "stops before any model call: it would train an adapter" in result.output
     for line in planted:
         assert f"{data}:{line}: text:" in result.output
     assert not any(value in result.output for value in planted.values())

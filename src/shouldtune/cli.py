@@ -396,12 +396,22 @@ def check(
     )
 
     def action() -> None:
+        from rich.markup import escape
+
         from shouldtune.api import check_and_plan
+        from shouldtune.pii_gate import gate_risks
         from shouldtune.report.terminal import render_check, render_plan
 
         spec = _build_spec(task, overrides)
         prepared, found = check_and_plan(spec, cache_dir=cache_dir, probe=False)
         render_check(console, prepared)
+        risks = gate_risks(spec, training=prepared.precheck.enough_data) if prepared.pii else []
+        if risks and not spec.pii.allow:
+            console.print(
+                f"[yellow]! `shouldtune run` with these settings stops before any model call: "
+                f"it would {escape(' and '.join(risks))}. Pass --allow-pii to proceed.[/yellow]",
+                highlight=False,
+            )
         if found is not None:
             render_plan(console, found)
         if spec.docs is not None:

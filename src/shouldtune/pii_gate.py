@@ -46,6 +46,16 @@ def trains_adapter(spec: TaskSpec) -> bool:
     return "lora" in spec.rungs and spec.student_model is not None
 
 
+def gate_risks(spec: TaskSpec, *, training: bool) -> list[str]:
+    """What a run of this spec would do with the examples that needs --allow-pii."""
+    risks = [f"send them to {d}" for d in remote_destinations(spec)]
+    if training and trains_adapter(spec):
+        risks.append(
+            "train an adapter on them (the lora rung; --rungs without lora keeps to prompts)"
+        )
+    return risks
+
+
 def check_gate(spec: TaskSpec, findings: Sequence[Finding], *, training: bool) -> str | None:
     """Raise PiiGateError when the run may not go on; else the warning to show (None: clean).
 
@@ -56,11 +66,7 @@ def check_gate(spec: TaskSpec, findings: Sequence[Finding], *, training: bool) -
         return None
     per_kind = describe_counts(counts(findings))
     what = f"{len(findings)} value(s) that look like personal data or secrets ({per_kind})"
-    risks = [f"send them to {d}" for d in remote_destinations(spec)]
-    if training and trains_adapter(spec):
-        risks.append(
-            "train an adapter on them (the lora rung; --rungs without lora keeps to prompts)"
-        )
+    risks = gate_risks(spec, training=training)
     if not risks:
         return (
             f"warning: {what} in {spec.data}; this run keeps them on this machine and the "
