@@ -251,5 +251,9 @@ NEGATIVES: list[tuple[str, str]] = [
     ("a word that starts like secret", "the secretary said we keep secrets safe"),
     ("a token count", "prompt_tokens: 12345678, token_count = 1234567890123"),
     ("a key, in prose", "my access key expired yesterday, please rotate it"),
+    ("placeholders", "password: ${DB_PASSWORD}, api_key: <your-key>, postgres://user:PASSWORD@h"),
+    ("code", "token = os.environ.get('X'); tokenizer = AutoTokenizer.from_pretrained(name)"),
+    ("a variable's name", "api_key_env: MY_SERVER_SECRET"),
+    ("not global unicast IPv6", "offsets 1::2 and ::2"),
     ("plain words", "Hi, my parcel has not arrived. Can you check the status please?"),
 ]

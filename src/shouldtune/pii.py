@@ -89,9 +89,16 @@ _TOKEN = re.compile(
 _SECRET = re.compile(
     # The word may end an identifier (AWS_SECRET_ACCESS_KEY, DB_PASSWORD, client_secret).
     r"(?i)(?<![a-z])(api[_ -]?key|secret|access[_ -]?key|private[_ -]?key|token|bearer|"
-    r"password|passwd|pwd|passphrase|passcode)[a-z]{0,12}(?:[_-][a-z]{1,12}){0,4}\b[\"']?"
+    r"password|passwd|pwd|passphrase|passcode)(?:[_-][a-z]{1,12}){0,4}\b[\"']?"
     r"(\s*(?::=|=>|[:=]|\bis\b)\s*|\s+)[\"']?"
     r"([^\s\"',;<>()\[\]{}]{8,200})"
+)
+# What documentation and code put where a secret goes: a placeholder word, a template
+# variable (${DB_PASSWORD}, <password>, {token}), a mask, or code (os.environ.get, re.compile).
+_PLACEHOLDER = re.compile(
+    r"(?i)(?:password|passwd|pass|pwd|secret|token|key|changeme|example|your[_-]?\w*|x+|\*+|\.+)"
+    r"|[$<{\[%].*|.*[>}\]]|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(.*)?"
+    r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"  # a variable's name (api_key_env: MY_SERVER_SECRET)
 )
 # scheme://user:password@host: the password.
 _URL_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^/\s@]{3,})@")
@@ -117,6 +124,7 @@ _EMAIL_LOCAL = frozenset(string.ascii_letters + string.digits + "._%+-")
 _EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
 _VERSION_BEFORE = re.compile(r"(?i)(?:\bv|version\s*|release\s*)$")
 # A phone candidate: digits with the separators people write numbers with.
 _PHONE = re.compile(r"(?<![\w+-])(?:\+|00)?\(?\d[\d ().-]{6,18}\d(?![\w])")
@@ -373,6 +381,8 @@ def _secrets(text: str) -> _Spans:
     for m in _SECRET.finditer(text):
         word, separator, value = m.group(1).lower(), m.group(2), m.group(3)
         value = value.rstrip(".,:")  # the sentence's end, not the value's
+        if _PLACEHOLDER.fullmatch(value):
+            continue
         if any(w in word for w in _PASSWORD_WORDS):
             # "password reset" is prose; "password: Summer2024!" is a password.
             ok = bool(separator.strip()) and _password_like(value)
@@ -385,7 +395,8 @@ def _secrets(text: str) -> _Spans:
 def _url_passwords(text: str) -> _Spans:
     if "://" in text:
         for m in _URL_PASSWORD.finditer(text):
-            yield m.start(1), m.end(1), True
+            if not _PLACEHOLDER.fullmatch(m.group(1)):
+                yield m.start(1), m.end(1), True
 
 
 def _password_like(value: str) -> bool:
@@ -488,7 +499,9 @@ def _ips(text: str) -> _Spans:
             continue  # "v1.2.3.4", "version 2.0.0.1": a version number
         # Private, loopback, link-local, reserved and documentation ranges (192.0.2.0/24,
         # 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) are not global.
-        yield m.start(), m.end(), address.is_global and not address.is_multicast
+        # IPv6: only 2000::/3 is handed out as global unicast ("1::2" is not an address in use).
+        unicast = address.version == 4 or address in _GLOBAL_UNICAST_V6
+        yield m.start(), m.end(), address.is_global and not address.is_multicast and unicast
 
 
 def _phones(text: str) -> _Spans:
