@@ -97,7 +97,8 @@ _SECRET = re.compile(
 # variable (${DB_PASSWORD}, <password>, {token}), a mask, or code (os.environ.get, re.compile).
 _PLACEHOLDER = re.compile(
     r"(?i)(?:password|passwd|pass|pwd|secret|token|key|changeme|example|your[_-]?\w*|x+|\*+|\.+)"
-    r"|[$<{\[%].*|.*[>}\]]|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(.*)?"
+    r"|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|%\(?\w+\)?s?"
+    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(.*)?"
     r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"  # a variable's name (api_key_env: MY_SERVER_SECRET)
 )
 # scheme://user:password@host: the password.
