@@ -195,3 +195,9 @@ def test_secret_after_its_word_with_any_usual_separator(text: str) -> None:
 )
 def test_hostile_shapes_are_scanned_in_one_pass(text: str, kinds: list[str]) -> None:
     assert [h.kind for h in find(text)] == kinds
+
+
+def test_kinds_are_listed_in_the_order_they_are_tried() -> None:
+    from shouldtune.pii import _DETECTORS
+
+    assert list(dict.fromkeys(kind for kind, _ in _DETECTORS)) == list(KINDS)

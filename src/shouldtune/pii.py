@@ -2,16 +2,18 @@
 
 A scan of plain strings, one kind of value after another, strongest evidence first:
 
-- secrets: private-key blocks, API tokens by their known prefixes, then high-entropy values
-  right after a word like key, token, secret or password;
+- secrets: private-key blocks, API tokens by their known prefixes, passwords in URLs, then
+  high-entropy values right after a word like key, token, secret or password (placeholders
+  such as ${DB_PASSWORD} or code such as os.environ.get left out);
 - checksummed numbers: card numbers (Luhn), IBANs (mod-97) and national identifiers that
   python-stdnum validates (US SSN, Spanish DNI/NIE, French NIR, Italian codice fiscale, and
   the Dutch BSN and German IdNr next to their name, their checksums being weak);
 - e-mail addresses, public IP addresses, phone numbers (the `phonenumbers` parser).
 
 A span one kind has claimed is not reported again as a weaker kind (a card number is not
-also a phone number). Values are only ever returned masked, so no caller can print or write
-one in full by accident. Documented test values are not reported: they are what people put
+also a phone number). `scan_text` returns findings with the value masked, so no caller can
+print or write one in full by accident; `find`'s raw hits exist to be masked (`mask_text`)
+and are never shown. Documented test values are not reported: they are what people put
 in examples on purpose (docs/personal-data.md lists them), and an allow-list file names more.
 """
 
@@ -32,16 +34,16 @@ from pydantic import BaseModel, Field
 
 from shouldtune.records import Prediction
 
-KINDS = (
+KINDS = (  # in the order they are tried (_DETECTORS)
     "private_key",
     "api_token",
     "secret",
-    "card_number",
     "iban",
-    "us_ssn",
-    "es_dni",
     "fr_nir",
     "it_codice_fiscale",
+    "us_ssn",
+    "es_dni",
+    "card_number",
     "nl_bsn",
     "de_idnr",
     "email",
