@@ -201,3 +201,18 @@ def test_kinds_are_listed_in_the_order_they_are_tried() -> None:
     from shouldtune.pii import _DETECTORS
 
     assert list(dict.fromkeys(kind for kind, _ in _DETECTORS)) == list(KINDS)
+
+
+def test_a_private_key_is_masked_whole_block_not_just_its_first_line() -> None:
+    body = "MIIEowIBAAKCAQEA7VqZ" + "x9Qk" * 60
+    block = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"
+    masked = mask_text(f"my key:\n{block}\nthanks")
+    assert body[:20] not in masked and masked.endswith("\nthanks")
+    # Cut off before its END line: the base64 that follows is part of it.
+    assert body[:20] not in mask_text(f"-----BEGIN PRIVATE KEY-----\n{body}")
+
+
+def test_many_values_in_one_string_are_all_masked() -> None:
+    text = " ".join(f"user{i}@corp.io" for i in range(5000))
+    masked = mask_text(text)
+    assert "@corp.io" not in masked and len(masked) == len(text)

@@ -19,6 +19,7 @@ in examples on purpose (docs/personal-data.md lists them), and an allow-list fil
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import ipaddress
 import math
@@ -80,6 +81,9 @@ MAX_LINES_SHOWN = 20  # findings listed on the terminal; the rest are counted
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL")
 
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_BODY = re.compile(r"[A-Za-z0-9+/=\s\\]*")
+MAX_KEY_CHARS = 8_000  # an 8192-bit RSA key in PEM is about 6,400
 _TOKEN = re.compile(
     r"(?<![\w-])(?:sk-[A-Za-z0-9_-]{20,}|(?:sk|rk)_live_[A-Za-z0-9]{16,}"
     r"|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20}"
@@ -242,15 +246,20 @@ def find(text: str, allow: AllowList = NO_ALLOW_LIST) -> list[Hit]:
     """Every value in one string, in text order; allow-listed and documented values are left
     out (but still claim their span: a test card number is not reported as a phone)."""
     hits: list[Hit] = []
-    claimed: list[tuple[int, int]] = []
+    # Claimed spans never overlap, so sorted by start they are sorted by end too: a new span
+    # overlaps one only if it overlaps its neighbours (bisect, not a scan of every span).
+    starts: list[int] = []
+    ends: list[int] = []
     has_digit = _HAS_DIGIT.search(text) is not None
     for kind, detect in _DETECTORS:
         if kind in _NEEDS_DIGIT and not has_digit:
             continue
         for start, end, reported in detect(text):
-            if any(start < b and a < end for a, b in claimed):
+            i = bisect.bisect_left(starts, start)
+            if (i > 0 and ends[i - 1] > start) or (i < len(starts) and starts[i] < end):
                 continue
-            claimed.append((start, end))
+            starts.insert(i, start)
+            ends.insert(i, end)
             value = text[start:end]
             if reported and not allow.allows(value):
                 hits.append(Hit(kind, start, end, value))
@@ -272,10 +281,12 @@ def mask_text(text: str) -> str:
 
     No allow-list here: a report masks whatever looks like personal data.
     """
-    out = text
-    for hit in reversed(find(text)):
-        out = out[: hit.start] + mask(hit.value) + out[hit.end :]
-    return out
+    pieces: list[str] = []
+    done = 0
+    for hit in find(text):
+        pieces += [text[done : hit.start], mask(hit.value)]
+        done = hit.end
+    return "".join([*pieces, text[done:]])
 
 
 # Keys under which run files and reports quote example text (inputs, answers, prompts).
@@ -370,9 +381,16 @@ def _compact(value: str) -> str:
 
 
 def _private_keys(text: str) -> _Spans:
-    if "PRIVATE KEY" in text:
-        for m in _PRIVATE_KEY.finditer(text):
-            yield m.start(), m.end(), True
+    """The whole block, to its END line, or over the base64 that follows when it is cut off:
+    masking the BEGIN line alone would leave the key in the report."""
+    if "PRIVATE KEY" not in text:
+        return
+    for m in _PRIVATE_KEY.finditer(text):
+        stop = text.find("-----END", m.end(), m.end() + MAX_KEY_CHARS)
+        closing = _KEY_END.match(text, stop) if stop != -1 else None
+        body = _KEY_BODY.match(text, m.end())  # matches the empty string at worst
+        end = closing.end() if closing else body.end() if body else m.end()
+        yield m.start(), end, True
 
 
 def _tokens(text: str) -> _Spans:
