@@ -284,3 +284,13 @@ def test_a_timed_plan_is_gated_when_its_probe_would_reach_a_remote_model(
     # The untimed plan (shouldtune check) sends nothing: it lists the findings instead.
     prepared, _ = check_and_plan(spec, cache_dir=tmp_path / "cache", model=model, probe=False)
     assert len(prepared.pii) == 3 and model.calls == 0
+
+
+def test_check_names_the_csv_line_of_each_finding(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    rows = ["text,label", *[f"row {i} is fine,ok" for i in range(6)]]
+    rows[4] = '"write to omar.rossi@gmail.com, please",ok'  # file line 5
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(data), "--input", "text", "--expected", "label"])
+    assert result.exit_code == 0, result.output
+    assert f"{data}:5: text: email (om" in result.output
