@@ -294,3 +294,13 @@ def test_check_names_the_csv_line_of_each_finding(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(data), "--input", "text", "--expected", "label"])
     assert result.exit_code == 0, result.output
     assert f"{data}:5: text: email (om" in result.output
+
+
+def test_run_json_prints_results_masked_like_the_file(tmp_path: Path) -> None:
+    data, planted = write_pii_data(tmp_path)
+    args = ["run", str(data), "--input", "text", "--expected", "label", "--model", "mock"]
+    args += ["--rungs", "zero_shot", "--runs-dir", str(tmp_path / "runs"), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert '"card_number": 1' in result.output  # precheck.pii
+    assert not any(value in result.output for value in planted.values())
