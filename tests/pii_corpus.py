@@ -251,6 +251,7 @@ NEGATIVES: list[tuple[str, str]] = [
     ("a word that starts like secret", "the secretary said we keep secrets safe"),
     ("a token count", "prompt_tokens: 12345678, token_count = 1234567890123"),
     ("a key, in prose", "my access key expired yesterday, please rotate it"),
+    ("a word ending in key", "monkey: Ab3dEf6hIj9kLm2nOp5q; primary key: user_id"),
     ("placeholders", "password: ${DB_PASSWORD}, api_key: <your-key>, postgres://user:PASSWORD@h"),
     ("code", "token = os.environ.get('X'); tokenizer = AutoTokenizer.from_pretrained(name)"),
     ("a variable's name", "api_key_env: MY_SERVER_SECRET"),

@@ -172,6 +172,8 @@ def test_entropy() -> None:
         "PASSWORD=Tr0ub4dor&3",
         "Authorization: Bearer Ab3dEf6hIj9kLm2nOp5qRs",
         "password: $uperS3cret!",  # a $ that starts a password, not a template variable
+        "key: Ab3dEf6hIj9kLm2nOp5q",
+        "credentials = Ab3dEf6hIj9kLm2nOp5q",
     ],
 )
 def test_secret_after_its_word_with_any_usual_separator(text: str) -> None:

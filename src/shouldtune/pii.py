@@ -94,8 +94,8 @@ _TOKEN = re.compile(
 # A word naming a secret, an optional separator, then the value (quotes allowed around both).
 _SECRET = re.compile(
     # The word may end an identifier (AWS_SECRET_ACCESS_KEY, DB_PASSWORD, client_secret).
-    r"(?i)(?<![a-z])(api[_ -]?key|secret|access[_ -]?key|private[_ -]?key|token|bearer|"
-    r"password|passwd|pwd|passphrase|passcode)(?:[_-][a-z]{1,12}){0,4}\b[\"']?"
+    r"(?i)(?<![a-z])(api[_ -]?key|secret|access[_ -]?key|private[_ -]?key|key|token|bearer|"
+    r"credentials?|password|passwd|pwd|passphrase|passcode)(?:[_-][a-z]{1,12}){0,4}\b[\"']?"
     r"(\s*(?::=|=>|[:=]|\bis\b)\s*|\s+)[\"']?"
     r"([^\s\"',;<>()\[\]{}]{8,200})"
 )
