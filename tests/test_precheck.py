@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from pathlib import Path
 
 import pytest
 
@@ -11,9 +12,10 @@ from shouldtune.precheck import (
     near_duplicate_groups,
     normalize,
     run_precheck,
+    scan_pii,
 )
 from shouldtune.records import Example
-from shouldtune.spec import TaskSpec
+from shouldtune.spec import PiiSpec, TaskSpec
 
 SPEC = TaskSpec(data="unused.jsonl", min_examples=3)
 
@@ -175,3 +177,62 @@ def test_no_examples_gives_an_empty_report() -> None:
     assert report.token_lengths.max == 0
     assert not report.enough_data
     assert report.model_dump_json()
+
+
+def test_personal_data_is_counted_per_kind_and_warned_about_without_values() -> None:
+    records = [
+        Example(
+            id="a",
+            input="mail anna.keller7@mailbox.org",
+            expected="x",
+            line=2,
+            fields={"text": "mail anna.keller7@mailbox.org", "label": "x", "notes": ""},
+        ),
+        Example(
+            id="b",
+            input="nothing",
+            expected="y",
+            line=3,
+            fields={"text": "nothing", "label": "y", "notes": "omar.rossi@gmail.com"},
+        ),
+        Example(
+            id="c",
+            input="plain",
+            expected="z",
+            line=5,
+            fields={"text": "plain", "label": "IBAN DE89 3704 0044 0532 0130 00"},
+        ),
+    ]
+    spec = TaskSpec(data="unused.jsonl", input="text", expected="label", min_examples=1)
+    found = scan_pii(records, spec)
+    # Only the fields a prompt or a training example is made of: not "notes".
+    assert [(f.line, f.field, f.kind) for f in found] == [
+        (2, "text", "email"),
+        (5, "label", "iban"),
+    ]
+    report, _ = run_precheck(
+        records, spec, count_tokens=words, context_length=1000, label_task=False, pii=found
+    )
+    assert report.pii == {"email": 1, "iban": 1}
+    (warning,) = [w for w in report.warnings if "personal data" in w]
+    assert "email: 1, iban: 1" in warning and "lines 2, 5" in warning
+    assert "mailbox.org" not in report.model_dump_json()
+
+
+def test_the_input_template_fields_are_scanned(tmp_path: Path) -> None:
+    record = {"title": "hi", "body": "call (415) 867-5309", "label": "a"}
+    examples = [Example(id="a", input="hi\ncall", expected="a", line=1, fields=record)]
+    spec = TaskSpec(data=tmp_path / "d.jsonl", input="{title}\n{body}", expected="label")
+    assert [(f.field, f.kind) for f in scan_pii(examples, spec)] == [("body", "phone")]
+
+
+def test_the_allow_list_beside_the_data_or_named_in_the_spec(tmp_path: Path) -> None:
+    record = {"text": "call (415) 867-5309", "label": "a"}
+    examples = [Example(id="a", input=record["text"], expected="a", line=1, fields=record)]
+    spec = TaskSpec(data=tmp_path / "d.jsonl", input="text", expected="label")
+    assert scan_pii(examples, spec)
+    (tmp_path / ".shouldtune-allow").write_text("(415) 867-5309\n", encoding="utf-8")
+    assert scan_pii(examples, spec) == []
+    named = tmp_path / "other-allow.txt"
+    named.write_text("# nothing allowed\n", encoding="utf-8")
+    assert scan_pii(examples, spec.model_copy(update={"pii": PiiSpec(allow_list=named)}))

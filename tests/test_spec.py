@@ -112,3 +112,11 @@ def test_lora_replay_rejects_negatives_and_fractional_counts(replay: float) -> N
 
     with pytest.raises(ValidationError):
         LoraSpec(replay=replay)
+
+
+def test_the_allow_list_path_is_relative_to_the_spec(tmp_path: Path) -> None:
+    path = tmp_path / "task.yaml"
+    path.write_text("data: d.jsonl\npii:\n  allow_list: allow.txt\n  allow: true\n")
+    spec = load_spec(path)
+    assert spec.pii.allow_list == tmp_path / "allow.txt"
+    assert spec.pii.allow is True

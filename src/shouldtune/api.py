@@ -118,6 +118,7 @@ def check_and_plan(
     from shouldtune.cost import task_prices
     from shouldtune.ladder import check_late_inputs, prepare
     from shouldtune.models.registry import load_model
+    from shouldtune.pii_gate import check_gate
     from shouldtune.plan import plan_for
 
     spec = as_spec(task, overrides)
@@ -129,6 +130,9 @@ def check_and_plan(
     try:
         prepared = prepare(spec, loaded)
         task_prices(prepared.spec)  # a bad price table is refused by check as by run
+        if probe:
+            # Timing calls send a few examples to the model: the personal-data gate first.
+            check_gate(prepared.spec, prepared.pii, training=False)
         found = None if probe is None else plan_for(prepared, loaded, probe=probe)
         return prepared, found
     finally:

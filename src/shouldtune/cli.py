@@ -20,6 +20,7 @@ from shouldtune.spec import (
     ApiSpec,
     CostSpec,
     FewShotSpec,
+    PiiSpec,
     SplitSpec,
     TaskSpec,
     spec_reference,
@@ -215,6 +216,10 @@ InsecureKeyOpt = Annotated[
         show_default=False,
     ),
 ]
+AllowPiiOpt = Annotated[
+    bool | None,
+    typer.Option("--allow-pii", help=_help("allow", PiiSpec), show_default=False),
+]
 FailUnderOpt = Annotated[
     float | None,
     typer.Option(
@@ -249,6 +254,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "concurrency": ("api", "concurrency"),
         "api_key_env": ("api", "api_key_env"),
         "allow_insecure_key": ("api", "allow_insecure_key"),
+        "allow_pii": ("pii", "allow"),
         "requests_per_month": ("cost", "requests_per_month"),
         "sweep": ("lora", "sweep"),
     }
@@ -283,6 +289,8 @@ def _guarded(action: Any) -> Any:
     from shouldtune.cache import FolderError
     from shouldtune.data import DataError, grouped
     from shouldtune.models.base import ContextOverflow, ModelError
+    from shouldtune.pii import AllowListError
+    from shouldtune.pii_gate import PiiGateError
     from shouldtune.plan import PlanLimitError
     from shouldtune.rag import RagError
     from shouldtune.report.load import ReportError
@@ -297,7 +305,15 @@ def _guarded(action: Any) -> Any:
         for line in grouped(error.issues):
             errors.print(visible(line), highlight=False, markup=False, soft_wrap=True)
         raise _fail(f"{len(error.issues)} problem(s) in the data; nothing was run") from None
-    except (SpecError, ModelError, ScorerError, RagError, FolderError) as error:
+    except (
+        SpecError,
+        ModelError,
+        ScorerError,
+        RagError,
+        FolderError,
+        AllowListError,
+        PiiGateError,
+    ) as error:
         errors.print(visible(str(error)), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except ContextOverflow as error:
@@ -346,6 +362,7 @@ def run(
     requests_per_month: RequestsOpt = None,
     api_key_env: KeyEnvOpt = None,
     allow_insecure_key: InsecureKeyOpt = None,
+    allow_pii: AllowPiiOpt = None,
     sweep: Annotated[
         bool,
         typer.Option(
@@ -422,6 +439,7 @@ def run(
         requests_per_month=requests_per_month,
         api_key_env=api_key_env,
         allow_insecure_key=allow_insecure_key,
+        allow_pii=allow_pii,
         max_minutes=max_minutes,
         max_usd=max_usd,
         sweep="default" if sweep else None,
@@ -431,6 +449,7 @@ def run(
 
     def action() -> None:
         from shouldtune.api import run as run_api
+        from shouldtune.pii import mask_quoted
         from shouldtune.report.terminal import TerminalReporter, render_result
 
         spec = _build_spec(task, overrides)
@@ -447,7 +466,9 @@ def run(
                 reporter=reporter,
             )
         if as_json:
-            sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
+            # As results.json: quoted examples masked (pii), like the file itself.
+            shown = mask_quoted(result.model_dump(mode="json"))
+            sys.stdout.write(json.dumps(shown, indent=2) + "\n")
         else:
             render_result(console, result)
         _gate(result, fail_under, verdicts)
@@ -517,7 +538,10 @@ def check(
     )
 
     def action() -> None:
+        from rich.markup import escape
+
         from shouldtune.api import check_and_plan
+        from shouldtune.pii_gate import gate_risks
         from shouldtune.report.terminal import render_check, render_plan
 
         spec = _build_spec(task, overrides)
@@ -526,6 +550,13 @@ def check(
             sys.stdout.write(json.dumps(_check_json(prepared, found), indent=2) + "\n")
             return
         render_check(console, prepared)
+        risks = gate_risks(spec, training=prepared.precheck.enough_data) if prepared.pii else []
+        if risks and not spec.pii.allow:
+            console.print(
+                f"[yellow]! `shouldtune run` with these settings stops before any model call: "
+                f"it would {escape(' and '.join(risks))}. Pass --allow-pii to proceed.[/yellow]",
+                highlight=False,
+            )
         if found is not None:
             render_plan(console, found)
         if spec.docs is not None:

@@ -22,9 +22,11 @@ from shouldtune.models.base import Model
 from shouldtune.models.registry import check_reference, load_model
 from shouldtune.models.remote import is_remote
 from shouldtune.nontrivial import nontrivial
+from shouldtune.pii import finding_lines
+from shouldtune.pii_gate import check_gate
 from shouldtune.plan import PlanLimitError, plan_for
 from shouldtune.policy import Climb, best_prompting, not_reproducible_reason
-from shouldtune.precheck import near_duplicate_groups, run_precheck
+from shouldtune.precheck import near_duplicate_groups, run_precheck, scan_pii
 from shouldtune.rag.documents import read_documents, require_documents
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Prediction, RungResult
@@ -113,12 +115,14 @@ def prepare(spec: TaskSpec, model: Model) -> Prepared:
     # "Yes" and "yes" are one label to the scorer, so to the pre-check and split too.
     examples = unify_labels(spec, load_examples(spec))
     scorer_name, labels = resolve_labels(spec, examples)
+    found = scan_pii(examples, spec)
     report, usable = run_precheck(
         examples,
         spec,
         count_tokens=model.count_tokens,
         context_length=model.info.context_length,
         label_task=labels is not None,
+        pii=found,
     )
     split = make_split(
         usable,
@@ -130,7 +134,7 @@ def prepare(spec: TaskSpec, model: Model) -> Prepared:
         spec, [e.expected for e in split.train], model.count_tokens, model.info.context_length
     )
     resolved = spec.model_copy(update={"max_new_tokens": budget.max_new_tokens})
-    return Prepared(resolved, scorer_name, labels, report, split, budget)
+    return Prepared(resolved, scorer_name, labels, report, split, budget, found)
 
 
 def _mean_tokens(model: Model, texts: Sequence[str]) -> float:
@@ -219,6 +223,13 @@ def run_ladder(
             say.stage(f"generation budget: {prepared.budget.describe()}")
             if prepared.budget.warning:
                 say.stage(f"warning: {prepared.budget.warning}")
+        # Personal data found: stop before any model call if it would leave the machine or
+        # be trained in (unless --allow-pii); a local prompt-only run goes on, warned.
+        pii_warning = check_gate(spec, prepared.pii, training=prepared.precheck.enough_data)
+        if pii_warning is not None:
+            for line in finding_lines(spec.data, prepared.pii):
+                say.stage(line)
+            say.stage(pii_warning)
         # Every setting that can fail does so here, before the plan's timed calls: a bad
         # price table, a scorer's pattern, schema or function.
         prices = task_prices(spec)

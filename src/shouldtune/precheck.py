@@ -1,8 +1,9 @@
 """Question 0 of the framework: is there a usable, distinct, unambiguous set of examples?
 
 The pre-check collapses exact duplicates, drops inputs labelled two different ways and examples
-that cannot fit the context, finds near duplicates (so the split can keep them on one side)
-and says in plain words what it did.
+that cannot fit the context, finds near duplicates (so the split can keep them on one side),
+counts what looks like personal data or secrets (`scan_pii`; the gate is in `pii_gate`) and
+says in plain words what it did.
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from pydantic import BaseModel, Field
 
+from shouldtune.data import template_fields, to_text
+from shouldtune.pii import (
+    NO_ALLOW_LIST,
+    AllowList,
+    Finding,
+    counts,
+    describe_counts,
+    load_allow_list,
+    scan_records,
+)
 from shouldtune.records import Example
 from shouldtune.spec import TaskSpec
 
@@ -26,6 +37,7 @@ NEAR_DUPLICATE_JACCARD = 0.9
 MAX_CANDIDATE_CHECKS = 2_000_000
 MAX_REPORTED_PAIRS = 1_000
 MAX_LINES_IN_WARNING = 10
+ALLOW_LIST_NAME = ".shouldtune-allow"  # the allow-list found beside the data file
 
 _WORD = re.compile(r"\w+")
 _EPSILON = 1e-9
@@ -67,6 +79,14 @@ class PrecheckReport(BaseModel):
     )
     context_length: int
     n_over_context: int
+    pii: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "Values that look like personal data or secrets, per kind (card_number, email, "
+            "phone, ...; docs/personal-data.md), over every record. Counts only: the findings "
+            "(value and line) are never written; quoted examples show the values masked."
+        ),
+    )
     warnings: list[str]
 
 
@@ -83,13 +103,24 @@ def run_precheck(
     count_tokens: Callable[[str], int],
     context_length: int,
     label_task: bool,
+    pii: Sequence[Finding] = (),
 ) -> tuple[PrecheckReport, list[Example]]:
     """Check the examples; return the report and the usable examples in file order.
 
     `context_length` is the budget for one example's input plus expected output: the caller
-    subtracts what the prompt itself needs.
+    subtracts what the prompt itself needs. `pii`: what `scan_pii` found in them.
     """
     warnings: list[str] = []
+    per_kind = counts(pii)
+    if per_kind:
+        warnings.append(
+            f"Found {_count(len(pii), 'value')} that look like personal data or secrets "
+            f"({describe_counts(per_kind)}; lines {_lines(sorted({f.line for f in pii}))}). "
+            "Reports and run files show them masked; sending the examples to a model on "
+            "another machine or training an adapter on them needs --allow-pii. Values that "
+            f"are not personal data go in an allow-list ({ALLOW_LIST_NAME}, "
+            "docs/personal-data.md)."
+        )
     distinct, n_exact, conflicts = _deduplicate(examples)
     n_conflicting = sum(len(group.lines) for group in conflicts)
     if n_exact:
@@ -172,9 +203,36 @@ def run_precheck(
         token_lengths=_token_lengths(lengths),
         context_length=context_length,
         n_over_context=len(over),
+        pii=per_kind,
         warnings=warnings,
     )
     return report, usable
+
+
+def scan_pii(examples: Sequence[Example], spec: TaskSpec) -> list[Finding]:
+    """Personal data and secrets in the fields a prompt or a training example is made of
+    (the input template's fields and the expected field), in file order.
+
+    Raises pii.AllowListError for an allow-list that cannot be read.
+    """
+    try:
+        fields = template_fields(spec.input) or [spec.input]
+    except ValueError:
+        fields = [spec.input]  # data.load_examples has already refused such a template
+    fields = list(dict.fromkeys([*fields, spec.expected]))
+    records = ((ex.line, ex.fields) for ex in examples)
+    return scan_records(records, fields, allow=allow_list(spec), to_text=to_text)
+
+
+def allow_list(spec: TaskSpec) -> AllowList:
+    """pii.allow_list, else .shouldtune-allow beside the data file, else nothing allowed."""
+    path = spec.pii.allow_list
+    if path is None:
+        beside = spec.data.parent / ALLOW_LIST_NAME
+        if not beside.is_file():
+            return NO_ALLOW_LIST
+        path = beside
+    return load_allow_list(path)
 
 
 def near_duplicate_groups(examples: Sequence[Example]) -> list[list[str]]:

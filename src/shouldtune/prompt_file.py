@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from shouldtune.models.base import Message
+from shouldtune.pii import mask_quoted
 from shouldtune.records import Example
 
 INPUT_PLACEHOLDER = "{input}"
@@ -71,6 +72,9 @@ def write_prompt_file(
         labels=list(labels) if labels else None,
         calibrated=calibrated,
     )
+    # Demonstrations are train examples: personal data in them is masked here too (pii), so
+    # the prompt to take away never carries a customer's card number.
+    record = PromptFile.model_validate(mask_quoted(record.model_dump()))
     (target / "prompt.json").write_text(
         json.dumps(record.model_dump(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

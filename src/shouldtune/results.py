@@ -19,6 +19,7 @@ from shouldtune.budget import GenerationBudget
 from shouldtune.cost import CostReport
 from shouldtune.decide import Verdict
 from shouldtune.models.base import ModelInfo
+from shouldtune.pii import Finding
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import Comparison, RungResult
 from shouldtune.spec import TaskSpec
@@ -91,7 +92,9 @@ class RunResult(BaseModel):
 class Prepared:
     """The task ready to climb: examples validated, pre-checked and split.
 
-    `spec` carries the generation budget actually used (`budget`) in max_new_tokens.
+    `spec` carries the generation budget actually used (`budget`) in max_new_tokens. `pii`:
+    what the personal-data scan found, masked; shown on the terminal, never written (the
+    pre-check report keeps only the counts).
     """
 
     spec: TaskSpec
@@ -100,3 +103,4 @@ class Prepared:
     precheck: PrecheckReport
     split: Split
     budget: GenerationBudget | None = None
+    pii: list[Finding] = dataclasses.field(default_factory=list)

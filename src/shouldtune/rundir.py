@@ -16,6 +16,7 @@ from shouldtune import __version__
 from shouldtune.cache import make_private_dir
 from shouldtune.models.base import ModelInfo
 from shouldtune.models.remote import redact_url_credentials
+from shouldtune.pii import mask_quoted, masked_prediction
 from shouldtune.records import Prediction
 from shouldtune.spec import TaskSpec
 from shouldtune.split import Split
@@ -103,11 +104,14 @@ class RunDir:
         write_json_atomic(self.path / "manifest.json", manifest)
 
     def append_predictions(self, predictions: Sequence[Prediction]) -> None:
+        """Append to predictions.jsonl, personal data and secrets masked (pii.mask_text):
+        the scores are already computed, and a run file never quotes such a value in full."""
         with (self.path / "predictions.jsonl").open("a", encoding="utf-8") as handle:
             for prediction in predictions:
-                handle.write(prediction.model_dump_json() + "\n")
+                handle.write(masked_prediction(prediction).model_dump_json() + "\n")
             handle.flush()
             os.fsync(handle.fileno())
 
     def write_results(self, results: dict[str, Any]) -> None:
-        write_json_atomic(self.path / "results.json", results)
+        """results.json, its quoted examples (failure examples) masked like the predictions."""
+        write_json_atomic(self.path / "results.json", mask_quoted(results))

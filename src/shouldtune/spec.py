@@ -543,6 +543,24 @@ class ScorerOptions(SettingsModel):
     )
 
 
+class PiiSpec(SettingsModel):
+    allow: bool = Field(
+        False,
+        description=(
+            "Run even though the pre-check found personal data or secrets in the examples "
+            "(--allow-pii): send them to a model on another machine, or train an adapter on "
+            "them. Recorded in the manifest. A local prompt-only run needs no permission."
+        ),
+    )
+    allow_list: Path | None = Field(
+        None,
+        description=(
+            "File of values the scan should not report, one a line ('re:' starts a regex, "
+            "'#' a comment). Default: .shouldtune-allow beside the data file, if there is one."
+        ),
+    )
+
+
 class TaskSpec(SettingsModel):
     """What to measure: the examples, how to prompt for them and how to score the answers."""
 
@@ -607,6 +625,10 @@ class TaskSpec(SettingsModel):
         ),
     )
     api: ApiSpec = Field(default_factory=ApiSpec, description="OpenAI-compatible model settings.")
+    pii: PiiSpec = Field(
+        default_factory=PiiSpec,
+        description="Personal data and secrets in the examples: the allow-list and the gate.",
+    )
     split: SplitSpec = Field(default_factory=SplitSpec, description="Train/test split.")
     few_shot: FewShotSpec = Field(default_factory=FewShotSpec, description="Few-shot rung.")
     prompt_search: PromptSearchSpec = Field(
@@ -906,6 +928,7 @@ def load_spec(
         _rebase(rag, ("embedder",), path.parent)
     _rebase(raw.get("scorer_options"), ("json_schema", "function"), path.parent)
     _rebase(raw.get("cost"), ("price_table",), path.parent)
+    _rebase(raw.get("pii"), ("allow_list",), path.parent)
     raw = merge(raw, overrides or {})
 
     def line_of(keys: list[str]) -> int | None:

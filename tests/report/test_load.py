@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shouldtune.report.load import ReportError, load_run
+from shouldtune.report.write import write_reports
 
 
 def test_round_trips_a_finished_run(label_run: Path) -> None:
@@ -90,3 +91,26 @@ def test_broken_prediction_names_the_line(label_run: Path) -> None:
         handle.write('{"rung": "x"}\n')
     with pytest.raises(ReportError, match=r"predictions.jsonl:\d+:"):
         load_run(label_run)
+
+
+def test_quoted_examples_are_masked_even_in_a_run_written_unmasked(label_run: Path) -> None:
+    # A run from before the run files were masked: a card number in a prediction's input and
+    # output and in a failure example. Every report format reads through load_run.
+    value = "4539 1488 0343 6467"
+    predictions = label_run / "predictions.jsonl"
+    lines = predictions.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["input"] = first["output"] = f"card {value}"
+    lines[0] = json.dumps(first)
+    predictions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = json.loads((label_run / "results.json").read_text(encoding="utf-8"))
+    examples = [e for f in results["failures"] for c in f["categories"] for e in c["examples"]]
+    assert examples
+    examples[0]["input"] = f"card {value}"
+    (label_run / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    run = load_run(label_run)
+    assert run.predictions[0].input == "card 45***************67"
+    assert value not in json.dumps(run.raw)
+    assert value not in run.result.model_dump_json()
+    for path in write_reports(label_run):
+        assert value not in path.read_text(encoding="utf-8"), path

@@ -1,7 +1,9 @@
 """Reading a saved run directory back: the one input every report format is rendered from.
 
 Reports are rendered from the files on disk, never from objects in memory, so that
-`shouldtune report RUN_DIR` and the end of `shouldtune run` produce the same bytes.
+`shouldtune report RUN_DIR` and the end of `shouldtune run` produce the same bytes. What
+looks like personal data or a secret in the quoted examples is masked here, once for every
+format (pii.mask_text), even in a run written before the run files were masked.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shouldtune.pii import mask_quoted, masked_prediction
 from shouldtune.records import Prediction
 from shouldtune.results import RunResult
 
@@ -87,7 +90,7 @@ def _predictions(path: Path) -> list[Prediction]:
         if not line.strip():
             continue
         try:
-            found.append(Prediction.model_validate_json(line))
+            found.append(masked_prediction(Prediction.model_validate_json(line)))
         except ValidationError as error:
             raise ReportError(_schema_errors(f"{path}:{number}", error, limit=2)) from None
         except RecursionError:
@@ -105,6 +108,7 @@ def load_run(path: Path) -> RunData:
     raw = _read_json(results_path)
     if not isinstance(raw, dict):
         raise ReportError(f"{results_path}: expected a JSON object")
+    raw = mask_quoted(raw)
     known = RunResult.model_fields["schema_version"].default
     version = raw.get("schema_version")
     if version not in READABLE_VERSIONS:

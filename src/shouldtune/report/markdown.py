@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from shouldtune.baseline import short
+from shouldtune.pii import describe_counts
 from shouldtune.report.baseline_view import second_figures, trivial_words
 from shouldtune.report.cost_view import cost_markdown
 from shouldtune.report.facts import (
@@ -135,6 +136,13 @@ def render_markdown(run: RunData) -> str:
         # Kept in the same paragraph: report.md stays short.
         + (f" {md(words)}" if second and (words := trivial_words(result)) else ""),
     ]
+    if result.precheck.pii:
+        lines += [
+            "",
+            "Values that look like personal data or secrets were found in the examples "
+            f"({md(describe_counts(result.precheck.pii))}); every example quoted here shows "
+            "them masked.",
+        ]
     compared = [c for c in result.comparisons if c.p_value is not None]
     if compared:
         lines += ["", "**Paired comparisons**", ""]

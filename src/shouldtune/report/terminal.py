@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from shouldtune.baseline import short
+from shouldtune.pii import finding_lines
 from shouldtune.plan import Plan, fmt_seconds
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import Interval, RungResult
@@ -222,6 +223,8 @@ def render_check(console: Console, prepared: Prepared) -> None:
     console.print(precheck_table(prepared.precheck))
     for warning in prepared.precheck.warnings:
         console.print(f"[yellow]! {escape(warning)}[/yellow]")
+    for line in finding_lines(prepared.spec.data, prepared.pii):
+        console.print(f"[yellow]  {escape(line)}[/yellow]", highlight=False, soft_wrap=True)
     split = prepared.split
     console.print(
         f"split: {len(split.train)} train / {len(split.test)} test "
