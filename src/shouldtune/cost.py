@@ -38,6 +38,11 @@ MFU_MIN_PARAMS = 1e9
 MATERIAL_PROBE_DROP = 0.10
 MATERIAL_PPL_RISE = 0.10
 HOURS_PER_MONTH = 730.0
+# The size priced for a served model whose parameter count nobody knows (cost.target_params
+# unset): a mid-size open model, and the reports say it was assumed.
+ASSUMED_PARAMS = 7e9
+# Verdicts that say no fine-tune is needed: their cost story ends on the prompted option.
+NO_FINE_TUNE = ("PROMPT", "RAG")
 
 
 class _Table(BaseModel):
@@ -232,6 +237,12 @@ class MfuMeasurement(BaseModel):
 
 class TrainingEstimate(BaseModel):
     target_params: float
+    target_model: str | None = Field(None, description="The model priced, when it is known.")
+    params_source: str = Field(
+        "cost.target_params",
+        description="Where target_params came from: cost.target_params, the measured model, "
+        "the measured student, or assumed (a served model of unknown size).",
+    )
     method: Method
     gpu: str
     gpus: int
@@ -275,6 +286,10 @@ class BreakEven(BaseModel):
     monthly_savings_usd: float
     months: float | None = Field(description="upfront / monthly savings; None: it never pays.")
     basis: str
+    measured: bool = Field(
+        False,
+        description="Whether the fine-tune was measured (the LoRA rung ran); else a what-if.",
+    )
 
 
 class CostReport(BaseModel):
@@ -292,6 +307,11 @@ class CostReport(BaseModel):
     two_models: TwoModels | None = None
     break_even: BreakEven | None = None
     notes: list[str] = Field(default_factory=list)
+
+    @property
+    def placeholder_api(self) -> bool:
+        """Whether the API prices are the table's placeholders rather than the user's."""
+        return self.api_model.startswith("placeholder")
 
 
 def request_usd(use: TokenUse, input_per_mtok: float, output_per_mtok: float) -> float:
@@ -369,6 +389,8 @@ def estimate_training(
     epochs: float,
     method: Method = "lora",
     measured: MfuMeasurement | None = None,
+    target_model: str | None = None,
+    params_source: str = "cost.target_params",
 ) -> TrainingEstimate:
     """GPU-hours and dollars to fine-tune a model of `params` parameters on the training GPU."""
     name = prices.training_gpu
@@ -385,6 +407,8 @@ def estimate_training(
     hours = compute_hours + prices.overhead_hours
     return TrainingEstimate(
         target_params=params,
+        target_model=target_model,
+        params_source=params_source,
         method=method,
         gpu=name,
         gpus=count,
@@ -471,7 +495,13 @@ def two_models(
 
 
 def break_even(
-    baseline: str, baseline_monthly: float, tuned_monthly: float, upfront: float, basis: str
+    baseline: str,
+    baseline_monthly: float,
+    tuned_monthly: float,
+    upfront: float,
+    basis: str,
+    *,
+    measured: bool = False,
 ) -> BreakEven:
     savings = baseline_monthly - tuned_monthly
     return BreakEven(
@@ -480,6 +510,7 @@ def break_even(
         monthly_savings_usd=savings,
         months=upfront / savings if savings > 0 else None,
         basis=basis,
+        measured=measured,
     )
 
 
@@ -495,6 +526,7 @@ def build_report(
     forgetting: Forgetting | None = None,
     notes: Sequence[str] = (),
     budget: ForgettingBudget | None = None,
+    measured: bool = False,
 ) -> CostReport:
     """Price the prompted options at the API, the tuned one as served, and compare."""
     priced = {
@@ -503,10 +535,12 @@ def build_report(
     serving = estimate_serving(prices, tuned, params=training.target_params, requests=requests)
     second = two_models(forgetting, serving, prices, budget)
     tuned_monthly = serving.monthly_usd + (second.monthly_usd if second else 0.0)
+    # An unmeasured fine-tune is a what-if: its row says so wherever the table is shown.
+    tuned_words = "tuned" if measured else "tuned (what-if, not measured)"
     served_by = (
-        "tuned, per-token hosting"
+        f"{tuned_words}, per-token hosting"
         if serving.chosen == "per_token"
-        else f"tuned, dedicated {serving.dedicated_gpu}"
+        else f"{tuned_words}, dedicated {serving.dedicated_gpu}"
     )
     priced["fine_tuned"] = OptionCost(
         prompt_tokens=tuned.prompt_tokens,
@@ -519,7 +553,12 @@ def build_report(
     even = None
     if baseline is not None and baseline in priced:
         even = break_even(
-            baseline, priced[baseline].monthly_usd, tuned_monthly, training.cost_usd, basis
+            baseline,
+            priced[baseline].monthly_usd,
+            tuned_monthly,
+            training.cost_usd,
+            basis,
+            measured=measured,
         )
     return CostReport(
         as_of=prices.as_of,
@@ -564,6 +603,35 @@ def rung_tokens(result: RungResult, answer_tokens: float) -> TokenUse:
     )
 
 
+def target_model(
+    spec: TaskSpec, lora: RungResult | None, local_params: int | None, model: str | None = None
+) -> tuple[float, str | None, str]:
+    """The model a fine-tune would be priced for: (parameters, its name, where they came from).
+
+    A size the spec names (a production model) first; else the model this run measured: the
+    LoRA rung's student when it ran, else the local prompting model; a served model whose size
+    is unknown is priced at ASSUMED_PARAMS, and the source says it was assumed. `model` is the
+    name the measured model goes by (spec.model when not given).
+    """
+    model = model or spec.model
+    if spec.cost.target_params is not None:
+        return spec.cost.target_params, None, "cost.target_params"
+    if lora is not None:
+        student = lora.settings.student
+        params = float(lora.settings.student_params or 0)
+        if not params and student in (None, spec.model):
+            params = float(local_params or 0)
+        if params > 0:
+            return params, student or model, "the measured student"
+    if local_params:
+        return float(local_params), model, "the measured model"
+    return (
+        ASSUMED_PARAMS,
+        None,
+        f"assumed: the size of {model} is unknown; cost.target_params sets it",
+    )
+
+
 def run_cost(
     spec: TaskSpec,
     prices: PriceTable,
@@ -572,8 +640,12 @@ def run_cost(
     train_examples: int,
     answer_tokens: float,
     local_params: int | None,
+    verdict: str | None = None,
+    model: str | None = None,
 ) -> CostReport | None:
-    """The cost table of a run: measured tokens per rung, the fine-tune priced at full size."""
+    """The cost table of a run: measured tokens per rung, the fine-tune priced for the model
+    measured (or the size the spec names); no payback worked out when the verdict says no
+    fine-tune is needed."""
     if not results:
         return None
     by_name = {r.rung: r for r in results}
@@ -596,33 +668,41 @@ def run_cost(
         if candidates
         else None
     )
+    if verdict in NO_FINE_TUNE and baseline is not None:
+        notes.append(
+            f"the verdict is {verdict}: no fine-tune is needed, so no payback is worked out; "
+            f"the cost to plan for is {baseline}'s"
+        )
+        baseline = None
     options_cost = spec.cost
+    params, name, source = target_model(spec, lora, local_params, model)
     measured = None
     training = lora.settings.training if lora is not None else None
     if lora is not None and training is not None:
-        # The student's size, recorded by the rung; the prompting model's when they are one.
-        params = float(lora.settings.student_params or 0)
-        if not params and lora.settings.student in (None, spec.model):
-            params = float(local_params or 0)
+        student = float(lora.settings.student_params or 0)
+        if not student and lora.settings.student in (None, spec.model):
+            student = float(local_params or 0)
         rate = training.tokens_per_s or 0.0
-        if params > 0 and rate > 0:
+        if student > 0 and rate > 0:
             measured = measure_mfu(
                 prices,
                 device=training.device or "unknown",
                 dtype=training.dtype or "float32",
-                params=params,
+                params=student,
                 tokens_per_s=rate,
                 method="lora",
             )
     estimate = estimate_training(
         prices,
-        params=options_cost.target_params,
+        params=params,
         # The tuned model trains on the prompt it is served with, plus the answer.
         tokens_per_example=tuned.prompt_tokens + answer_tokens,
         examples=options_cost.train_examples or train_examples,
         epochs=spec.lora.epochs,
         method=options_cost.method,
         measured=measured,
+        target_model=name,
+        params_source=source,
     )
     forgetting = lora.settings.forgetting if lora is not None else None
     return build_report(
@@ -633,13 +713,15 @@ def run_cost(
         basis=(
             "the fine-tuned model's measured tokens per request"
             if lora is not None
-            else "a fine-tuned model asked with the short zero-shot prompt, its score not measured"
+            else "assuming a fine-tuned model asked with the short zero-shot prompt scores as "
+            "well, which was not measured"
         ),
         baseline=baseline,
         training=estimate,
         forgetting=forgetting,
         notes=notes,
         budget=spec.forgetting,
+        measured=lora is not None,
     )
 
 

@@ -273,6 +273,8 @@ def run_ladder(
             train_examples=len(split.train),
             answer_tokens=_mean_tokens(loaded, [e.expected for e in split.test]),
             local_params=loaded.info.n_params,
+            verdict=verdict.kind,
+            model=loaded.info.name,
         )
         if cost is not None and cost.two_models is not None:
             # The verdict on a forgetting budget names what the second model costs.

@@ -279,9 +279,14 @@ def confusion_chart(matrix: Confusion) -> Markup:
     )
 
 
-def break_even_chart(upfront: float, monthly_savings: float, months: int) -> Markup:
-    """Cumulative savings against the one-off cost; they cross at the break-even point."""
-    width, height, left, right, top, bottom = 960.0, 260.0, 70.0, 30.0, 16.0, 34.0
+def break_even_chart(
+    upfront: float, monthly_savings: float, months: int, *, what_if: bool = False
+) -> Markup:
+    """Cumulative savings against the one-off cost; they cross at the break-even point.
+
+    Two series, so a legend names them (above the plot), and both axes carry a title.
+    """
+    width, height, left, right, top, bottom = 960.0, 300.0, 84.0, 30.0, 40.0, 52.0
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(upfront, monthly_savings * months, 1.0) * 1.08
 
@@ -313,9 +318,55 @@ def break_even_chart(upfront: float, monthly_savings: float, months: int) -> Mar
     for month in range(0, months + 1, max(1, months // 6)):
         parts.append(
             text(
-                x(month), height - 12, f"{month} mo", fill=MUTED, text_anchor="middle", font_size=11
+                x(month),
+                top + plot_h + 16,
+                f"{month} mo",
+                fill=MUTED,
+                text_anchor="middle",
+                font_size=11,
             )
         )
+    parts.append(
+        text(left + plot_w / 2, height - 8, "months after fine-tuning", text_anchor="middle")
+    )
+    mid = top + plot_h / 2
+    parts.append(
+        text(
+            16,
+            mid,
+            "US dollars",
+            text_anchor="middle",
+            transform=f"rotate(-90 16 {mid:.1f})",
+        )
+    )
+    legend = (
+        ("fine-tuning cost (one-off)", "#cf222e", "6 4"),
+        (
+            "what-if savings: the fine-tune was not measured"
+            if what_if
+            else "cumulative savings against the prompted option",
+            PASS_COLOR,
+            None,
+        ),
+    )
+    at = left
+    for words, color, dash in legend:
+        parts.append(
+            el(
+                "line",
+                {
+                    "x1": at,
+                    "x2": at + 22,
+                    "y1": 14,
+                    "y2": 14,
+                    "stroke": color,
+                    "stroke_width": 2.5,
+                    "stroke_dasharray": dash,
+                },
+            )
+        )
+        parts.append(text(at + 28, 18, words, fill=MUTED, font_size=11, data_legend="1"))
+        at += 28 + len(words) * CHAR_W * 0.92 + 24
     parts.append(
         el(
             "line",
