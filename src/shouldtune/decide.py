@@ -25,6 +25,7 @@ from shouldtune.findings import (
     BudgetFinding,
     Findings,
     ForgettingFinding,
+    ModelFinding,
     PairedFinding,
     PatternCall,
     PatternFinding,
@@ -61,6 +62,7 @@ __all__ = [
     "truncated",
     "verdict_of",
     "with_evidence",
+    "with_model",
     "with_second_model",
 ]
 
@@ -162,6 +164,19 @@ def with_second_model(
         return verdict
     budget = found.forgetting.model_copy(update={"second_model_usd": monthly_usd})
     return verdict_of(found.model_copy(update={"forgetting": budget}), failures, reproducibility)
+
+
+def with_model(
+    verdict: Verdict,
+    model: ModelFinding,
+    failures: Sequence[FailureSummary] = (),
+    reproducibility: Reproducibility | None = None,
+) -> Verdict:
+    """The verdict naming the model it measured (and, for a built-in one, how to measure yours)."""
+    found = verdict.findings
+    if found is None:
+        return verdict
+    return verdict_of(found.model_copy(update={"measured_model": model}), failures, reproducibility)
 
 
 def pattern_call(share: Interval) -> PatternCall:

@@ -87,6 +87,18 @@ class RagDiagnosis(BaseModel):
     n: int | None = None
 
 
+class ModelFinding(BaseModel):
+    """The model the verdict is about: the one the prompt rungs measured."""
+
+    name: str
+    backend: str
+    builtin: bool = Field(
+        False,
+        description="One of shouldtune's built-in demo models (what runs when no --model is "
+        "given), not the user's own.",
+    )
+
+
 class SearchFinding(BaseModel):
     """What prompt search tried before a fine-tune was weighed against the prompt."""
 
@@ -183,3 +195,6 @@ class Findings(BaseModel):
     n_usable: int | None = None
     min_examples: int | None = None
     prompt_file: str | None = None
+    measured_model: ModelFinding | None = Field(
+        None, description="The model measured; the answer's first sentence names it."
+    )

@@ -355,8 +355,9 @@ def render_result(console: Console, result: RunResult) -> None:
     for comparison in result.comparisons:
         if comparison.p_value is None:
             continue
+        pair = f"{escape(comparison.b)} vs {escape(comparison.a)}"
         console.print(
-            f"[dim]{escape(comparison.b)} vs {escape(comparison.a)}: {comparison.diff:+.1%} "
+            f"[dim]{pair}: {comparison.diff * 100:+.1f} pts "
             f"({comparison.method}, p={comparison.p_value:.3g}, n={comparison.n})[/dim]"
         )
     swept = sweep_rows(result)
