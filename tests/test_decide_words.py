@@ -62,3 +62,45 @@ def test_shortfalls_are_points_not_percentages() -> None:
     v = verdict(rung("zero_shot", 0.2, 0.1, 0.3), rung("few_shot", 0.4, 0.3, 0.5))
     assert "24.0 pts" in v.headline and "24.0 pts short" in v.answer
     assert "24%" not in v.headline
+
+
+def test_inconclusive_says_prompting_is_ruled_out_and_the_fine_tune_is_left() -> None:
+    # The held-out extraction task's shape: the searched prompt's whole interval below the
+    # prompt threshold, the fine-tune +22 points over it and 3 points short of the bar.
+    v = _with_lora(rung("lora", 0.77, 0.66, 0.79), _cmp("few_shot", "lora", 0.22, 0.001, 2, 13))
+    assert v.kind == "INCONCLUSIVE" and v.findings is not None
+    states = {r.route: r.state for r in v.findings.routes}
+    assert states == {"prompt": "ruled_out", "fine_tune": "short"}
+    assert "Ruled out: prompting (few_shot's whole interval" in v.answer
+    assert "fine-tuning, the only route left near your bar (lora 77.0%" in v.answer
+    assert "3.0 pts below the bar, +22.0 pts over few_shot" in v.answer
+    assert any(reason.startswith("ruled out: prompting") for reason in v.reasons)
+    assert any(reason.startswith("still open: fine-tuning") for reason in v.reasons)
+
+
+def test_a_straddling_prompt_is_open_and_nothing_ruled_out() -> None:
+    v = verdict(rung("few_shot", 0.64, 0.5, 0.76))
+    assert v.kind == "INCONCLUSIVE" and v.findings is not None
+    assert [(r.route, r.state) for r in v.findings.routes] == [
+        ("prompt", "open"),
+        ("rag", "not_run"),
+        ("fine_tune", "not_run"),
+    ]
+    assert "Nothing is ruled out yet. Still open: prompting (few_shot 64.0%" in v.answer
+    assert "fine-tuning (not measured)." in v.answer
+
+
+def test_a_shortfall_with_rag_and_lora_not_climbed_says_they_are_not_measured() -> None:
+    v = verdict(rung("zero_shot", 0.2, 0.1, 0.3), rung("few_shot", 0.4, 0.3, 0.5))
+    assert v.kind == "INCONCLUSIVE" and v.findings is not None
+    assert [r.state for r in v.findings.routes] == ["ruled_out", "not_run", "not_run"]
+    assert "Ruled out: prompting (few_shot's whole interval 40.0% [30.0%, 50.0%] is below 64%)" in (
+        v.answer
+    )
+    assert "Still open: retrieval (RAG) (not measured); fine-tuning (not measured)." in v.answer
+
+
+def test_a_settled_verdict_lists_no_routes_in_words() -> None:
+    v = _prompt()
+    assert v.findings is not None and v.findings.routes  # the data is recorded
+    assert "Ruled out" not in v.answer and "Still open" not in v.answer

@@ -51,6 +51,15 @@ def render(
     evidence = [f"failures: {f.describe()}" for f in failures if f.n_failed]
     if reproducibility is not None and reproducibility.n_checked:
         evidence.append(f"reproducibility: {reproducibility.describe()}")
+    ruled, still = _routes(found)
+    if ruled or still:
+        # An unsettled verdict still says what the data did settle, and what it did not.
+        answer = f"{answer}{_routes_sentence(ruled, still)}"
+        reasons = [
+            *reasons,
+            *([f"ruled out: {'; '.join(ruled)}"] if ruled else []),
+            *([f"still open: {'; '.join(still)}"] if still else []),
+        ]
     if evidence:
         words = _pattern_words(found)
         # Question 3 is about the pattern of failures: say it where the verdict turns on it.
@@ -58,6 +67,50 @@ def render(
             answer = f"{answer} {words}"
     first, last = _model_words(found)
     return headline, [*reasons, *evidence], f"{first}{answer}{last}"
+
+
+_ROUTE_NAMES = {"prompt": "prompting", "rag": "retrieval (RAG)", "fine_tune": "fine-tuning"}
+
+
+def _routes(found: Findings) -> tuple[list[str], list[str]]:
+    """An INCONCLUSIVE verdict's routes in words: (ruled out, still open)."""
+    if found.kind != "INCONCLUSIVE" or not found.routes:
+        return [], []
+    scores = {s.rung: s.score for s in found.scores}
+    cheaper = [r for r in found.routes if r.route != "fine_tune"]
+    only = bool(cheaper) and all(r.state == "ruled_out" for r in cheaper)
+    p = found.paired
+    ruled: list[str] = []
+    still: list[str] = []
+    for r in found.routes:
+        name, at = _ROUTE_NAMES[r.route], pct(r.threshold)
+        s = scores.get(r.rung or "")
+        if r.state == "not_run" or s is None:
+            still.append(f"{name} (not measured)")
+            continue
+        if r.state == "ruled_out":
+            ruled.append(f"{name} ({r.rung}'s whole interval {s.fmt()} is below {at})")
+            continue
+        gain = ""
+        if r.route == "fine_tune" and p is not None and p.b == r.rung and p.p_value is not None:
+            gain = f", {pts(p.gain)} over {p.a}"
+        if r.state == "short":
+            detail = f"{r.rung} {s.fmt()}, {gap_pts(r.threshold - s.point)} below the bar{gain}"
+        elif r.state == "open":
+            detail = f"{r.rung} {s.fmt()}, its interval containing {at}{gain}"
+        else:
+            detail = f"{r.rung} {s.fmt()} clears {at}, not shown better than a cheaper route{gain}"
+        if only and r.route == "fine_tune":
+            name = f"{name}, the only route left near your bar"
+        still.append(f"{name} ({detail})")
+    return ruled, still
+
+
+def _routes_sentence(ruled: list[str], still: list[str]) -> str:
+    parts = [f" Ruled out: {'; '.join(ruled)}." if ruled else " Nothing is ruled out yet."]
+    if still:
+        parts.append(f" Still open: {'; '.join(still)}.")
+    return "".join(parts)
 
 
 # How to point a run at the user's own model: the reference forms models.registry reads.
@@ -116,6 +169,11 @@ class _View:
 
 def _words(rung: str) -> str:
     return info(rung).words
+
+
+def _mid(words: str) -> str:
+    """A rung's words in mid-sentence: 'The prompt ...' becomes 'the prompt ...'."""
+    return words[:1].lower() + words[1:]
 
 
 def _more_text(more: int | None, n: int) -> str:
@@ -604,7 +662,7 @@ def _lora_over_budget(found: Findings) -> Words:
             f"breaks your forgetting budget ({_limits(b)}): {broken}.{tried} Using it anyway "
             f"means keeping the general model in production beside it{_second_model(b)}. "
             "The best option measured that keeps within the budget is "
-            f"{_words(best.rung)} at {best.score.fmt()}, which leaves the model as it is but "
+            f"{_mid(_words(best.rung))} at {best.score.fmt()}, which leaves the model as it is but "
             f"is not shown to reach your bar.{v.forget_words}"
         ),
     )
@@ -638,7 +696,7 @@ def _nothing_reaches_bar(found: Findings) -> Words:
         [f"every rung's whole 95% interval is below the bar {pct(v.bar)}", *v.reasons],
         (
             f"Nothing measured here reaches your bar of {pct(v.bar)}. The closest is "
-            f"{_words(overall.rung)} at {overall.score.fmt()}, {gap_pts(gap)} short.{helps} "
+            f"{_mid(_words(overall.rung))} at {overall.score.fmt()}, {gap_pts(gap)} short.{helps} "
             "Next steps worth trying: more (and more varied) training examples, a larger "
             "student model, or more epochs; check the failures for label noise first."
             f"{v.forget_words}"
