@@ -29,6 +29,7 @@ from shouldtune.report.charts import TradeoffPoint, break_even_chart, tradeoff_c
 from shouldtune.report.cost_view import OPTION_HEAD, heading, option_rows, summary_lines
 from shouldtune.report.sweep_view import budget_text, interval_text, sweep_rows
 from shouldtune.results import RunResult
+from shouldtune.rung_settings import SearchRecord
 
 
 @dataclass(frozen=True)
@@ -203,8 +204,14 @@ def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None
         ("calls (budget)", f"{search.calls} ({search.budget})"),
         ("validation examples / demonstration pool", f"{search.val_size} / {search.pool_size}"),
     ]
-    for tried in search.candidates[:12]:
-        rows.append((f"  {tried.key}", f"{tried.val_score:.1%} on {tried.val_n}"))
+    lines: list[str] = []
+    nothing = nothing_better(search)
+    if nothing is not None:
+        # A search that could not help says so once, rather than list every candidate.
+        lines.append(nothing)
+    else:
+        for tried in search.candidates[:12]:
+            rows.append((f"candidate {tried.key}", f"{tried.val_score:.1%} on {tried.val_n}"))
     text = None
     path = rung.settings.prompt_file
     if folder is not None and path is not None:
@@ -219,6 +226,19 @@ def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None
         "Candidates: layout/instructions/demonstrations-k@seed(+cal = calibrated).",
         rows,
         text=text,
+        lines=lines,
+    )
+
+
+def nothing_better(search: SearchRecord) -> str | None:
+    """One line when no prompt tried beat the few-shot settings on validation; else None."""
+    base = search.baseline_val_score
+    if search.winner != search.baseline and (base is None or search.winner_val_score > base):
+        return None
+    shown = f" ({base:.1%} on validation)" if base is not None else ""
+    return (
+        f"The search found nothing better: none of the {search.tried} prompts tried beat the "
+        f"few-shot settings{shown}, so the few-shot prompt stands."
     )
 
 

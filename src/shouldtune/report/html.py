@@ -21,6 +21,7 @@ from shouldtune.report.facts import (
     FailureCategory,
     RungStatus,
     confusion,
+    deciding_comparisons,
     example_rows,
     failure_categories,
     rung_models,
@@ -175,6 +176,7 @@ def context(run: RunData) -> dict[str, Any]:
         ],
         legend=[("prompt tokens", "#8250df"), ("completion tokens", "#e16f24")],
     )
+    deciding, others = deciding_comparisons(result)
     return {
         "result": result,
         "verdict": result.verdict,
@@ -182,6 +184,10 @@ def context(run: RunData) -> dict[str, Any]:
         "rungs": rungs,
         "score_chart": score_chart,
         "comparisons": result.comparisons,
+        "deciding": deciding,
+        "other_comparisons": others,
+        # An interval column only where some comparison has one (McNemar gives none).
+        "comparison_intervals": any(c.low is not None for c in result.comparisons),
         "categories": categories,
         "failure_chart": _failure_chart(rungs, passed, categories) if categories else None,
         "confusions": confusions,

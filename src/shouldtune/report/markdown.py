@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 
 from shouldtune.baseline import short
+from shouldtune.records import Comparison
 from shouldtune.report.cost_view import cost_markdown
+from shouldtune.report.extras import nothing_better
 from shouldtune.report.facts import (
     STATUS_WORDS,
+    deciding_comparisons,
     failure_categories,
     rung_models,
     rung_status,
@@ -49,6 +52,9 @@ def _prompt_search_lines(run: RunData) -> list[str]:
         f"- Winner {code(search.winner)}: {search.winner_val_score:.1%} "
         f"on validation, {rung.score.fmt()} on the test split.",
     ]
+    nothing = nothing_better(search)
+    if nothing is not None:
+        lines.append(f"- {md(nothing)}")
     prompt_file = rung.settings.prompt_file
     if prompt_file:
         lines.append(f"- The winning prompt: {code(prompt_file)} in the run directory.")
@@ -77,6 +83,11 @@ def _sweep_lines(run: RunData) -> list[str]:
             f"| {'chosen' if row.chosen else ''} |"
         )
     return lines
+
+
+def _comparison_line(c: Comparison) -> str:
+    p = f", p = {c.p_value:.3g}" if c.p_value is not None else ""
+    return f"- {code(c.b)} vs {code(c.a)}: {c.diff * 100:+.1f} pts ({c.method}{p}, n = {c.n})"
 
 
 def fenced(text: str) -> list[str]:
@@ -125,14 +136,17 @@ def render_markdown(run: RunData) -> str:
         f"scorer {code(result.scorer)}, {result.split.n_test} test / {result.split.n_train} train "
         f"examples, split seed {result.split.seed}.",
     ]
-    compared = [c for c in result.comparisons if c.p_value is not None]
-    if compared:
+    deciding, others = deciding_comparisons(result)
+    compared = [c for c in deciding if c.p_value is not None]
+    folded = [c for c in others if c.p_value is not None]
+    if compared or folded:
         lines += ["", "**Paired comparisons**", ""]
-        for c in compared:
-            lines.append(
-                f"- {code(c.b)} vs {code(c.a)}: {c.diff * 100:+.1f} pts "
-                f"({c.method}, p = {c.p_value:.3g}, n = {c.n})"
-            )
+        lines += [_comparison_line(c) for c in compared]
+    if folded:
+        # The comparisons the verdict did not turn on: folded (GitHub renders <details>).
+        lines += ["", f"<details><summary>{len(folded)} other paired comparisons</summary>", ""]
+        lines += [_comparison_line(c) for c in folded]
+        lines += ["", "</details>"]
     names = [r.rung for r in result.rungs]
     categories = failure_categories(names, run.predictions)
     if categories:
