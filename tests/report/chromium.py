@@ -66,6 +66,30 @@ window.addEventListener("load", function () {
         height: box.height
       });
     });
+    // Nothing may reach past the page's right edge, except inside a container that scrolls
+    // (a wide table or chart scrolls in its box; the page itself never grows sideways), and
+    // no text may be cut off by a box that hides its overflow.
+    var page = document.documentElement.clientWidth;
+    var scrolls = ".table-wrap, .chart-wrap, pre, .clip";
+    out.page_width = page;
+    out.wide = [];
+    out.cut = [];
+    document.querySelectorAll("body *").forEach(function (el) {
+      if (el.closest("script, style, #st-check")) { return; }
+      var name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+        (el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "");
+      var outer = el.parentElement && el.parentElement.closest(scrolls);
+      var box = el.getBoundingClientRect();
+      if (!outer && box.width > 0 && box.right > page + 1) {
+        out.wide.push(name + " reaches " + Math.round(box.right) + "px of " + page);
+      }
+      var style = getComputedStyle(el);
+      var hides = style.overflowX === "hidden" || style.overflowX === "clip";
+      if (hides && el.scrollWidth > el.clientWidth + 1) {
+        out.cut.push(name + " hides " + (el.scrollWidth - el.clientWidth) + "px of its text");
+      }
+    });
+    out.page_scroll = document.documentElement.scrollWidth;
     var rows = document.querySelectorAll("#examples tbody tr");
     var input = document.getElementById("filter");
     var show = document.getElementById("show");
@@ -123,6 +147,12 @@ class PageCheck:
     visible_failing: int = 0
     visible_reset: int = 0
     console: list[str] = field(default_factory=list)
+    page_width: int = 0
+    page_scroll: int = 0
+    wide: list[str] = field(default_factory=list)
+    """Elements reaching past the page's right edge (outside a scrolling container)."""
+    cut: list[str] = field(default_factory=list)
+    """Elements whose hidden overflow cuts their text."""
 
 
 def _instrument(page: str, query: str) -> str:
@@ -172,6 +202,10 @@ def check_page(binary: str, page: Path, workdir: Path, *, query: str) -> PageChe
         visible_failing=int(data.get("visible_failing", 0)),
         visible_reset=int(data.get("visible_reset", 0)),
         console=console,
+        page_width=int(data.get("page_width", 0)),
+        page_scroll=int(data.get("page_scroll", 0)),
+        wide=[str(w) for w in data.get("wide", [])],
+        cut=[str(c) for c in data.get("cut", [])],
     )
 
 
@@ -215,4 +249,8 @@ def problems(
         found.append(f"failing filter: {check.visible_failing} rows, expected {failing_rows}")
     if check.visible_reset != check.rows:
         found.append(f"reset: {check.visible_reset} of {check.rows} rows visible")
+    if check.page_scroll > check.page_width + 1:
+        found.append(f"page wider than the window: {check.page_scroll}px of {check.page_width}")
+    found += [f"past the page edge: {w}" for w in check.wide[:10]]
+    found += [f"text cut: {c}" for c in check.cut[:10]]
     return found

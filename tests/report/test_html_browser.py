@@ -114,6 +114,16 @@ def _network(page: str) -> str:
     return page.replace("</main>", '<img src="https://example.com/pixel.png" alt=""></main>', 1)
 
 
+def _too_wide(page: str) -> str:
+    wide = '<table><tr><td style="white-space: nowrap">' + "wide " * 400 + "</td></tr></table>"
+    return page.replace("</main>", wide + "</main>", 1)
+
+
+def _cut_text(page: str) -> str:
+    box = '<p style="width: 80px; overflow: hidden; white-space: nowrap">' + "cut " * 40 + "</p>"
+    return page.replace("</main>", box + "</main>", 1)
+
+
 def _dead_filter(page: str) -> str:
     broken = page.replace('input.addEventListener("input", apply);', "", 1)
     assert broken != page
@@ -130,6 +140,8 @@ def _dead_filter(page: str) -> str:
         (_console_error, "page error: console.error: bad data"),
         (_network, "page error: CSP violation"),
         (_dead_filter, "filter:"),
+        (_too_wide, "past the page edge: table"),
+        (_cut_text, "text cut: p"),
     ],
     ids=[
         "missing-scores",
@@ -139,6 +151,8 @@ def _dead_filter(page: str) -> str:
         "console-error",
         "network",
         "dead-filter",
+        "too-wide",
+        "cut-text",
     ],
 )
 def test_checker_fails_a_broken_report(
