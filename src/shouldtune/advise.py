@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shouldtune.cost import (
+    NO_FINE_TUNE,
     CostReport,
     Method,
     PriceTable,
@@ -236,6 +237,14 @@ def advise(given: AdviceInput, prices: PriceTable) -> Advice:
             "prompt variants; failures that come and go are prompt work, failures that recur "
             f"are what a fine-tune fixes.{_payback(cost)}"
         )
+    if kind in NO_FINE_TUNE and cost.break_even is not None:
+        # The same rule as a measured run: advice against fine-tuning ends on no payback.
+        baseline = cost.break_even.baseline
+        note = (
+            f"the verdict is {kind}: no fine-tune is needed, so no payback is worked out; "
+            f"the cost to plan for is {baseline}'s"
+        )
+        cost = cost.model_copy(update={"break_even": None, "notes": [*cost.notes, note]})
     return Advice(
         kind=kind,
         headline=headline,
