@@ -61,6 +61,8 @@ window.addEventListener("load", function () {
       var box = svg.getBoundingClientRect();
       out.charts.push({
         name: svg.getAttribute("data-chart"),
+        series: parseInt(svg.getAttribute("data-series") || "1", 10),
+        legend: svg.querySelectorAll("[data-legend]").length,
         shapes: svg.querySelectorAll("rect, circle, line, path, polyline, polygon, text").length,
         width: box.width,
         height: box.height
@@ -141,6 +143,8 @@ class PageCheck:
     """Drawn shapes per chart name."""
     sizes: dict[str, tuple[float, float]]
     rows: int = 0
+    unlabelled: list[str] = field(default_factory=list)
+    """Charts drawing more than one series with fewer legend entries than series."""
     visible_initial: int = 0
     visible_query: int = 0
     shown_query: str = ""
@@ -195,6 +199,11 @@ def check_page(binary: str, page: Path, workdir: Path, *, query: str) -> PageChe
         errors=errors,
         charts={c["name"]: int(c["shapes"]) for c in data["charts"]},
         sizes={c["name"]: (float(c["width"]), float(c["height"])) for c in data["charts"]},
+        unlabelled=[
+            f"{c['name']} ({c['series']} series, {c['legend']} in its legend)"
+            for c in data["charts"]
+            if int(c.get("series", 1)) > 1 and int(c.get("legend", 0)) < int(c["series"])
+        ],
         rows=int(data.get("rows", 0)),
         visible_initial=int(data.get("visible_initial", 0)),
         visible_query=int(data.get("visible_query", 0)),
@@ -251,6 +260,7 @@ def problems(
         found.append(f"reset: {check.visible_reset} of {check.rows} rows visible")
     if check.page_scroll > check.page_width + 1:
         found.append(f"page wider than the window: {check.page_scroll}px of {check.page_width}")
+    found += [f"chart without a legend: {u}" for u in check.unlabelled]
     found += [f"past the page edge: {w}" for w in check.wide[:10]]
     found += [f"text cut: {c}" for c in check.cut[:10]]
     return found

@@ -112,3 +112,17 @@ def test_too_many_labels_list_the_top_confusions_instead_of_a_matrix(tmp_path: P
     assert 'data-chart="confusion' not in page
     assert "Too many labels for a readable matrix" in page
     assert re.search(r"intent\d\d → intent00 \(\d+\)", page)
+
+
+def test_every_chart_of_several_series_has_a_legend_entry_for_each(label_run: Path) -> None:
+    page = (label_run / "report.html").read_text()
+    charts = re.findall(r"<svg [^>]*data-chart=\"([^\"]+)\"(.*?)</svg>", page, re.S)
+    several = 0
+    for name, body in charts:
+        head = re.search(rf'data-chart="{re.escape(name)}"[^>]*', page)
+        series = re.search(r'data-series="(\d+)"', head.group(0) if head else "")
+        if series is None:
+            continue
+        several += 1
+        assert body.count('data-legend="1"') >= int(series.group(1)), name
+    assert several >= 3  # failures, tokens, break-even

@@ -124,6 +124,18 @@ def _cut_text(page: str) -> str:
     return page.replace("</main>", box + "</main>", 1)
 
 
+def _no_legend(page: str) -> str:
+    stripped = re.sub(
+        r'(<svg [^>]*data-chart="tokens".*?</svg>)', _drop_legend, page, count=1, flags=re.S
+    )
+    assert stripped != page
+    return stripped
+
+
+def _drop_legend(found: re.Match[str]) -> str:
+    return found.group(1).replace(' data-legend="1"', "")
+
+
 def _dead_filter(page: str) -> str:
     broken = page.replace('input.addEventListener("input", apply);', "", 1)
     assert broken != page
@@ -140,6 +152,7 @@ def _dead_filter(page: str) -> str:
         (_console_error, "page error: console.error: bad data"),
         (_network, "page error: CSP violation"),
         (_dead_filter, "filter:"),
+        (_no_legend, "chart without a legend: tokens"),
         (_too_wide, "past the page edge: table"),
         (_cut_text, "text cut: p"),
     ],
@@ -151,6 +164,7 @@ def _dead_filter(page: str) -> str:
         "console-error",
         "network",
         "dead-filter",
+        "no-legend",
         "too-wide",
         "cut-text",
     ],

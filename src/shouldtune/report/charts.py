@@ -205,14 +205,15 @@ def bar_chart(
             el("rect", {"x": x, "y": legend_y, "width": 11, "height": 11, "rx": 2, "fill": color})
         )
         shown = truncate(entry, 28)
-        parts.append(text(x + 16, legend_y + 10, shown, fill=MUTED, font_size=11))
+        parts.append(text(x + 16, legend_y + 10, shown, fill=MUTED, font_size=11, data_legend=1))
         x += 16 + len(shown) * 6.2 + 18
         if x > width - 120:
             x = left
             legend_y += 16
     if legend and legend_y > 8 + row_h * len(rows) + 8:
         height += legend_y - (8 + row_h * len(rows) + 8)
-    return svg(name, width, height, label, *parts)
+    series = len({segment.name for row in rows for segment in row.segments})
+    return svg(name, width, height, label, *parts, series=series)
 
 
 def confusion_chart(matrix: Confusion) -> Markup:
@@ -365,7 +366,7 @@ def break_even_chart(
                 },
             )
         )
-        parts.append(text(at + 28, 18, words, fill=MUTED, font_size=11, data_legend="1"))
+        parts.append(text(at + 28, 18, words, fill=MUTED, font_size=11, data_legend=1))
         at += 28 + len(words) * CHAR_W * 0.92 + 24
     parts.append(
         el(
@@ -400,9 +401,8 @@ def break_even_chart(
         at = upfront / monthly_savings
         parts.append(el("circle", {"cx": x(at), "cy": y(upfront), "r": 5, "fill": INK}))
         parts.append(text(x(at) + 8, y(upfront) - 8, f"break-even at {at:.1f} months", fill=INK))
-    return svg(
-        "break-even", width, height, "Cumulative savings against the fine-tuning cost", *parts
-    )
+    label = "Cumulative savings against the fine-tuning cost"
+    return svg("break-even", width, height, label, *parts, series=2)
 
 
 @dataclass(frozen=True)
