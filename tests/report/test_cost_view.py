@@ -117,3 +117,20 @@ def test_payback_words() -> None:
     assert payback(1 / 30.44) == "1 day"
     assert payback(0.5) == "15 days"
     assert payback(0.001) == "less than a day"
+
+
+def test_the_fine_tune_line_names_the_measured_model_and_its_size(tmp_path: Path) -> None:
+    result = make_run(tmp_path)
+    assert result.cost is not None
+    training = result.cost.training.model_copy(
+        update={
+            "target_params": 135e6,
+            "target_model": "smollm2-135m",
+            "params_source": "the measured model",
+            "compute_hours": 0.001,
+        }
+    )
+    cost = result.cost.model_copy(update={"training": training})
+    line = next(line for line in summary_lines(cost) if line.startswith("Fine-tuning"))
+    assert line.startswith("Fine-tuning smollm2-135m (135M parameters, the measured model; lora")
+    assert "under a minute of compute" in line and "assumed" not in line

@@ -37,6 +37,8 @@ def tokens_text(tokens: float) -> str:
 
 
 def hours_text(hours: float) -> str:
+    if hours * 60 < 0.5:
+        return "under a minute"  # a small model's compute: "0 min" would read as nothing
     return f"{hours:,.1f} h" if hours >= 1 else f"{hours * 60:.0f} min"
 
 
@@ -87,16 +89,17 @@ def sources_line(cost: CostReport) -> str:
     return "Tokens per request: " + "; ".join(parts) + "."
 
 
-def model_words(cost: CostReport) -> tuple[str, str]:
-    """The model the fine-tune is priced for, and a sentence when its size was assumed."""
+def model_words(cost: CostReport) -> tuple[str, str, str]:
+    """The model the fine-tune is priced for, where its size came from (for the parenthesis
+    after it), and a sentence when the size was assumed."""
     t = cost.training
     size = params_text(t.target_params)
     if t.params_source.startswith("assumed"):
         why = t.params_source.removeprefix("assumed: ")
-        return f"a {size}-parameter model", f" The {size} size is assumed: {why}."
+        return f"a {size}-parameter model", "", f" The {size} size is assumed: {why}."
     if t.target_model:
-        return f"{t.target_model} ({size} parameters, {t.params_source})", ""
-    return f"a {size}-parameter model ({t.params_source})", ""
+        return t.target_model, f"{size} parameters, {t.params_source}; ", ""
+    return f"a {size}-parameter model", f"{t.params_source}; ", ""
 
 
 def break_even_line(cost: CostReport) -> str | None:
@@ -123,10 +126,10 @@ def break_even_line(cost: CostReport) -> str | None:
 def summary_lines(cost: CostReport) -> list[str]:
     """The fine-tune's one-off cost, what serving it costs, and when it pays for itself."""
     t = cost.training
-    model, assumed = model_words(cost)
+    model, source, assumed = model_words(cost)
     lines = [
         sources_line(cost),
-        f"Fine-tuning {model} ({t.method}, {t.gpus}x {t.gpu}) on "
+        f"Fine-tuning {model} ({source}{t.method}, {t.gpus}x {t.gpu}) on "
         f"{t.train_examples:,} examples x {t.epochs:g} epochs ({tokens_text(t.train_tokens)}): "
         f"{hours_text(t.hours)} ({hours_text(t.compute_hours)} of compute at MFU {t.mfu:.0%}, "
         f"{t.mfu_source}, + {hours_text(t.overhead_hours)} overhead) = {usd(t.cost_usd)}."
