@@ -222,14 +222,26 @@ def _seen(message: str, recorded: list[str]) -> bool:
     return any(message in r or r.endswith(message) for r in recorded)
 
 
-def screenshot(binary: str, page: Path, target: Path, workdir: Path) -> Path:
+def screenshot(binary: str, page: Path, target: Path, workdir: Path, *, height: int = 2800) -> Path:
     workdir.mkdir(parents=True, exist_ok=True)
     done = _run(
-        binary, ["--window-size=1280,2800", f"--screenshot={target}", page.as_uri()], workdir
+        binary, [f"--window-size=1280,{height}", f"--screenshot={target}", page.as_uri()], workdir
     )
     if not target.exists():
         raise RuntimeError(f"no screenshot (exit {done.returncode}): {done.stderr[-2000:]}")
     return target
+
+
+def one_section(page: str, section: str) -> str:
+    """The page with every <section> but `section` taken out: one section to screenshot."""
+    sections = re.findall(r'<section [^>]*id="([^"]+)"', page)
+    if section not in sections:
+        raise ValueError(f"no section {section!r} in the page ({', '.join(sections)})")
+    for other in sections:
+        if other != section:
+            pattern = rf'<section [^>]*id="{re.escape(other)}".*?</section>'
+            page = re.sub(pattern, "", page, count=1, flags=re.S)
+    return page
 
 
 def problems(

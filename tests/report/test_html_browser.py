@@ -1,5 +1,6 @@
-"""report.html in a real browser: headless Chromium, no console errors, every chart drawn,
-the example filter working, and a screenshot kept as a test artifact.
+"""report.html in a real browser: headless Chromium, no console errors, every chart drawn
+(with a legend where it draws several series), the example filter working, nothing past the
+page edge or cut off, and screenshots (the page, and each section) kept as test artifacts.
 
 Skipped when Chromium is missing on a developer machine; in CI (CI is set) a missing
 Chromium fails, because .ci/run installs it.
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.report.chromium import check_page, find_chromium, problems, screenshot
+from tests.report.chromium import check_page, find_chromium, one_section, problems, screenshot
 
 ARTIFACTS = ROOT / ".pytest-artifacts"
 QUERY = "number 4"
@@ -74,6 +75,25 @@ def test_label_report_is_clean_complete_and_filters(
     assert shot.stat().st_size > 10_000
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(shot, ARTIFACTS / "report.png")
+
+
+def test_each_section_is_screenshotted_on_its_own(
+    chromium: str, label_run: Path, tmp_path: Path
+) -> None:
+    """One picture per section (.pytest-artifacts/sections/), for a person to look over."""
+    page = (label_run / "report.html").read_text()
+    found = re.findall(r'<section [^>]*id="([^"]+)"', page)
+    assert {"verdict", "scores", "cost"} <= set(found)
+    target = ARTIFACTS / "sections"
+    target.mkdir(parents=True, exist_ok=True)
+    for section in found:
+        alone = tmp_path / f"{section}.html"
+        alone.write_text(one_section(page, section), encoding="utf-8")
+        shot = screenshot(
+            chromium, alone, tmp_path / f"{section}.png", tmp_path / "shot", height=1400
+        )
+        assert shot.stat().st_size > 5_000, section
+        shutil.copy(shot, target / f"{section}.png")
 
 
 def test_generated_report_has_no_confusion_chart_and_is_clean(
