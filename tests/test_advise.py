@@ -128,3 +128,10 @@ def test_parse_params(text: str, params: float) -> None:
 def test_parse_params_rejects_nonsense(text: str) -> None:
     with pytest.raises(ValueError):
         parse_params(text)
+
+
+def test_figures_at_placeholder_api_prices_say_so() -> None:
+    placeholder = advise(given(prompt_works="yes"), PRICES)
+    assert "a month at placeholder API prices." in placeholder.answer
+    yours = PRICES.model_copy(update={"api_model": "your prices"})
+    assert "placeholder" not in advise(given(prompt_works="yes"), yours).answer

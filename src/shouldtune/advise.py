@@ -23,7 +23,7 @@ from shouldtune.cost import (
     estimate_training,
 )
 from shouldtune.decide import VerdictKind
-from shouldtune.report.cost_view import payback
+from shouldtune.report.cost_view import at_prices, payback
 
 Answer = Literal["yes", "no", "unsure"]
 ANSWERS: tuple[Answer, ...] = ("yes", "no", "unsure")
@@ -89,15 +89,16 @@ def _payback(cost: CostReport) -> str:
         return ""
     if even.months is None:
         return (
-            f" At {cost.requests_per_month:,} requests a month it would not pay for itself: "
+            f" At {cost.requests_per_month:,} requests a month{at_prices(cost)} it would not "
+            "pay for itself: "
             f"serving the tuned model costs {_money(-even.monthly_savings_usd)} a month more "
             f"than the {even.baseline} option."
         )
     when = payback(even.months)
     return (
         f" Training costs about {_money(even.upfront_usd)} once and saves "
-        f"{_money(even.monthly_savings_usd)} a month against the {even.baseline} option, so it "
-        f"pays back in about {when}."
+        f"{_money(even.monthly_savings_usd)} a month against the {even.baseline} option"
+        f"{at_prices(cost)}, so it pays back in about {when}."
     )
 
 
@@ -167,7 +168,10 @@ def advise(given: AdviceInput, prices: PriceTable) -> Advice:
         else ""
     )
     prompt = cost.options["prompt"]
-    prompt_cost = f" At your volume the prompt costs about {_money(prompt.monthly_usd)} a month."
+    prompt_cost = (
+        f" At your volume the prompt costs about {_money(prompt.monthly_usd)} a month"
+        f"{at_prices(cost)}."
+    )
     kind: VerdictKind
     if given.prompt_works == "yes":
         kind, question = "PROMPT", "1. prompt"
@@ -206,7 +210,8 @@ def advise(given: AdviceInput, prices: PriceTable) -> Advice:
             "data, and that is what retrieval fixes: passages from your documents go into the "
             "prompt, and an updated document needs no retraining. Training facts into a model is "
             f"expensive and goes stale.{then} At your volume retrieval costs about "
-            f"{_money(cost.options['rag'].monthly_usd)} a month (a local embedder is free)."
+            f"{_money(cost.options['rag'].monthly_usd)} a month{at_prices(cost)} (a local "
+            "embedder is free)."
             f"{measure}"
         )
     elif given.pattern == "yes" and enough:

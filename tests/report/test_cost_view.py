@@ -65,6 +65,12 @@ def test_terminal_markdown_and_html_show_the_cost(label_run: Path) -> None:
     # No fine-tune ran here: its break-even is a what-if, the assumption in the same sentence.
     assert "fine_tuned" in text and "What-if break-even against few_shot (assuming" in text
     assert "Break-even against" not in text
+    # The savings depend on the API price: a placeholder one is named in the same sentence.
+    assert result.cost is not None
+    assert any(
+        line.startswith("What-if") and "saved at placeholder API prices" in line
+        for line in summary_lines(result.cost)
+    )
     markdown = (label_run / "report.md").read_text()
     assert "$ / month" in markdown and "What-if break-even against few\\_shot" in markdown
     # The scripted model's size is unknown: the fine-tune is priced at an assumed size, said so.

@@ -102,6 +102,11 @@ def model_words(cost: CostReport) -> tuple[str, str, str]:
     return f"a {size}-parameter model", f"{t.params_source}; ", ""
 
 
+def at_prices(cost: CostReport) -> str:
+    """Words for a figure that depends on the API price: empty unless it is a placeholder."""
+    return " at placeholder API prices" if cost.placeholder_api else ""
+
+
 def break_even_line(cost: CostReport) -> str | None:
     """Break-even in words: a measured fine-tune's, or a what-if with its assumption."""
     even = cost.break_even
@@ -113,13 +118,13 @@ def break_even_line(cost: CostReport) -> str | None:
         start = f"What-if break-even against {even.baseline} ({even.basis})"
     if even.months is None:
         return (
-            f"{start}: never at this volume; the fine-tuned model costs "
+            f"{start}: never at this volume{at_prices(cost)}; the fine-tuned model costs "
             f"{usd(-even.monthly_savings_usd)}/month more to run (upfront {usd(even.upfront_usd)})."
         )
     tail = f" ({even.basis})" if even.measured else ""
     return (
-        f"{start}: {usd(even.upfront_usd)} upfront, {usd(even.monthly_savings_usd)}/month saved, "
-        f"pays back in {payback(even.months)}{tail}."
+        f"{start}: {usd(even.upfront_usd)} upfront, {usd(even.monthly_savings_usd)}/month saved"
+        f"{at_prices(cost)}, pays back in {payback(even.months)}{tail}."
     )
 
 
