@@ -7,8 +7,17 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from shouldtune.records import Interval
 from shouldtune.report.load import load_run
-from shouldtune.report.terminal import DROP_ORDER, ELLIPSIS, fitted_rung_table, render_result
+from shouldtune.report.sweep_view import SweepRow
+from shouldtune.report.terminal import (
+    DROP_ORDER,
+    ELLIPSIS,
+    SWEEP_DROP,
+    fitted_rung_table,
+    fitted_sweep_table,
+    render_result,
+)
 
 
 def _shown(width: int, label_run: Path) -> str:
@@ -44,3 +53,18 @@ def test_columns_are_left_out_in_the_declared_order_and_said(label_run: Path) ->
     rows = [line for line in table.splitlines() if line.startswith("│")]
     for rung in result.rungs:
         assert any(f" {rung.rung} " in line for line in rows)
+
+
+def test_the_sweep_table_keeps_every_override_whole_at_80_columns() -> None:
+    score = Interval(point=0.655, low=0.505, high=0.785, method="wilson")
+    rows = [
+        SweepRow("lora_r=16, learning_rate=0.0002, epochs=3", score, score, 0.6, 0.55, 40, True),
+        SweepRow("as given", score, score, 0.6, 0.5, 40, False, chosen=True),
+    ]
+    table, dropped = fitted_sweep_table(rows, 80)
+    console = Console(width=80, record=True, color_system=None)
+    console.print(table)
+    text = console.export_text()
+    assert ELLIPSIS not in text and "learning_rate=0.0002," in text
+    assert "66% [50%, 78%]" in text and "chosen" in text
+    assert dropped == list(SWEEP_DROP[: len(dropped)])

@@ -364,22 +364,42 @@ def fitted_rung_table(result: RunResult, width: int) -> tuple[Table, list[str]]:
     return table, dropped
 
 
-def sweep_table(rows: Sequence[SweepRow]) -> Table:
+# The sweep table's columns left out, in this order, when it is wider than the terminal.
+SWEEP_DROP = ("val",)
+
+
+def sweep_table(rows: Sequence[SweepRow], drop: Sequence[str] = ()) -> Table:
     """The sweep's settings: task score (test) against general probe, the chosen one marked."""
     table = Table(title="lora sweep (chosen on validation, never the test split)")
-    table.add_column("setting")
-    for column in ("task (test)", "general probe", "val", "budget", ""):
-        table.add_column(column, justify="right", no_wrap=True)
+    # A setting's label wraps at its spaces; no override (learning_rate=0.0002) is cut.
+    words = [word for row in rows for word in row.label.split()]
+    table.add_column("setting", overflow="fold", min_width=min(30, max(map(len, words or [""]))))
+    columns = ("task (test)", "general probe", "val", "budget", "")
+    kept = [i for i, column in enumerate(columns) if column not in drop]
+    for i in kept:
+        table.add_column(columns[i], justify="right", no_wrap=True)
     for row in rows:
-        table.add_row(
-            escape(row.label),
+        cells = (
             _short(row.task),
             _short(row.probe),
             f"{row.val_score:.0%}",
             budget_text(row),
             "chosen" if row.chosen else "",
         )
+        table.add_row(escape(row.label), *(cells[i] for i in kept))
     return table
+
+
+def fitted_sweep_table(rows: Sequence[SweepRow], width: int) -> tuple[Table, list[str]]:
+    """The sweep table at this width: columns left out in SWEEP_DROP until none is cut."""
+    dropped: list[str] = []
+    table = sweep_table(rows)
+    for column in SWEEP_DROP:
+        if not _cuts(table, width):
+            break
+        dropped.append(column)
+        table = sweep_table(rows, dropped)
+    return table, dropped
 
 
 def _short(value: Interval | None) -> str:
@@ -407,7 +427,13 @@ def render_result(console: Console, result: RunResult) -> None:
         )
     swept = sweep_rows(result)
     if swept:
-        console.print(sweep_table(swept))
+        sweep, left_out = fitted_sweep_table(swept, console.width)
+        console.print(sweep)
+        if left_out:
+            console.print(
+                f"[dim]left out to fit {console.width} columns: {', '.join(left_out)} "
+                "(report.html has every column)[/dim]"
+            )
     if result.cost is not None:
         render_cost(console, result.cost)
     verdict = result.verdict
