@@ -36,6 +36,14 @@ def rung_status(score: Interval, bar: float, within: float) -> RungStatus:
     return "uncertain"
 
 
+def status_words(status: RungStatus, score: Interval, bar: float) -> str:
+    """A rung's status in words: "within reach" only for a score below the bar; one at or
+    above it whose interval's low end is not is "not shown to reach the bar"."""
+    if status == "within" and score.point >= bar:
+        return "not shown to reach the bar"
+    return STATUS_WORDS[status]
+
+
 def rung_models(result: RunResult) -> list[str] | None:
     """Which model answered each rung, or None when one model answered them all.
 

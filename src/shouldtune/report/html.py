@@ -17,7 +17,6 @@ from markupsafe import Markup
 from shouldtune.report import charts
 from shouldtune.report.extras import extras
 from shouldtune.report.facts import (
-    STATUS_WORDS,
     FailureCategory,
     RungStatus,
     confusion,
@@ -26,6 +25,7 @@ from shouldtune.report.facts import (
     failure_categories,
     rung_models,
     rung_status,
+    status_words,
     top_confusions,
 )
 from shouldtune.report.load import RunData
@@ -115,7 +115,7 @@ def context(run: RunData) -> dict[str, Any]:
         RungRow(
             name=r.rung,
             status=(status := rung_status(r.score, result.bar, within)),
-            status_words=STATUS_WORDS[status],
+            status_words=status_words(status, r.score, result.bar),
             score=f"{r.score.point:.1%}",
             low=f"{r.score.low:.1%}",
             high=f"{r.score.high:.1%}",

@@ -14,11 +14,11 @@ from shouldtune.records import Comparison
 from shouldtune.report.cost_view import cost_markdown
 from shouldtune.report.extras import nothing_better
 from shouldtune.report.facts import (
-    STATUS_WORDS,
     deciding_comparisons,
     failure_categories,
     rung_models,
     rung_status,
+    status_words,
     top_failures,
 )
 from shouldtune.report.load import RunData
@@ -121,7 +121,7 @@ def render_markdown(run: RunData) -> str:
         )
     for rung, model in zip(result.rungs, models, strict=True):
         s = rung.score
-        status = STATUS_WORDS[rung_status(s, result.bar, within)]
+        status = status_words(rung_status(s, result.bar, within), s, result.bar)
         name = f"{code(rung.rung)} ({md(model)})" if model else code(rung.rung)
         lines.append(
             f"| {name} | {s.point:.1%} | [{s.low:.1%}, {s.high:.1%}] | {status} "
