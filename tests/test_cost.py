@@ -27,7 +27,7 @@ from shouldtune.cost import (
 )
 from shouldtune.records import Interval, RungResult
 from shouldtune.rung_settings import Forgetting
-from shouldtune.spec import CostSpec, SpecError, TaskSpec, load_spec
+from shouldtune.spec import ApiSpec, CostSpec, SpecError, TaskSpec, load_spec
 
 PRICES = PriceTable()
 
@@ -354,6 +354,23 @@ def test_a_verdict_against_fine_tuning_works_out_no_payback(tmp_path: Path, kind
         verdict="INCONCLUSIVE",
     )
     assert other is not None and other.break_even is not None
+
+
+def test_a_local_model_without_api_prices_is_priced_self_hosted(tmp_path: Path) -> None:
+    prompts = [rung("zero_shot", 0.3, prompt_tokens=80), rung("few_shot", 0.6, prompt_tokens=700)]
+    args: dict[str, Any] = {"train_examples": 100, "answer_tokens": 3.0}
+    local = run_cost(spec_for(tmp_path), PRICES, prompts, local_params=135_000_000, **args)
+    assert local is not None and local.prompted_by == "self_hosted"
+    assert not local.placeholder_api  # no figure depends on the placeholder API prices
+    few = local.options["few_shot"]
+    assert few.served_by.startswith(f"self-hosted {local.prompted_model}")
+    # Served like the fine-tune: the same model and rates, so only the prompt length differs.
+    assert few.monthly_usd > local.options["fine_tuned"].monthly_usd
+    served = run_cost(spec_for(tmp_path), PRICES, prompts, local_params=None, **args)
+    assert served is not None and served.prompted_by == "api" and served.placeholder_api
+    priced = spec_for(tmp_path).model_copy(update={"api": ApiSpec(price_input=1.0)})
+    yours = run_cost(priced, PRICES, prompts, local_params=135_000_000, **args)
+    assert yours is not None and yours.prompted_by == "api"
 
 
 def test_usage_figures_are_preferred_to_the_rung_means() -> None:

@@ -307,11 +307,17 @@ class CostReport(BaseModel):
     two_models: TwoModels | None = None
     break_even: BreakEven | None = None
     notes: list[str] = Field(default_factory=list)
+    prompted_by: Literal["api", "self_hosted"] = Field(
+        "api",
+        description="How the prompted options are priced: at the API prices, or self-hosting "
+        "the local model measured (no API prices given), served like the fine-tune.",
+    )
+    prompted_model: str | None = Field(None, description="The self-hosted prompted model.")
 
     @property
     def placeholder_api(self) -> bool:
-        """Whether the API prices are the table's placeholders rather than the user's."""
-        return self.api_model.startswith("placeholder")
+        """Whether a figure depends on the table's placeholder API prices."""
+        return self.prompted_by == "api" and self.api_model.startswith("placeholder")
 
 
 def request_usd(use: TokenUse, input_per_mtok: float, output_per_mtok: float) -> float:
@@ -330,6 +336,33 @@ def api_option(
         served_by="api" + (" + local embedder" if rag else ""),
         usd_per_1k_requests=per * 1000,
         monthly_usd=per * requests,
+    )
+
+
+def self_hosted_option(
+    use: TokenUse,
+    prices: PriceTable,
+    requests: int,
+    *,
+    params: float,
+    model: str,
+    rag: bool = False,
+) -> OptionCost:
+    """A prompted option served by self-hosting the model measured, the way the fine-tune is
+    served (the cheaper of per-token hosting and a dedicated GPU)."""
+    serving = estimate_serving(prices, use, params=params, requests=requests)
+    how = (
+        "per-token hosting"
+        if serving.chosen == "per_token"
+        else f"dedicated {serving.dedicated_gpu}"
+    )
+    return OptionCost(
+        prompt_tokens=use.prompt_tokens,
+        completion_tokens=use.completion_tokens,
+        source=use.source,
+        served_by=f"self-hosted {model}, {how}" + (" + local embedder" if rag else ""),
+        usd_per_1k_requests=serving.monthly_usd / requests * 1000 if requests else 0.0,
+        monthly_usd=serving.monthly_usd,
     )
 
 
@@ -527,11 +560,23 @@ def build_report(
     notes: Sequence[str] = (),
     budget: ForgettingBudget | None = None,
     measured: bool = False,
+    self_hosted: tuple[str, float] | None = None,
 ) -> CostReport:
-    """Price the prompted options at the API, the tuned one as served, and compare."""
-    priced = {
-        name: api_option(use, prices, requests, rag=name == "rag") for name, use in options.items()
-    }
+    """Price the prompted options at the API (or, with `self_hosted` = (model, parameters),
+    served like the fine-tune), the tuned one as served, and compare."""
+    if self_hosted is None:
+        priced = {
+            name: api_option(use, prices, requests, rag=name == "rag")
+            for name, use in options.items()
+        }
+    else:
+        model, params = self_hosted
+        priced = {
+            name: self_hosted_option(
+                use, prices, requests, params=params, model=model, rag=name == "rag"
+            )
+            for name, use in options.items()
+        }
     serving = estimate_serving(prices, tuned, params=training.target_params, requests=requests)
     second = two_models(forgetting, serving, prices, budget)
     tuned_monthly = serving.monthly_usd + (second.monthly_usd if second else 0.0)
@@ -573,6 +618,8 @@ def build_report(
         two_models=second,
         break_even=even,
         notes=list(notes),
+        prompted_by="api" if self_hosted is None else "self_hosted",
+        prompted_model=self_hosted[0] if self_hosted is not None else None,
     )
 
 
@@ -651,9 +698,7 @@ def run_cost(
     by_name = {r.rung: r for r in results}
     options = {r.rung: rung_tokens(r, answer_tokens) for r in results if r.rung != "lora"}
     lora = by_name.get("lora")
-    notes = [
-        "token counts are the local model's; an API model's tokenizer counts somewhat differently",
-    ]
+    notes: list[str] = []
     short = lora or by_name.get("zero_shot") or results[0]
     tuned = rung_tokens(short, answer_tokens)
     if lora is None:
@@ -705,6 +750,18 @@ def run_cost(
         params_source=source,
     )
     forgetting = lora.settings.forgetting if lora is not None else None
+    # A local model and no API prices: in production the prompt would go to that model,
+    # self-hosted like the fine-tune, not to an API at placeholder prices.
+    self_hosted = None
+    prompted_params = spec.cost.target_params or local_params
+    if local_params and spec.api.price_input is None and prompted_params:
+        self_hosted = (model or spec.model, float(prompted_params))
+    else:
+        notes.insert(
+            0,
+            "token counts are the local model's; an API model's tokenizer counts somewhat "
+            "differently",
+        )
     return build_report(
         prices,
         requests=options_cost.requests_per_month,
@@ -722,6 +779,7 @@ def run_cost(
         notes=notes,
         budget=spec.forgetting,
         measured=lora is not None,
+        self_hosted=self_hosted,
     )
 
 

@@ -43,7 +43,12 @@ def hours_text(hours: float) -> str:
 
 
 def heading(cost: CostReport) -> str:
-    if cost.placeholder_api:
+    if cost.prompted_by == "self_hosted":
+        api = (
+            f"the prompted options self-host {cost.prompted_model}, served like the fine-tune; "
+            "api.price_input and api.price_output price an API instead"
+        )
+    elif cost.placeholder_api:
         api = (
             f"API figures use placeholder prices, ${cost.api_input_usd_per_mtok:g} in / "
             f"${cost.api_output_usd_per_mtok:g} out per million tokens: set api.price_input "
