@@ -72,8 +72,17 @@ def test_inconclusive_says_prompting_is_ruled_out_and_the_fine_tune_is_left() ->
     states = {r.route: r.state for r in v.findings.routes}
     assert states == {"prompt": "ruled_out", "fine_tune": "short"}
     assert "Ruled out: prompting (few_shot's whole interval" in v.answer
-    assert "fine-tuning, the only route left near your bar (lora 77.0%" in v.answer
+    assert "fine-tuning, the only route left (lora 77.0%" in v.answer
     assert "3.0 pts below the bar, +22.0 pts over few_shot" in v.answer
+    assert "near your bar" not in v.answer  # its whole interval is below the bar
+
+
+def test_a_fine_tune_whose_interval_reaches_the_bar_is_the_only_route_near_it() -> None:
+    v = _with_lora(rung("lora", 0.78, 0.68, 0.86), _cmp("few_shot", "lora", 0.22, 0.001, 2, 13))
+    assert v.kind == "INCONCLUSIVE"
+    assert "Ruled out: prompting" in v.answer
+    assert "fine-tuning, the only route left near your bar (lora 78.0%" in v.answer
+    assert "its interval containing 80%, +22.0 pts over few_shot" in v.answer
     assert any(reason.startswith("ruled out: prompting") for reason in v.reasons)
     assert any(reason.startswith("still open: fine-tuning") for reason in v.reasons)
 

@@ -101,7 +101,9 @@ def _routes(found: Findings) -> tuple[list[str], list[str]]:
         else:
             detail = f"{r.rung} {s.fmt()} clears {at}, not shown better than a cheaper route{gain}"
         if only and r.route == "fine_tune":
-            name = f"{name}, the only route left near your bar"
+            # "Near your bar" only when its interval reaches the bar; a shortfall is stated.
+            near = " near your bar" if r.state != "short" else ""
+            name = f"{name}, the only route left{near}"
         still.append(f"{name} ({detail})")
     return ruled, still
 
