@@ -77,10 +77,17 @@ def test_the_calculator_prices_the_stated_sizes() -> None:
     assert f"${even.upfront_usd:,.2f}" in advice.answer
 
 
-def test_with_a_knowledge_gap_the_fine_tune_is_weighed_against_rag() -> None:
+def test_a_rag_answer_works_out_no_payback_and_plans_for_rag() -> None:
     advice = advise(given(prompt_works="no", knowledge_gap="yes"), PRICES)
-    assert advice.cost.break_even is not None
-    assert advice.cost.break_even.baseline == "rag"
+    assert advice.kind == "RAG"
+    # Advice against fine-tuning never ends on a fine-tune's payback.
+    assert advice.cost.break_even is None
+    assert any("the verdict is RAG" in note and "rag's" in note for note in advice.cost.notes)
+
+
+def test_a_prompt_answer_works_out_no_payback() -> None:
+    advice = advise(given(prompt_works="yes"), PRICES)
+    assert advice.kind == "PROMPT" and advice.cost.break_even is None
 
 
 def test_training_is_sized_for_a_typical_dataset_when_there_are_too_few_examples() -> None:
@@ -121,3 +128,10 @@ def test_parse_params(text: str, params: float) -> None:
 def test_parse_params_rejects_nonsense(text: str) -> None:
     with pytest.raises(ValueError):
         parse_params(text)
+
+
+def test_figures_at_placeholder_api_prices_say_so() -> None:
+    placeholder = advise(given(prompt_works="yes"), PRICES)
+    assert "a month at placeholder API prices." in placeholder.answer
+    yours = PRICES.model_copy(update={"api_model": "your prices"})
+    assert "placeholder" not in advise(given(prompt_works="yes"), yours).answer

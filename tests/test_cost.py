@@ -27,7 +27,7 @@ from shouldtune.cost import (
 )
 from shouldtune.records import Interval, RungResult
 from shouldtune.rung_settings import Forgetting
-from shouldtune.spec import CostSpec, SpecError, TaskSpec, load_spec
+from shouldtune.spec import ApiSpec, CostSpec, SpecError, TaskSpec, load_spec
 
 PRICES = PriceTable()
 
@@ -271,6 +271,106 @@ def test_run_cost_without_a_fine_tune_assumes_the_short_prompt(tmp_path: Path) -
     assert report.training.target_params == 13e9
     assert report.two_models is None
     assert any("no fine-tune was measured" in note for note in report.notes)
+
+
+def _lora(student_params: int | None) -> RungResult:
+    settings: dict[str, Any] = {"student": "smollm2-135m"}
+    if student_params is not None:
+        settings["student_params"] = student_params
+    return rung("lora", 0.9, prompt_tokens=80, settings=settings)
+
+
+def test_the_fine_tune_is_priced_for_the_model_measured(tmp_path: Path) -> None:
+    prompts = [rung("zero_shot", 0.3, prompt_tokens=80), rung("few_shot", 0.6, prompt_tokens=700)]
+    spec = spec_for(tmp_path)
+
+    def priced(results: list[RungResult], local: int | None, **cost: Any) -> Any:
+        report = run_cost(
+            spec_for(tmp_path, **cost) if cost else spec,
+            PRICES,
+            results,
+            train_examples=100,
+            answer_tokens=3.0,
+            local_params=local,
+        )
+        assert report is not None
+        return report.training
+
+    # The LoRA rung's student, when it ran.
+    student = priced([*prompts, _lora(360_000_000)], 135_000_000)
+    assert student.target_params == 360_000_000 and student.target_model == "smollm2-135m"
+    assert student.params_source == "the measured student"
+    # No fine-tune: the local model that was prompted.
+    local = priced(prompts, 135_000_000)
+    assert local.target_params == 135_000_000 and local.target_model == spec.model
+    assert local.params_source == "the measured model"
+    # A production model the spec names wins over what was measured.
+    named = priced([*prompts, _lora(360_000_000)], 135_000_000, target_params=8e9)
+    assert named.target_params == 8e9 and named.params_source == "cost.target_params"
+    # A served model of unknown size: an assumption, and the record says so.
+    assumed = priced(prompts, None)
+    assert assumed.params_source.startswith("assumed") and "cost.target_params" in (
+        assumed.params_source
+    )
+    # A smaller model trains for less.
+    assert local.cost_usd < assumed.cost_usd
+
+
+def test_break_even_is_a_what_if_unless_the_fine_tune_was_measured(tmp_path: Path) -> None:
+    prompts = [rung("zero_shot", 0.3, prompt_tokens=80), rung("few_shot", 0.6, prompt_tokens=700)]
+    spec = spec_for(tmp_path)
+    args: dict[str, Any] = {"train_examples": 100, "answer_tokens": 3.0, "local_params": None}
+    unmeasured = run_cost(spec, PRICES, prompts, **args)
+    measured = run_cost(spec, PRICES, [*prompts, _lora(135_000_000)], **args)
+    assert unmeasured is not None and unmeasured.break_even is not None
+    assert measured is not None and measured.break_even is not None
+    assert not unmeasured.break_even.measured and measured.break_even.measured
+    assert "not measured" in unmeasured.break_even.basis
+    assert "what-if" in unmeasured.options["fine_tuned"].served_by
+    assert "what-if" not in measured.options["fine_tuned"].served_by
+
+
+@pytest.mark.parametrize("kind", ["PROMPT", "RAG"])
+def test_a_verdict_against_fine_tuning_works_out_no_payback(tmp_path: Path, kind: str) -> None:
+    prompts = [rung("zero_shot", 0.3, prompt_tokens=80), rung("few_shot", 0.9, prompt_tokens=700)]
+    report = run_cost(
+        spec_for(tmp_path),
+        PRICES,
+        prompts,
+        train_examples=100,
+        answer_tokens=3.0,
+        local_params=None,
+        verdict=kind,
+    )
+    assert report is not None and report.break_even is None
+    assert any(f"the verdict is {kind}" in note and "few_shot" in note for note in report.notes)
+    other = run_cost(
+        spec_for(tmp_path),
+        PRICES,
+        prompts,
+        train_examples=100,
+        answer_tokens=3.0,
+        local_params=None,
+        verdict="INCONCLUSIVE",
+    )
+    assert other is not None and other.break_even is not None
+
+
+def test_a_local_model_without_api_prices_is_priced_self_hosted(tmp_path: Path) -> None:
+    prompts = [rung("zero_shot", 0.3, prompt_tokens=80), rung("few_shot", 0.6, prompt_tokens=700)]
+    args: dict[str, Any] = {"train_examples": 100, "answer_tokens": 3.0}
+    local = run_cost(spec_for(tmp_path), PRICES, prompts, local_params=135_000_000, **args)
+    assert local is not None and local.prompted_by == "self_hosted"
+    assert not local.placeholder_api  # no figure depends on the placeholder API prices
+    few = local.options["few_shot"]
+    assert few.served_by.startswith(f"self-hosted {local.prompted_model}")
+    # Served like the fine-tune: the same model and rates, so only the prompt length differs.
+    assert few.monthly_usd > local.options["fine_tuned"].monthly_usd
+    served = run_cost(spec_for(tmp_path), PRICES, prompts, local_params=None, **args)
+    assert served is not None and served.prompted_by == "api" and served.placeholder_api
+    priced = spec_for(tmp_path).model_copy(update={"api": ApiSpec(price_input=1.0)})
+    yours = run_cost(priced, PRICES, prompts, local_params=135_000_000, **args)
+    assert yours is not None and yours.prompted_by == "api"
 
 
 def test_usage_figures_are_preferred_to_the_rung_means() -> None:

@@ -76,7 +76,7 @@ def test_point_above_bar_but_interval_below_is_not_meets_bar() -> None:
 def test_prompt_falls_short_when_whole_interval_is_below_fraction() -> None:
     v = verdict(rung("zero_shot", 0.2, 0.1, 0.3), rung("few_shot", 0.4, 0.3, 0.5))
     assert v.kind == "INCONCLUSIVE"
-    assert "fall short by 24%" in v.headline  # 0.64 - 0.40
+    assert "fall short by 24.0 pts" in v.headline  # 0.64 - 0.40
     assert v.best_rung == "few_shot"
     assert "not run" in v.answer
 
@@ -144,7 +144,7 @@ def test_nothing_reaches_the_bar_names_closest_rung_and_gap() -> None:
     assert v.kind == "INCONCLUSIVE"
     assert "no rung reaches the bar" in v.headline
     assert v.best_rung == "lora"
-    assert "20% short" in v.headline
+    assert "20.0 pts short" in v.headline
     assert "helps, but not enough" in v.answer
 
 

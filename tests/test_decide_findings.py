@@ -9,7 +9,7 @@ import pytest
 from shouldtune.analysis.failures import CategoryCount, Confusion, FailureSummary
 from shouldtune.analysis.reproducibility import Reproducibility
 from shouldtune.analysis.stats import wilson
-from shouldtune.decide import decide, decide_findings, pattern_call, verdict_of
+from shouldtune.decide import decide, decide_findings, pattern_call, routes_of, verdict_of
 from shouldtune.findings import Findings
 from shouldtune.records import Comparison, Interval, RungResult
 from tests.fakes import search_record
@@ -259,7 +259,8 @@ def test_decide_returns_the_findings_its_words_were_written_from() -> None:
         min_examples=50,
         comparisons=comparisons,
     )
-    assert v.findings == found(*results, comparisons=comparisons).model_copy(
-        update={"pattern": None, "budget": None}
+    plain = found(*results, comparisons=comparisons)
+    assert v.findings == plain.model_copy(
+        update={"pattern": None, "budget": None, "routes": routes_of(plain)}
     )
     assert (v.kind, v.best_rung, v.gap) == (v.findings.kind, v.findings.rung, v.findings.gap)

@@ -64,7 +64,13 @@ def test_ladder_stops_at_the_first_rung_that_is_good_enough(
     assert [r.rung for r in result.rungs] == ["zero_shot"]
     assert set(result.skipped) == {"few_shot", "lora"}
     assert "good enough" in result.skipped["lora"]
+    # The rung and the verdict, not the headline again (it is shown once, in the verdict).
+    assert result.skipped["lora"] == "a cheaper rung is good enough: zero_shot (PROMPT)"
     assert result.verdict.kind == "PROMPT"
+    # The answer names the model measured (a scripted one here, not the built-in demo model).
+    assert result.verdict.answer.startswith("Measured on scripted (mock). Use a prompt.")
+    assert result.verdict.findings is not None and result.verdict.findings.measured_model
+    assert not result.verdict.findings.measured_model.builtin
 
 
 def test_lora_is_skipped_without_enough_data(tmp_path: Path, cache: CallCache) -> None:

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shouldtune.cost import (
+    NO_FINE_TUNE,
     CostReport,
     Method,
     PriceTable,
@@ -22,7 +23,7 @@ from shouldtune.cost import (
     estimate_training,
 )
 from shouldtune.decide import VerdictKind
-from shouldtune.report.cost_view import payback
+from shouldtune.report.cost_view import at_prices, payback
 
 Answer = Literal["yes", "no", "unsure"]
 ANSWERS: tuple[Answer, ...] = ("yes", "no", "unsure")
@@ -88,15 +89,16 @@ def _payback(cost: CostReport) -> str:
         return ""
     if even.months is None:
         return (
-            f" At {cost.requests_per_month:,} requests a month it would not pay for itself: "
+            f" At {cost.requests_per_month:,} requests a month{at_prices(cost)} it would not "
+            "pay for itself: "
             f"serving the tuned model costs {_money(-even.monthly_savings_usd)} a month more "
             f"than the {even.baseline} option."
         )
     when = payback(even.months)
     return (
         f" Training costs about {_money(even.upfront_usd)} once and saves "
-        f"{_money(even.monthly_savings_usd)} a month against the {even.baseline} option, so it "
-        f"pays back in about {when}."
+        f"{_money(even.monthly_savings_usd)} a month against the {even.baseline} option"
+        f"{at_prices(cost)}, so it pays back in about {when}."
     )
 
 
@@ -166,7 +168,10 @@ def advise(given: AdviceInput, prices: PriceTable) -> Advice:
         else ""
     )
     prompt = cost.options["prompt"]
-    prompt_cost = f" At your volume the prompt costs about {_money(prompt.monthly_usd)} a month."
+    prompt_cost = (
+        f" At your volume the prompt costs about {_money(prompt.monthly_usd)} a month"
+        f"{at_prices(cost)}."
+    )
     kind: VerdictKind
     if given.prompt_works == "yes":
         kind, question = "PROMPT", "1. prompt"
@@ -205,7 +210,8 @@ def advise(given: AdviceInput, prices: PriceTable) -> Advice:
             "data, and that is what retrieval fixes: passages from your documents go into the "
             "prompt, and an updated document needs no retraining. Training facts into a model is "
             f"expensive and goes stale.{then} At your volume retrieval costs about "
-            f"{_money(cost.options['rag'].monthly_usd)} a month (a local embedder is free)."
+            f"{_money(cost.options['rag'].monthly_usd)} a month{at_prices(cost)} (a local "
+            "embedder is free)."
             f"{measure}"
         )
     elif given.pattern == "yes" and enough:
@@ -236,6 +242,14 @@ def advise(given: AdviceInput, prices: PriceTable) -> Advice:
             "prompt variants; failures that come and go are prompt work, failures that recur "
             f"are what a fine-tune fixes.{_payback(cost)}"
         )
+    if kind in NO_FINE_TUNE and cost.break_even is not None:
+        # The same rule as a measured run: advice against fine-tuning ends on no payback.
+        baseline = cost.break_even.baseline
+        note = (
+            f"the verdict is {kind}: no fine-tune is needed, so no payback is worked out; "
+            f"the cost to plan for is {baseline}'s"
+        )
+        cost = cost.model_copy(update={"break_even": None, "notes": [*cost.notes, note]})
     return Advice(
         kind=kind,
         headline=headline,

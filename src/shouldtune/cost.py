@@ -47,6 +47,11 @@ MFU_MIN_PARAMS = 1e9
 MATERIAL_PROBE_DROP = 0.10
 MATERIAL_PPL_RISE = 0.10
 HOURS_PER_MONTH = 730.0
+# The size priced for a served model whose parameter count nobody knows (cost.target_params
+# unset): a mid-size open model, and the reports say it was assumed.
+ASSUMED_PARAMS = 7e9
+# Verdicts that say no fine-tune is needed: their cost story ends on the prompted option.
+NO_FINE_TUNE = ("PROMPT", "RAG")
 
 
 class GpuPrice(SettingsModel):
@@ -258,6 +263,12 @@ class MfuMeasurement(BaseModel):
 
 class TrainingEstimate(BaseModel):
     target_params: float
+    target_model: str | None = Field(None, description="The model priced, when it is known.")
+    params_source: str = Field(
+        "cost.target_params",
+        description="Where target_params came from: cost.target_params, the measured model, "
+        "the measured student, or assumed (a served model of unknown size).",
+    )
     method: Method
     gpu: str
     gpus: int
@@ -301,6 +312,10 @@ class BreakEven(BaseModel):
     monthly_savings_usd: float
     months: float | None = Field(description="upfront / monthly savings; None: it never pays.")
     basis: str
+    measured: bool = Field(
+        False,
+        description="Whether the fine-tune was measured (the LoRA rung ran); else a what-if.",
+    )
 
 
 class CostReport(BaseModel):
@@ -318,6 +333,17 @@ class CostReport(BaseModel):
     two_models: TwoModels | None = None
     break_even: BreakEven | None = None
     notes: list[str] = Field(default_factory=list)
+    prompted_by: Literal["api", "self_hosted"] = Field(
+        "api",
+        description="How the prompted options are priced: at the API prices, or self-hosting "
+        "the local model measured (no API prices given), served like the fine-tune.",
+    )
+    prompted_model: str | None = Field(None, description="The self-hosted prompted model.")
+
+    @property
+    def placeholder_api(self) -> bool:
+        """Whether a figure depends on the table's placeholder API prices."""
+        return self.prompted_by == "api" and self.api_model.startswith("placeholder")
 
 
 def request_usd(use: TokenUse, input_per_mtok: float, output_per_mtok: float) -> float:
@@ -336,6 +362,33 @@ def api_option(
         served_by="api" + (" + local embedder" if rag else ""),
         usd_per_1k_requests=per * 1000,
         monthly_usd=per * requests,
+    )
+
+
+def self_hosted_option(
+    use: TokenUse,
+    prices: PriceTable,
+    requests: int,
+    *,
+    params: float,
+    model: str,
+    rag: bool = False,
+) -> OptionCost:
+    """A prompted option served by self-hosting the model measured, the way the fine-tune is
+    served (the cheaper of per-token hosting and a dedicated GPU)."""
+    serving = estimate_serving(prices, use, params=params, requests=requests)
+    how = (
+        "per-token hosting"
+        if serving.chosen == "per_token"
+        else f"dedicated {serving.dedicated_gpu}"
+    )
+    return OptionCost(
+        prompt_tokens=use.prompt_tokens,
+        completion_tokens=use.completion_tokens,
+        source=use.source,
+        served_by=f"self-hosted {model}, {how}" + (" + local embedder" if rag else ""),
+        usd_per_1k_requests=serving.monthly_usd / requests * 1000 if requests else 0.0,
+        monthly_usd=serving.monthly_usd,
     )
 
 
@@ -395,6 +448,8 @@ def estimate_training(
     epochs: float,
     method: Method = "lora",
     measured: MfuMeasurement | None = None,
+    target_model: str | None = None,
+    params_source: str = "cost.target_params",
 ) -> TrainingEstimate:
     """GPU-hours and dollars to fine-tune a model of `params` parameters on the training GPU."""
     name = prices.training_gpu
@@ -411,6 +466,8 @@ def estimate_training(
     hours = compute_hours + prices.overhead_hours
     return TrainingEstimate(
         target_params=params,
+        target_model=target_model,
+        params_source=params_source,
         method=method,
         gpu=name,
         gpus=count,
@@ -497,7 +554,13 @@ def two_models(
 
 
 def break_even(
-    baseline: str, baseline_monthly: float, tuned_monthly: float, upfront: float, basis: str
+    baseline: str,
+    baseline_monthly: float,
+    tuned_monthly: float,
+    upfront: float,
+    basis: str,
+    *,
+    measured: bool = False,
 ) -> BreakEven:
     savings = baseline_monthly - tuned_monthly
     return BreakEven(
@@ -506,6 +569,7 @@ def break_even(
         monthly_savings_usd=savings,
         months=upfront / savings if savings > 0 else None,
         basis=basis,
+        measured=measured,
     )
 
 
@@ -521,18 +585,33 @@ def build_report(
     forgetting: Forgetting | None = None,
     notes: Sequence[str] = (),
     budget: ForgettingBudget | None = None,
+    measured: bool = False,
+    self_hosted: tuple[str, float] | None = None,
 ) -> CostReport:
-    """Price the prompted options at the API, the tuned one as served, and compare."""
-    priced = {
-        name: api_option(use, prices, requests, rag=name == "rag") for name, use in options.items()
-    }
+    """Price the prompted options at the API (or, with `self_hosted` = (model, parameters),
+    served like the fine-tune), the tuned one as served, and compare."""
+    if self_hosted is None:
+        priced = {
+            name: api_option(use, prices, requests, rag=name == "rag")
+            for name, use in options.items()
+        }
+    else:
+        model, params = self_hosted
+        priced = {
+            name: self_hosted_option(
+                use, prices, requests, params=params, model=model, rag=name == "rag"
+            )
+            for name, use in options.items()
+        }
     serving = estimate_serving(prices, tuned, params=training.target_params, requests=requests)
     second = two_models(forgetting, serving, prices, budget)
     tuned_monthly = serving.monthly_usd + (second.monthly_usd if second else 0.0)
+    # An unmeasured fine-tune is a what-if: its row says so wherever the table is shown.
+    tuned_words = "tuned" if measured else "tuned (what-if, not measured)"
     served_by = (
-        "tuned, per-token hosting"
+        f"{tuned_words}, per-token hosting"
         if serving.chosen == "per_token"
-        else f"tuned, dedicated {serving.dedicated_gpu}"
+        else f"{tuned_words}, dedicated {serving.dedicated_gpu}"
     )
     priced["fine_tuned"] = OptionCost(
         prompt_tokens=tuned.prompt_tokens,
@@ -545,7 +624,12 @@ def build_report(
     even = None
     if baseline is not None and baseline in priced:
         even = break_even(
-            baseline, priced[baseline].monthly_usd, tuned_monthly, training.cost_usd, basis
+            baseline,
+            priced[baseline].monthly_usd,
+            tuned_monthly,
+            training.cost_usd,
+            basis,
+            measured=measured,
         )
     return CostReport(
         as_of=prices.as_of,
@@ -560,6 +644,8 @@ def build_report(
         two_models=second,
         break_even=even,
         notes=list(notes),
+        prompted_by="api" if self_hosted is None else "self_hosted",
+        prompted_model=self_hosted[0] if self_hosted is not None else None,
     )
 
 
@@ -590,6 +676,35 @@ def rung_tokens(result: RungResult, answer_tokens: float) -> TokenUse:
     )
 
 
+def target_model(
+    spec: TaskSpec, lora: RungResult | None, local_params: int | None, model: str | None = None
+) -> tuple[float, str | None, str]:
+    """The model a fine-tune would be priced for: (parameters, its name, where they came from).
+
+    A size the spec names (a production model) first; else the model this run measured: the
+    LoRA rung's student when it ran, else the local prompting model; a served model whose size
+    is unknown is priced at ASSUMED_PARAMS, and the source says it was assumed. `model` is the
+    name the measured model goes by (spec.model when not given).
+    """
+    model = model or spec.model
+    if spec.cost.target_params is not None:
+        return spec.cost.target_params, None, "cost.target_params"
+    if lora is not None:
+        student = lora.settings.student
+        params = float(lora.settings.student_params or 0)
+        if not params and student in (None, spec.model):
+            params = float(local_params or 0)
+        if params > 0:
+            return params, student or model, "the measured student"
+    if local_params:
+        return float(local_params), model, "the measured model"
+    return (
+        ASSUMED_PARAMS,
+        None,
+        f"assumed: the size of {model} is unknown; cost.target_params sets it",
+    )
+
+
 def run_cost(
     spec: TaskSpec,
     prices: PriceTable,
@@ -598,16 +713,18 @@ def run_cost(
     train_examples: int,
     answer_tokens: float,
     local_params: int | None,
+    verdict: str | None = None,
+    model: str | None = None,
 ) -> CostReport | None:
-    """The cost table of a run: measured tokens per rung, the fine-tune priced at full size."""
+    """The cost table of a run: measured tokens per rung, the fine-tune priced for the model
+    measured (or the size the spec names); no payback worked out when the verdict says no
+    fine-tune is needed."""
     if not results:
         return None
     by_name = {r.rung: r for r in results}
     options = {r.rung: rung_tokens(r, answer_tokens) for r in results if r.rung != "lora"}
     lora = by_name.get("lora")
-    notes = [
-        "token counts are the local model's; an API model's tokenizer counts somewhat differently",
-    ]
+    notes: list[str] = []
     short = lora or by_name.get("zero_shot") or results[0]
     tuned = rung_tokens(short, answer_tokens)
     if lora is None:
@@ -622,35 +739,55 @@ def run_cost(
         if candidates
         else None
     )
+    if verdict in NO_FINE_TUNE and baseline is not None:
+        notes.append(
+            f"the verdict is {verdict}: no fine-tune is needed, so no payback is worked out; "
+            f"the cost to plan for is {baseline}'s"
+        )
+        baseline = None
     options_cost = spec.cost
+    params, name, source = target_model(spec, lora, local_params, model)
     measured = None
     training = lora.settings.training if lora is not None else None
     if lora is not None and training is not None:
-        # The student's size, recorded by the rung; the prompting model's when they are one.
-        params = float(lora.settings.student_params or 0)
-        if not params and lora.settings.student in (None, spec.model):
-            params = float(local_params or 0)
+        student = float(lora.settings.student_params or 0)
+        if not student and lora.settings.student in (None, spec.model):
+            student = float(local_params or 0)
         rate = training.tokens_per_s or 0.0
-        if params > 0 and rate > 0:
+        if student > 0 and rate > 0:
             measured = measure_mfu(
                 prices,
                 device=training.device or "unknown",
                 dtype=training.dtype or "float32",
-                params=params,
+                params=student,
                 tokens_per_s=rate,
                 method="lora",
             )
     estimate = estimate_training(
         prices,
-        params=options_cost.target_params,
+        params=params,
         # The tuned model trains on the prompt it is served with, plus the answer.
         tokens_per_example=tuned.prompt_tokens + answer_tokens,
         examples=options_cost.train_examples or train_examples,
         epochs=spec.lora.epochs,
         method=options_cost.method,
         measured=measured,
+        target_model=name,
+        params_source=source,
     )
     forgetting = lora.settings.forgetting if lora is not None else None
+    # A local model and no API prices: in production the prompt would go to that model,
+    # self-hosted like the fine-tune, not to an API at placeholder prices.
+    self_hosted = None
+    prompted_params = spec.cost.target_params or local_params
+    if local_params and spec.api.price_input is None and prompted_params:
+        self_hosted = (model or spec.model, float(prompted_params))
+    else:
+        notes.insert(
+            0,
+            "token counts are the local model's; an API model's tokenizer counts somewhat "
+            "differently",
+        )
     return build_report(
         prices,
         requests=options_cost.requests_per_month,
@@ -659,13 +796,16 @@ def run_cost(
         basis=(
             "the fine-tuned model's measured tokens per request"
             if lora is not None
-            else "a fine-tuned model asked with the short zero-shot prompt, its score not measured"
+            else "assuming a fine-tuned model asked with the short zero-shot prompt scores as "
+            "well, which was not measured"
         ),
         baseline=baseline,
         training=estimate,
         forgetting=forgetting,
         notes=notes,
         budget=spec.forgetting,
+        measured=lora is not None,
+        self_hosted=self_hosted,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -28,12 +28,15 @@ from shouldtune.findings import (
     Findings,
     FloorPair,
     ForgettingFinding,
+    ModelFinding,
     PairedFinding,
     PatternCall,
     PatternFinding,
     Position,
     Question,
     RagDiagnosis,
+    RouteFinding,
+    RouteState,
     RungScore,
     SearchFinding,
     SettingFinding,
@@ -63,10 +66,12 @@ __all__ = [
     "forgetting_finding",
     "pattern_call",
     "rag_diagnosis",
+    "routes_of",
     "search_finding",
     "truncated",
     "verdict_of",
     "with_evidence",
+    "with_model",
     "with_second_model",
 ]
 
@@ -207,6 +212,19 @@ def with_second_model(
         return verdict
     budget = found.forgetting.model_copy(update={"second_model_usd": monthly_usd})
     return verdict_of(found.model_copy(update={"forgetting": budget}), failures, reproducibility)
+
+
+def with_model(
+    verdict: Verdict,
+    model: ModelFinding,
+    failures: Sequence[FailureSummary] = (),
+    reproducibility: Reproducibility | None = None,
+) -> Verdict:
+    """The verdict naming the model it measured (and, for a built-in one, how to measure yours)."""
+    found = verdict.findings
+    if found is None:
+        return verdict
+    return verdict_of(found.model_copy(update={"measured_model": model}), failures, reproducibility)
 
 
 def pattern_call(share: Interval) -> PatternCall:
@@ -660,6 +678,7 @@ def with_evidence(
         update={
             "pattern": _pattern(failures, reproducibility),
             "budget": _budget(failures, reproducibility),
+            "routes": routes_of(found),
         }
     )
 
@@ -709,3 +728,37 @@ def _budget(
     if summary is None or not cut:
         return None
     return BudgetFinding(rung=summary.rung, truncated=cut, n_failed=summary.n_failed)
+
+
+def _state(score: Interval, threshold: float, *, below: RouteState) -> RouteState:
+    if score.high < threshold:
+        return below
+    return "reached" if score.low >= threshold else "open"
+
+
+def routes_of(found: Findings) -> list[RouteFinding]:
+    """Each route to the bar and where the measurements leave it (RouteFinding's states)."""
+    t = found.threshold
+    if t is None or not found.scores:
+        return []
+    within = t.bar * t.prompt_fraction
+    scores = {s.rung: s.score for s in found.scores}
+    routes: list[RouteFinding] = []
+    prompt = found.best_prompt
+    if prompt is not None and prompt in scores:
+        state = _state(scores[prompt], within, below="ruled_out")
+        routes.append(RouteFinding(route="prompt", rung=prompt, state=state, threshold=within))
+    later: list[tuple[str, Literal["rag", "fine_tune"], float, RouteState]] = [
+        ("rag", "rag", within, "ruled_out"),
+        # A fine-tune short of the bar is not ruled out: more examples may still close it.
+        ("lora", "fine_tune", t.bar, "short"),
+    ]
+    for rung, route, threshold, below in later:
+        if rung in scores:
+            state = _state(scores[rung], threshold, below=below)
+        elif rung in found.not_run:
+            state = "not_run"
+        else:
+            continue
+        routes.append(RouteFinding(route=route, rung=rung, state=state, threshold=threshold))
+    return routes

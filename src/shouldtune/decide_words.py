@@ -32,6 +32,16 @@ def pct(value: float) -> str:
     return f"{value:.0%}" if abs(value * 100 - round(value * 100)) < 0.05 else f"{value:.1%}"
 
 
+def pts(diff: float) -> str:
+    """A difference of two shares, in percentage points with its sign: never a percentage."""
+    return f"{diff * 100:+.1f} pts"
+
+
+def gap_pts(gap: float) -> str:
+    """How far short a score falls, in percentage points."""
+    return f"{gap * 100:.1f} pts"
+
+
 def render(
     found: Findings,
     failures: Sequence[FailureSummary] = (),
@@ -42,14 +52,92 @@ def render(
     evidence = [f"failures: {f.describe()}" for f in failures if f.n_failed]
     if reproducibility is not None and reproducibility.n_checked:
         evidence.append(f"reproducibility: {reproducibility.describe()}")
-    if not evidence:
-        return headline, reasons, answer
-    words = _pattern_words(found)
-    # Question 3 is about the pattern of failures: say it where the verdict turns on it.
-    named = found.rung or found.matched_rung
-    if words and found.kind in ("FINE_TUNE", "INCONCLUSIVE") and named is not None:
-        answer = f"{answer} {words}"
-    return headline, [*reasons, *evidence], answer
+    ruled, still = _routes(found)
+    if ruled or still:
+        # An unsettled verdict still says what the data did settle, and what it did not.
+        answer = f"{answer}{_routes_sentence(ruled, still)}"
+        reasons = [
+            *reasons,
+            *([f"ruled out: {'; '.join(ruled)}"] if ruled else []),
+            *([f"still open: {'; '.join(still)}"] if still else []),
+        ]
+    if evidence:
+        words = _pattern_words(found)
+        # Question 3 is about the pattern of failures: say it where the verdict turns on it.
+        named = found.rung or found.matched_rung
+        if words and found.kind in ("FINE_TUNE", "INCONCLUSIVE") and named is not None:
+            answer = f"{answer} {words}"
+    first, last = _model_words(found)
+    return headline, [*reasons, *evidence], f"{first}{answer}{last}"
+
+
+_ROUTE_NAMES = {"prompt": "prompting", "rag": "retrieval (RAG)", "fine_tune": "fine-tuning"}
+
+
+def _routes(found: Findings) -> tuple[list[str], list[str]]:
+    """An INCONCLUSIVE verdict's routes in words: (ruled out, still open)."""
+    if found.kind != "INCONCLUSIVE" or not found.routes:
+        return [], []
+    scores = {s.rung: s.score for s in found.scores}
+    cheaper = [r for r in found.routes if r.route != "fine_tune"]
+    only = bool(cheaper) and all(r.state == "ruled_out" for r in cheaper)
+    p = found.paired
+    ruled: list[str] = []
+    still: list[str] = []
+    for r in found.routes:
+        name, at = _ROUTE_NAMES[r.route], pct(r.threshold)
+        s = scores.get(r.rung or "")
+        if r.state == "not_run" or s is None:
+            still.append(f"{name} (not measured)")
+            continue
+        if r.state == "ruled_out":
+            ruled.append(f"{name} ({r.rung}'s whole interval {s.fmt()} is below {at})")
+            continue
+        gain = ""
+        if r.route == "fine_tune" and p is not None and p.b == r.rung and p.p_value is not None:
+            gain = f", {pts(p.gain)} over {p.a}"
+        if r.state == "short":
+            detail = f"{r.rung} {s.fmt()}, {gap_pts(r.threshold - s.point)} below the bar{gain}"
+        elif r.state == "open":
+            detail = f"{r.rung} {s.fmt()}, its interval containing {at}{gain}"
+        else:
+            detail = f"{r.rung} {s.fmt()} clears {at}, not shown better than a cheaper route{gain}"
+        if only and r.route == "fine_tune":
+            # "Near your bar" only when its interval reaches the bar; a shortfall is stated.
+            near = " near your bar" if r.state != "short" else ""
+            name = f"{name}, the only route left{near}"
+        still.append(f"{name} ({detail})")
+    return ruled, still
+
+
+def _routes_sentence(ruled: list[str], still: list[str]) -> str:
+    parts = [f" Ruled out: {'; '.join(ruled)}." if ruled else " Nothing is ruled out yet."]
+    if still:
+        parts.append(f" Still open: {'; '.join(still)}.")
+    return "".join(parts)
+
+
+# How to point a run at the user's own model: the reference forms models.registry reads.
+YOUR_MODEL = (
+    " To decide for your own model, run again with --model naming it: a served model "
+    "(openai:NAME, ollama:NAME, or http://HOST:PORT/v1:NAME for vLLM, a llama.cpp server or "
+    "LM Studio), a Hugging Face Hub name (org/name), a .gguf file or a model folder."
+)
+
+
+def _model_words(found: Findings) -> tuple[str, str]:
+    """The answer's first sentence names the model measured; a built-in demo model's answer
+    ends on how to measure the user's own."""
+    model = found.measured_model
+    if model is None:
+        return "", ""
+    if model.builtin:
+        return (
+            f"Measured on {model.name}, shouldtune's built-in demo model (what runs when no "
+            "--model is given), not your own model. ",
+            YOUR_MODEL,
+        )
+    return f"Measured on {model.name} ({model.backend}). ", ""
 
 
 class _View:
@@ -70,7 +158,14 @@ class _View:
         p = self.f.paired
         if p is None or p.p_value is None:
             return "no paired comparison"
-        return f"{p.method} p={p.p_value:.3g}, {p.gain:+.0%} on the same {p.n} test examples"
+        return f"{p.method} p={p.p_value:.3g}, {pts(p.gain)} on the same {p.n} test examples"
+
+    def gain_text(self) -> str:
+        """The paired difference alone, for a headline: the p-value stays in the reasons."""
+        p = self.f.paired
+        if p is None or p.p_value is None:
+            return "no paired comparison"
+        return f"{pts(p.gain)} on the same {p.n} test examples"
 
     def of_bar(self) -> str:
         return f"{pct(self.within)} ({pct(self.fraction)} of the bar {pct(self.bar)})"
@@ -78,6 +173,11 @@ class _View:
 
 def _words(rung: str) -> str:
     return info(rung).words
+
+
+def _mid(words: str) -> str:
+    """A rung's words in mid-sentence: 'The prompt ...' becomes 'the prompt ...'."""
+    return words[:1].lower() + words[1:]
 
 
 def _more_text(more: int | None, n: int) -> str:
@@ -148,8 +248,15 @@ def _prompt_within_reach(found: Findings) -> Words:
     v = _View(found)
     best = v.score(found.rung)
     s = best.score
+    # "Within reach" is for a score below the bar; one at or above it is not yet shown to be.
+    reach = (
+        f"{best.rung} is within reach of the bar: {s.fmt()} >= {pct(v.fraction)} of {pct(v.bar)}"
+        if s.point < v.bar
+        else f"{best.rung} {s.fmt()} is at the bar but not shown to reach it "
+        f"(low end {pct(s.low)} < {pct(v.bar)})"
+    )
     return (
-        (f"{best.rung} is within reach of the bar: {s.fmt()} >= {pct(v.fraction)} of {pct(v.bar)}"),
+        reach,
         [
             f"{best.rung}'s whole 95% interval is at or above {v.of_bar()}",
             f"it is not yet shown to reach the bar itself (low end {pct(s.low)})",
@@ -172,7 +279,7 @@ def _prompt_short(found: Findings) -> Words:
     gap = v.within - s.point
     rag_lines = _rag_shortfall(v)
     return (
-        f"prompt rungs fall short by {pct(gap)}: best {best.rung} {s.fmt()}",
+        f"prompt rungs fall short by {gap_pts(gap)}: best {best.rung} {s.fmt()}",
         [
             f"the best prompt rung ({best.rung}) has its whole 95% interval below {v.of_bar()}",
             *rag_lines,
@@ -180,7 +287,7 @@ def _prompt_short(found: Findings) -> Words:
         ],
         (
             f"Prompting alone is not enough: the best prompt rung, {best.rung}, scores "
-            f"{s.fmt()} on {best.n} held-out examples, {pct(gap)} short of "
+            f"{s.fmt()} on {best.n} held-out examples, {gap_pts(gap)} short of "
             f"{pct(v.within)} ({pct(v.fraction)} of your bar)." + _not_measured(found, rag_lines)
         ),
     )
@@ -253,11 +360,14 @@ def _rag_wins(found: Findings) -> Words:
             "prompt, which is nearly free, before paying for fine-tuning."
         )
     diagnosis = rag_diagnosis_words(found.rag, failing=False)
+    if meets:
+        state = "meets the bar"
+    elif r.point < v.bar:
+        state = "is within reach of the bar"
+    else:
+        state = "is at the bar but not shown to reach it"
     return (
-        (
-            f"rag {'meets the bar' if meets else 'is within reach of the bar'}: {r.fmt()}, "
-            f"beating {best.rung} {best.score.fmt()} ({test_text})"
-        ),
+        (f"rag {state}: {r.fmt()}, beating {best.rung} {best.score.fmt()} ({v.gain_text()})"),
         [
             f"rag's whole 95% interval is at or above {threshold}",
             f"rag beats the best prompt rung, {best.rung}: {test_text}",
@@ -426,7 +536,13 @@ class _Lora(_View):
             )
         p = found.paired
         self.versus = (
-            f"{p.gain:+.0%} over {p.a} ({p.method} p={p.p_value:.3g}, n={p.n})"
+            f"{pts(p.gain)} over {p.a} ({p.method} p={p.p_value:.3g}, n={p.n})"
+            if p is not None and p.p_value is not None
+            else "no paired comparison with a cheaper rung"
+        )
+        # The headline's version: the difference alone, its p-value left to the reasons.
+        self.gain = (
+            f"{pts(p.gain)} over {p.a}"
             if p is not None and p.p_value is not None
             else "no paired comparison with a cheaper rung"
         )
@@ -521,7 +637,7 @@ def _lora_wins(found: Findings) -> Words:
     assert best is not None
     score, bar, searched = v.lora.score, pct(v.bar), v.searched
     return (
-        f"lora meets the bar: {score.fmt()} >= {bar}, {v.versus}",
+        f"lora meets the bar: {score.fmt()} >= {bar}, {v.gain}",
         [f"lora's whole 95% interval is at or above the bar {bar}", *v.reasons],
         (
             f"Fine-tune. Prompting falls short (best: {best.rung}, {best.score.fmt()}), and a "
@@ -559,7 +675,7 @@ def _lora_over_budget(found: Findings) -> Words:
             f"breaks your forgetting budget ({_limits(b)}): {broken}.{tried} Using it anyway "
             f"means keeping the general model in production beside it{_second_model(b)}. "
             "The best option measured that keeps within the budget is "
-            f"{_words(best.rung)} at {best.score.fmt()}, which leaves the model as it is but "
+            f"{_mid(_words(best.rung))} at {best.score.fmt()}, which leaves the model as it is but "
             f"is not shown to reach your bar.{v.forget_words}"
         ),
     )
@@ -588,12 +704,12 @@ def _nothing_reaches_bar(found: Findings) -> Words:
     return (
         (
             f"no rung reaches the bar {pct(v.bar)}: closest {overall.rung} "
-            f"{overall.score.fmt()}, {pct(gap)} short"
+            f"{overall.score.fmt()}, {gap_pts(gap)} short"
         ),
         [f"every rung's whole 95% interval is below the bar {pct(v.bar)}", *v.reasons],
         (
             f"Nothing measured here reaches your bar of {pct(v.bar)}. The closest is "
-            f"{_words(overall.rung)} at {overall.score.fmt()}, {pct(gap)} short.{helps} "
+            f"{_mid(_words(overall.rung))} at {overall.score.fmt()}, {gap_pts(gap)} short.{helps} "
             "Next steps worth trying: more (and more varied) training examples, a larger "
             "student model, or more epochs; check the failures for label noise first."
             f"{v.forget_words}"

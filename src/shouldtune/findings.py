@@ -88,6 +88,37 @@ class RagDiagnosis(BaseModel):
     n: int | None = None
 
 
+RouteState = Literal["ruled_out", "open", "short", "reached", "not_run"]
+
+
+class RouteFinding(BaseModel):
+    """One way to the bar (prompting, retrieval, fine-tuning): ruled out, or still open.
+
+    Prompting and retrieval are held to prompt_fraction x bar, the fine-tune to the bar.
+    ruled_out: the whole 95% interval is below that threshold. short: a fine-tune whose whole
+    interval is below the bar, as trained here (more examples or a larger student may still
+    close it). reached: the whole interval at or above it. open: the interval contains it.
+    not_run: the rung was not climbed, so nothing is known.
+    """
+
+    route: Literal["prompt", "rag", "fine_tune"]
+    rung: str | None = Field(None, description="The rung measured for it (the best prompt).")
+    state: RouteState
+    threshold: float
+
+
+class ModelFinding(BaseModel):
+    """The model the verdict is about: the one the prompt rungs measured."""
+
+    name: str
+    backend: str
+    builtin: bool = Field(
+        False,
+        description="One of shouldtune's built-in demo models (what runs when no --model is "
+        "given), not the user's own.",
+    )
+
+
 class SearchFinding(BaseModel):
     """What prompt search tried before a fine-tune was weighed against the prompt."""
 
@@ -224,4 +255,12 @@ class Findings(BaseModel):
             "baseline_matches: the rung the framework would have named, which the constant "
             "matches; `rung` is then the best rung that beats the constant, if any."
         ),
+    )
+    routes: list[RouteFinding] = Field(
+        default_factory=list,
+        description="Each route to the bar, ruled out or still open (an INCONCLUSIVE answer "
+        "says which).",
+    )
+    measured_model: ModelFinding | None = Field(
+        None, description="The model measured; the answer's first sentence names it."
     )

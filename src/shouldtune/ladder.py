@@ -15,11 +15,12 @@ from shouldtune.budget import derive_budget
 from shouldtune.cache import CallCache, check_folder
 from shouldtune.cost import run_cost, task_prices
 from shouldtune.data import DataError, DataIssue, load_examples
-from shouldtune.decide import with_second_model
+from shouldtune.decide import with_model, with_second_model
 from shouldtune.evaluate import EvalContext
+from shouldtune.findings import ModelFinding
 from shouldtune.labels import unify_labels
 from shouldtune.models.base import Model
-from shouldtune.models.registry import check_reference, load_model
+from shouldtune.models.registry import BUILTINS, check_reference, load_model
 from shouldtune.models.remote import is_remote
 from shouldtune.nontrivial import nontrivial
 from shouldtune.pii import finding_lines
@@ -326,12 +327,21 @@ def run_ladder(
             train_examples=len(split.train),
             answer_tokens=_mean_tokens(loaded, [e.expected for e in split.test]),
             local_params=loaded.info.n_params,
+            verdict=verdict.kind,
+            model=loaded.info.name,
         )
         if cost is not None and cost.two_models is not None:
             # The verdict on a forgetting budget names what the second model costs.
             verdict = with_second_model(
                 verdict, cost.two_models.monthly_usd, failures, reproducibility
             )
+        # The answer names the model it is about, the built-in demo model as such.
+        named = ModelFinding(
+            name=loaded.info.name,
+            backend=loaded.info.backend,
+            builtin=loaded.info.name in BUILTINS and spec.model.removeprefix("hf:") in BUILTINS,
+        )
+        verdict = with_model(verdict, named, failures, reproducibility)
         run_result = RunResult(
             task=spec.task_name,
             run_dir=str(run_dir.path) if run_dir is not None else None,

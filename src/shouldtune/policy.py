@@ -210,8 +210,8 @@ class Climb:
             return reason
         so_far = self.findings(results, predictions)
         if so_far.kind in ("PROMPT", "RAG"):
-            headline = verdict_of(so_far).headline
-            return f"a cheaper rung is good enough ({so_far.kind}: {headline})"
+            # The rung and the verdict only: the headline is shown once, in the verdict.
+            return f"a cheaper rung is good enough: {so_far.rung} ({so_far.kind})"
         return None
 
     def verdict(

@@ -481,12 +481,14 @@ class CostSpec(SettingsModel):
         ge=0,
         description="Requests the task serves per month: prices API spend, serving, break-even.",
     )
-    target_params: float = Field(
-        7e9,
+    target_params: float | None = Field(
+        None,
         gt=0,
         description=(
-            "Parameters of the model you would really fine-tune and serve (the local student "
-            "is a stand-in): sizes the training and serving estimates."
+            "Parameters of the model you would really fine-tune and serve, when it is not the "
+            "one measured (a production model): sizes the training and serving estimates. "
+            "Default: the measured model's (the LoRA rung's student, else the local model; "
+            "7B, labelled assumed, for a served model of unknown size)."
         ),
     )
     method: Literal["lora", "full"] = Field(

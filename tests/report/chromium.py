@@ -61,11 +61,37 @@ window.addEventListener("load", function () {
       var box = svg.getBoundingClientRect();
       out.charts.push({
         name: svg.getAttribute("data-chart"),
+        series: parseInt(svg.getAttribute("data-series") || "1", 10),
+        legend: svg.querySelectorAll("[data-legend]").length,
         shapes: svg.querySelectorAll("rect, circle, line, path, polyline, polygon, text").length,
         width: box.width,
         height: box.height
       });
     });
+    // Nothing may reach past the page's right edge, except inside a container that scrolls
+    // (a wide table or chart scrolls in its box; the page itself never grows sideways), and
+    // no text may be cut off by a box that hides its overflow.
+    var page = document.documentElement.clientWidth;
+    var scrolls = ".table-wrap, .chart-wrap, pre, .clip";
+    out.page_width = page;
+    out.wide = [];
+    out.cut = [];
+    document.querySelectorAll("body *").forEach(function (el) {
+      if (el.closest("script, style, #st-check")) { return; }
+      var name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+        (el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "");
+      var outer = el.parentElement && el.parentElement.closest(scrolls);
+      var box = el.getBoundingClientRect();
+      if (!outer && box.width > 0 && box.right > page + 1) {
+        out.wide.push(name + " reaches " + Math.round(box.right) + "px of " + page);
+      }
+      var style = getComputedStyle(el);
+      var hides = style.overflowX === "hidden" || style.overflowX === "clip";
+      if (hides && el.scrollWidth > el.clientWidth + 1) {
+        out.cut.push(name + " hides " + (el.scrollWidth - el.clientWidth) + "px of its text");
+      }
+    });
+    out.page_scroll = document.documentElement.scrollWidth;
     var rows = document.querySelectorAll("#examples tbody tr");
     var input = document.getElementById("filter");
     var show = document.getElementById("show");
@@ -117,12 +143,20 @@ class PageCheck:
     """Drawn shapes per chart name."""
     sizes: dict[str, tuple[float, float]]
     rows: int = 0
+    unlabelled: list[str] = field(default_factory=list)
+    """Charts drawing more than one series with fewer legend entries than series."""
     visible_initial: int = 0
     visible_query: int = 0
     shown_query: str = ""
     visible_failing: int = 0
     visible_reset: int = 0
     console: list[str] = field(default_factory=list)
+    page_width: int = 0
+    page_scroll: int = 0
+    wide: list[str] = field(default_factory=list)
+    """Elements reaching past the page's right edge (outside a scrolling container)."""
+    cut: list[str] = field(default_factory=list)
+    """Elements whose hidden overflow cuts their text."""
 
 
 def _instrument(page: str, query: str) -> str:
@@ -165,6 +199,11 @@ def check_page(binary: str, page: Path, workdir: Path, *, query: str) -> PageChe
         errors=errors,
         charts={c["name"]: int(c["shapes"]) for c in data["charts"]},
         sizes={c["name"]: (float(c["width"]), float(c["height"])) for c in data["charts"]},
+        unlabelled=[
+            f"{c['name']} ({c['series']} series, {c['legend']} in its legend)"
+            for c in data["charts"]
+            if int(c.get("series", 1)) > 1 and int(c.get("legend", 0)) < int(c["series"])
+        ],
         rows=int(data.get("rows", 0)),
         visible_initial=int(data.get("visible_initial", 0)),
         visible_query=int(data.get("visible_query", 0)),
@@ -172,6 +211,10 @@ def check_page(binary: str, page: Path, workdir: Path, *, query: str) -> PageChe
         visible_failing=int(data.get("visible_failing", 0)),
         visible_reset=int(data.get("visible_reset", 0)),
         console=console,
+        page_width=int(data.get("page_width", 0)),
+        page_scroll=int(data.get("page_scroll", 0)),
+        wide=[str(w) for w in data.get("wide", [])],
+        cut=[str(c) for c in data.get("cut", [])],
     )
 
 
@@ -179,14 +222,26 @@ def _seen(message: str, recorded: list[str]) -> bool:
     return any(message in r or r.endswith(message) for r in recorded)
 
 
-def screenshot(binary: str, page: Path, target: Path, workdir: Path) -> Path:
+def screenshot(binary: str, page: Path, target: Path, workdir: Path, *, height: int = 2800) -> Path:
     workdir.mkdir(parents=True, exist_ok=True)
     done = _run(
-        binary, ["--window-size=1280,2800", f"--screenshot={target}", page.as_uri()], workdir
+        binary, [f"--window-size=1280,{height}", f"--screenshot={target}", page.as_uri()], workdir
     )
     if not target.exists():
         raise RuntimeError(f"no screenshot (exit {done.returncode}): {done.stderr[-2000:]}")
     return target
+
+
+def one_section(page: str, section: str) -> str:
+    """The page with every <section> but `section` taken out: one section to screenshot."""
+    sections = re.findall(r'<section [^>]*id="([^"]+)"', page)
+    if section not in sections:
+        raise ValueError(f"no section {section!r} in the page ({', '.join(sections)})")
+    for other in sections:
+        if other != section:
+            pattern = rf'<section [^>]*id="{re.escape(other)}".*?</section>'
+            page = re.sub(pattern, "", page, count=1, flags=re.S)
+    return page
 
 
 def problems(
@@ -215,4 +270,9 @@ def problems(
         found.append(f"failing filter: {check.visible_failing} rows, expected {failing_rows}")
     if check.visible_reset != check.rows:
         found.append(f"reset: {check.visible_reset} of {check.rows} rows visible")
+    if check.page_scroll > check.page_width + 1:
+        found.append(f"page wider than the window: {check.page_scroll}px of {check.page_width}")
+    found += [f"chart without a legend: {u}" for u in check.unlabelled]
+    found += [f"past the page edge: {w}" for w in check.wide[:10]]
+    found += [f"text cut: {c}" for c in check.cut[:10]]
     return found

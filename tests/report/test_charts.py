@@ -104,6 +104,15 @@ def test_break_even_chart_marks_the_crossing() -> None:
     assert any(t.text == "break-even at 2.0 months" for t in root.iter(f"{NS}text"))
 
 
+def test_break_even_chart_names_its_series_and_axes() -> None:
+    root = parse(break_even_chart(upfront=100.0, monthly_savings=50.0, months=6))
+    shown = [t.text or "" for t in root.iter(f"{NS}text")]
+    legend = [t.text for t in root.iter(f"{NS}text") if t.get("data-legend")]
+    # Two series, two legend entries; a title on each axis.
+    assert len(legend) == 2 and any("savings" in (e or "") for e in legend)
+    assert "months after fine-tuning" in shown and "US dollars" in shown
+
+
 def test_break_even_chart_without_savings_has_no_crossing() -> None:
     root = parse(break_even_chart(upfront=100.0, monthly_savings=0.0, months=12))
     assert not any((t.text or "").startswith("break-even") for t in root.iter(f"{NS}text"))

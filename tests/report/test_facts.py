@@ -12,6 +12,7 @@ from shouldtune.report.facts import (
     example_rows,
     failure_categories,
     rung_status,
+    status_words,
     top_confusions,
     top_failures,
 )
@@ -124,3 +125,10 @@ def test_rung_models_named_only_when_the_rungs_differ(label_run_result: RunResul
     )
     mixed = label_run_result.model_copy(update={"rungs": [first, tuned]})
     assert rung_models(mixed) == [label_run_result.model.name, "student+lora"]
+
+
+def test_within_reach_is_said_only_of_a_score_below_the_bar() -> None:
+    below = Interval(point=0.75, low=0.66, high=0.82, method="wilson")
+    above = Interval(point=0.956, low=0.852, high=0.988, method="wilson")
+    assert status_words(rung_status(below, 0.8, 0.64), below, 0.8) == "within reach"
+    assert status_words(rung_status(above, 0.9, 0.72), above, 0.9) == ("not shown to reach the bar")

@@ -1,5 +1,6 @@
-"""report.html in a real browser: headless Chromium, no console errors, every chart drawn,
-the example filter working, and a screenshot kept as a test artifact.
+"""report.html in a real browser: headless Chromium, no console errors, every chart drawn
+(with a legend where it draws several series), the example filter working, nothing past the
+page edge or cut off, and screenshots (the page, and each section) kept as test artifacts.
 
 Skipped when Chromium is missing on a developer machine; in CI (CI is set) a missing
 Chromium fails, because .ci/run installs it.
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.report.chromium import check_page, find_chromium, problems, screenshot
+from tests.report.chromium import check_page, find_chromium, one_section, problems, screenshot
 
 ARTIFACTS = ROOT / ".pytest-artifacts"
 QUERY = "number 4"
@@ -76,6 +77,25 @@ def test_label_report_is_clean_complete_and_filters(
     shutil.copy(shot, ARTIFACTS / "report.png")
 
 
+def test_each_section_is_screenshotted_on_its_own(
+    chromium: str, label_run: Path, tmp_path: Path
+) -> None:
+    """One picture per section (.pytest-artifacts/sections/), for a person to look over."""
+    page = (label_run / "report.html").read_text()
+    found = re.findall(r'<section [^>]*id="([^"]+)"', page)
+    assert {"verdict", "scores", "cost"} <= set(found)
+    target = ARTIFACTS / "sections"
+    target.mkdir(parents=True, exist_ok=True)
+    for section in found:
+        alone = tmp_path / f"{section}.html"
+        alone.write_text(one_section(page, section), encoding="utf-8")
+        shot = screenshot(
+            chromium, alone, tmp_path / f"{section}.png", tmp_path / "shot", height=1400
+        )
+        assert shot.stat().st_size > 5_000, section
+        shutil.copy(shot, target / f"{section}.png")
+
+
 def test_generated_report_has_no_confusion_chart_and_is_clean(
     chromium: str, generated_run: Path, tmp_path: Path
 ) -> None:
@@ -114,6 +134,28 @@ def _network(page: str) -> str:
     return page.replace("</main>", '<img src="https://example.com/pixel.png" alt=""></main>', 1)
 
 
+def _too_wide(page: str) -> str:
+    wide = '<table><tr><td style="white-space: nowrap">' + "wide " * 400 + "</td></tr></table>"
+    return page.replace("</main>", wide + "</main>", 1)
+
+
+def _cut_text(page: str) -> str:
+    box = '<p style="width: 80px; overflow: hidden; white-space: nowrap">' + "cut " * 40 + "</p>"
+    return page.replace("</main>", box + "</main>", 1)
+
+
+def _no_legend(page: str) -> str:
+    stripped = re.sub(
+        r'(<svg [^>]*data-chart="tokens".*?</svg>)', _drop_legend, page, count=1, flags=re.S
+    )
+    assert stripped != page
+    return stripped
+
+
+def _drop_legend(found: re.Match[str]) -> str:
+    return found.group(1).replace(' data-legend="1"', "")
+
+
 def _dead_filter(page: str) -> str:
     broken = page.replace('input.addEventListener("input", apply);', "", 1)
     assert broken != page
@@ -130,6 +172,9 @@ def _dead_filter(page: str) -> str:
         (_console_error, "page error: console.error: bad data"),
         (_network, "page error: CSP violation"),
         (_dead_filter, "filter:"),
+        (_no_legend, "chart without a legend: tokens"),
+        (_too_wide, "past the page edge: table"),
+        (_cut_text, "text cut: p"),
     ],
     ids=[
         "missing-scores",
@@ -139,6 +184,9 @@ def _dead_filter(page: str) -> str:
         "console-error",
         "network",
         "dead-filter",
+        "no-legend",
+        "too-wide",
+        "cut-text",
     ],
 )
 def test_checker_fails_a_broken_report(

@@ -86,7 +86,9 @@ def test_docs_add_the_rag_rung_which_beats_the_prompts(tmp_path: Path, cache: Ca
     assert scores == {"zero_shot": 0.0, "few_shot": 0.0, "rag": 1.0}
     assert result.verdict.kind == "RAG"
     assert result.verdict.question == "2. knowledge"
-    assert "mcnemar p=" in result.verdict.headline
+    # The headline gives the difference in points; the p-value is in the reasons.
+    assert "+100.0 pts" in result.verdict.headline and "p=" not in result.verdict.headline
+    assert any("mcnemar p=" in reason for reason in result.verdict.reasons)
     rag = result.rungs[2]
     retrieval = present(rag.settings.retrieval)
     assert retrieval.answer_in_context == 1.0

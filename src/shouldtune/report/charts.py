@@ -235,14 +235,15 @@ def bar_chart(
             el("rect", {"x": x, "y": legend_y, "width": 11, "height": 11, "rx": 2, "fill": color})
         )
         shown = truncate(entry, 28)
-        parts.append(text(x + 16, legend_y + 10, shown, fill=MUTED, font_size=11))
+        parts.append(text(x + 16, legend_y + 10, shown, fill=MUTED, font_size=11, data_legend=1))
         x += 16 + len(shown) * 6.2 + 18
         if x > width - 120:
             x = left
             legend_y += 16
     if legend and legend_y > 8 + row_h * len(rows) + 8:
         height += legend_y - (8 + row_h * len(rows) + 8)
-    return svg(name, width, height, label, *parts)
+    series = len({segment.name for row in rows for segment in row.segments})
+    return svg(name, width, height, label, *parts, series=series)
 
 
 def confusion_chart(matrix: Confusion) -> Markup:
@@ -309,9 +310,14 @@ def confusion_chart(matrix: Confusion) -> Markup:
     )
 
 
-def break_even_chart(upfront: float, monthly_savings: float, months: int) -> Markup:
-    """Cumulative savings against the one-off cost; they cross at the break-even point."""
-    width, height, left, right, top, bottom = 960.0, 260.0, 70.0, 30.0, 16.0, 34.0
+def break_even_chart(
+    upfront: float, monthly_savings: float, months: int, *, what_if: bool = False
+) -> Markup:
+    """Cumulative savings against the one-off cost; they cross at the break-even point.
+
+    Two series, so a legend names them (above the plot), and both axes carry a title.
+    """
+    width, height, left, right, top, bottom = 960.0, 300.0, 84.0, 30.0, 40.0, 52.0
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(upfront, monthly_savings * months, 1.0) * 1.08
 
@@ -343,9 +349,55 @@ def break_even_chart(upfront: float, monthly_savings: float, months: int) -> Mar
     for month in range(0, months + 1, max(1, months // 6)):
         parts.append(
             text(
-                x(month), height - 12, f"{month} mo", fill=MUTED, text_anchor="middle", font_size=11
+                x(month),
+                top + plot_h + 16,
+                f"{month} mo",
+                fill=MUTED,
+                text_anchor="middle",
+                font_size=11,
             )
         )
+    parts.append(
+        text(left + plot_w / 2, height - 8, "months after fine-tuning", text_anchor="middle")
+    )
+    mid = top + plot_h / 2
+    parts.append(
+        text(
+            16,
+            mid,
+            "US dollars",
+            text_anchor="middle",
+            transform=f"rotate(-90 16 {mid:.1f})",
+        )
+    )
+    legend = (
+        ("fine-tuning cost (one-off)", "#cf222e", "6 4"),
+        (
+            "what-if savings: the fine-tune was not measured"
+            if what_if
+            else "cumulative savings against the prompted option",
+            PASS_COLOR,
+            None,
+        ),
+    )
+    at = left
+    for words, color, dash in legend:
+        parts.append(
+            el(
+                "line",
+                {
+                    "x1": at,
+                    "x2": at + 22,
+                    "y1": 14,
+                    "y2": 14,
+                    "stroke": color,
+                    "stroke_width": 2.5,
+                    "stroke_dasharray": dash,
+                },
+            )
+        )
+        parts.append(text(at + 28, 18, words, fill=MUTED, font_size=11, data_legend=1))
+        at += 28 + len(words) * CHAR_W * 0.92 + 24
     parts.append(
         el(
             "line",
@@ -379,9 +431,8 @@ def break_even_chart(upfront: float, monthly_savings: float, months: int) -> Mar
         at = upfront / monthly_savings
         parts.append(el("circle", {"cx": x(at), "cy": y(upfront), "r": 5, "fill": INK}))
         parts.append(text(x(at) + 8, y(upfront) - 8, f"break-even at {at:.1f} months", fill=INK))
-    return svg(
-        "break-even", width, height, "Cumulative savings against the fine-tuning cost", *parts
-    )
+    label = "Cumulative savings against the fine-tuning cost"
+    return svg("break-even", width, height, label, *parts, series=2)
 
 
 @dataclass(frozen=True)

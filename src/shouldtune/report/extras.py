@@ -5,24 +5,31 @@ a newer shouldtune records (or a rung this reader does not know) are still liste
 function `(raw results) -> Extra | None`; adding a section is adding a function. The prompt
 search section reads the typed record (`settings.search`, rung_settings.SearchRecord).
 
+Every section is written for a person: figures under words, never a flattened record key.
+The cost section reads the typed record (`cost`, cost.CostReport): the short option table and
+the break-even in words that the terminal and report.md show too (cost_view), and the
+break-even chart only where a payback was worked out.
+
 The raw fields listed:
-- `cost`: an object; its numbers are listed, and `cost.break_even` with `upfront_usd` and
-  `monthly_savings_usd` draws the break-even chart.
-- `forgetting` (top level) or `rungs[].settings.forgetting`: objects whose numbers are listed.
+- `forgetting` (top level) or `rungs[].settings.forgetting`: objects whose numbers are listed
+  under their names in words (FORGETTING_WORDS; a field this reader does not know, by its
+  name with spaces).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from shouldtune.report.charts import TradeoffPoint, break_even_chart, tradeoff_chart
+from shouldtune.report.cost_view import OPTION_HEAD, heading, option_rows, summary_lines
 from shouldtune.report.sweep_view import budget_text, interval_text, sweep_rows
 from shouldtune.results import RunResult
+from shouldtune.rung_settings import SearchRecord
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,9 @@ class Extra:
     rows: list[tuple[str, str]]
     chart: Markup | None = None
     text: str | None = None  # shown as preformatted text (a prompt), escaped
+    head: tuple[str, ...] = ()  # a table with these columns, its rows in `table`
+    table: list[tuple[str, ...]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # sentences under the table
 
 
 def fmt_value(key: str, value: Any) -> str:
@@ -47,15 +57,49 @@ def fmt_value(key: str, value: Any) -> str:
     return str(value)
 
 
-def flatten(value: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """Scalar fields as (dotted key, shown value), nested objects included, lists left out."""
+# Forgetting's fields in words; a share is shown as a percentage, a change in points.
+FORGETTING_WORDS: dict[str, str] = {
+    "summary": "in words",
+    "kl_mean": "KL divergence, adapter on against off (nats per token)",
+    "ppl_base": "perplexity on general text, base model",
+    "ppl_tuned": "perplexity on general text, tuned",
+    "ppl_change": "perplexity change",
+    "probe_base": "general-skills probe, base model",
+    "probe_tuned": "general-skills probe, tuned",
+    "probe_drop": "general-skills probe, points lost",
+    "n_probe": "probe questions",
+    "n_general_tokens": "general-text tokens compared",
+}
+_SHARES = ("probe_base", "probe_tuned", "ppl_change")
+# Interval ends are shown beside their point, not as rows of their own.
+_ENDS = ("_low", "_high")
+
+
+def _forgetting_value(key: str, value: Any, found: Mapping[str, Any]) -> str:
+    low, high = _number(found.get(f"{key}_low")), _number(found.get(f"{key}_high"))
+    if key in _SHARES and _number(value) is not None:
+        shown = f"{value:+.1%}" if key == "ppl_change" else f"{value:.1%}"
+        if low is not None and high is not None:
+            shown += f" [{low:.1%}, {high:.1%}]"
+        return shown
+    if key == "probe_drop" and _number(value) is not None:
+        shown = f"{value:+.1f}"
+        if low is not None and high is not None:
+            shown += f" [{low:+.1f}, {high:+.1f}]"
+        return shown
+    return fmt_value(key, value)
+
+
+def forgetting_rows(found: Mapping[str, Any], rung: str | None = None) -> list[tuple[str, str]]:
+    """A forgetting record's figures under their names in words (nested ones left out)."""
     rows: list[tuple[str, str]] = []
-    for key, item in value.items():
-        name = f"{prefix}{key}"
-        if isinstance(item, Mapping):
-            rows.extend(flatten(item, name + "."))
-        elif item is not None and not isinstance(item, list):
-            rows.append((name, fmt_value(str(key), item)))
+    for key, value in found.items():
+        skip = value is None or isinstance(value, list | Mapping) or key.endswith(_ENDS)
+        if skip:
+            continue
+        words = FORGETTING_WORDS.get(key, key.replace("_", " "))
+        label = f"{rung}: {words}" if rung else words
+        rows.append((label, _forgetting_value(key, value, found)))
     return rows
 
 
@@ -64,24 +108,26 @@ def _number(value: Any) -> float | None:
     return float(value) if ok else None
 
 
-def cost(raw: Mapping[str, Any]) -> Extra | None:
-    found = raw.get("cost")
-    if not isinstance(found, Mapping) or not found:
+def cost(result: RunResult) -> Extra | None:
+    """The option table, the fine-tune and break-even in words, the chart when it pays back."""
+    found = result.cost
+    if found is None:
         return None
     chart = None
-    even = found.get("break_even")
-    if isinstance(even, Mapping):
-        upfront = _number(even.get("upfront_usd"))
-        monthly = _number(even.get("monthly_savings_usd"))
-        if upfront is not None and monthly is not None and upfront >= 0:
-            months = 12 if monthly <= 0 else max(6, min(36, int(2 * upfront / monthly) + 1))
-            chart = break_even_chart(upfront, monthly, months)
+    even = found.break_even
+    if even is not None and even.upfront_usd >= 0:
+        upfront, monthly = even.upfront_usd, even.monthly_savings_usd
+        months = 12 if monthly <= 0 else max(6, min(36, int(2 * upfront / monthly) + 1))
+        chart = break_even_chart(upfront, monthly, months, what_if=not even.measured)
     return Extra(
         "cost",
         "Cost and break-even",
-        "What each option costs, and when a one-off fine-tune pays for itself.",
-        flatten(found),
+        heading(found) + ".",
+        [],
         chart,
+        head=OPTION_HEAD,
+        table=list(option_rows(found)),
+        lines=summary_lines(found),
     )
 
 
@@ -89,12 +135,12 @@ def forgetting(raw: Mapping[str, Any]) -> Extra | None:
     rows: list[tuple[str, str]] = []
     top = raw.get("forgetting")
     if isinstance(top, Mapping):
-        rows.extend(flatten(top))
+        rows.extend(forgetting_rows(top))
     for rung in raw.get("rungs") or []:
         settings = rung.get("settings") if isinstance(rung, Mapping) else None
         measured = settings.get("forgetting") if isinstance(settings, Mapping) else None
         if isinstance(measured, Mapping):
-            rows.extend(flatten(measured, f"{rung.get('rung')}."))
+            rows.extend(forgetting_rows(measured, str(rung.get("rung"))))
     if not rows:
         return None
     return Extra(
@@ -158,8 +204,14 @@ def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None
         ("calls (budget)", f"{search.calls} ({search.budget})"),
         ("validation examples / demonstration pool", f"{search.val_size} / {search.pool_size}"),
     ]
-    for tried in search.candidates[:12]:
-        rows.append((f"  {tried.key}", f"{tried.val_score:.1%} on {tried.val_n}"))
+    lines: list[str] = []
+    nothing = nothing_better(search)
+    if nothing is not None:
+        # A search that could not help says so once, rather than list every candidate.
+        lines.append(nothing)
+    else:
+        for tried in search.candidates[:12]:
+            rows.append((f"candidate {tried.key}", f"{tried.val_score:.1%} on {tried.val_n}"))
     text = None
     path = rung.settings.prompt_file
     if folder is not None and path is not None:
@@ -174,6 +226,19 @@ def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None
         "Candidates: layout/instructions/demonstrations-k@seed(+cal = calibrated).",
         rows,
         text=text,
+        lines=lines,
+    )
+
+
+def nothing_better(search: SearchRecord) -> str | None:
+    """One line when no prompt tried beat the few-shot settings on validation; else None."""
+    base = search.baseline_val_score
+    if search.winner != search.baseline and (base is None or search.winner_val_score > base):
+        return None
+    shown = f" ({base:.1%} on validation)" if base is not None else ""
+    return (
+        f"The search found nothing better: none of the {search.tried} prompts tried beat the "
+        f"few-shot settings{shown}, so the few-shot prompt stands."
     )
 
 
@@ -211,10 +276,10 @@ def sweep(result: RunResult) -> Extra | None:
 
 
 Build = Callable[[Mapping[str, Any]], Extra | None]
-EXTRAS: list[Build] = [cost, forgetting, reproducibility]
+EXTRAS: list[Build] = [forgetting, reproducibility]
 
 
 def extras(raw: Mapping[str, Any], result: RunResult, folder: Path | None = None) -> list[Extra]:
     found = [extra for build in EXTRAS if (extra := build(raw)) is not None]
-    typed = [prompt_search(result, folder), sweep(result)]
+    typed = [prompt_search(result, folder), sweep(result), cost(result)]
     return [*(extra for extra in typed if extra is not None), *found]

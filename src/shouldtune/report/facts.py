@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from shouldtune.records import Interval, Prediction
+from shouldtune.records import Comparison, Interval, Prediction
 from shouldtune.results import RunResult
 from shouldtune.scoring import CATEGORIES
 
@@ -36,6 +36,14 @@ def rung_status(score: Interval, bar: float, within: float) -> RungStatus:
     return "uncertain"
 
 
+def status_words(status: RungStatus, score: Interval, bar: float) -> str:
+    """A rung's status in words: "within reach" only for a score below the bar; one at or
+    above it whose interval's low end is not is "not shown to reach the bar"."""
+    if status == "within" and score.point >= bar:
+        return "not shown to reach the bar"
+    return STATUS_WORDS[status]
+
+
 def rung_models(result: RunResult) -> list[str] | None:
     """Which model answered each rung, or None when one model answered them all.
 
@@ -46,6 +54,24 @@ def rung_models(result: RunResult) -> list[str] | None:
         found = rung.settings.model
         names.append(found.name if found is not None else result.model.name)
     return names if len(set(names)) > 1 else None
+
+
+def deciding_comparisons(result: RunResult) -> tuple[list[Comparison], list[Comparison]]:
+    """The paired comparisons that decide the verdict, then the rest (shown folded).
+
+    Deciding: the paired test the verdict's findings name; without one, those of the deciding
+    rung; without that either, all of them.
+    """
+    found = result.verdict.findings
+    paired = found.paired if found is not None else None
+    if paired is not None:
+        first = [c for c in result.comparisons if {c.a, c.b} == {paired.a, paired.b}]
+    else:
+        best = result.verdict.best_rung
+        first = [c for c in result.comparisons if best is not None and best in (c.a, c.b)]
+    if not first:
+        return list(result.comparisons), []
+    return first, [c for c in result.comparisons if c not in first]
 
 
 def category_text(category: str) -> str:

@@ -18,14 +18,15 @@ from shouldtune.report import charts
 from shouldtune.report.baseline_view import constant_label, second_figures, trivial_words
 from shouldtune.report.extras import extras
 from shouldtune.report.facts import (
-    STATUS_WORDS,
     FailureCategory,
     RungStatus,
     confusion,
+    deciding_comparisons,
     example_rows,
     failure_categories,
     rung_models,
     rung_status,
+    status_words,
     top_confusions,
 )
 from shouldtune.report.load import RunData
@@ -124,7 +125,7 @@ def context(run: RunData) -> dict[str, Any]:
         RungRow(
             name=r.rung,
             status=(status := rung_status(r.score, result.bar, within)),
-            status_words=STATUS_WORDS[status],
+            status_words=status_words(status, r.score, result.bar),
             score=f"{r.score.point:.1%}",
             low=f"{r.score.low:.1%}",
             high=f"{r.score.high:.1%}",
@@ -186,6 +187,7 @@ def context(run: RunData) -> dict[str, Any]:
         ],
         legend=[("prompt tokens", "#8250df"), ("completion tokens", "#e16f24")],
     )
+    deciding, others = deciding_comparisons(result)
     return {
         "result": result,
         "verdict": result.verdict,
@@ -197,6 +199,10 @@ def context(run: RunData) -> dict[str, Any]:
         "baseline_label": constant_label(result),
         "trivial_words": trivial_words(result),
         "second_figures": second_figures(result),
+        "deciding": deciding,
+        "other_comparisons": others,
+        # An interval column only where some comparison has one (McNemar gives none).
+        "comparison_intervals": any(c.low is not None for c in result.comparisons),
         "categories": categories,
         "failure_chart": _failure_chart(rungs, passed, categories) if categories else None,
         "confusions": confusions,

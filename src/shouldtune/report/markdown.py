@@ -11,13 +11,16 @@ import re
 
 from shouldtune.baseline import short
 from shouldtune.pii import describe_counts
+from shouldtune.records import Comparison
 from shouldtune.report.baseline_view import second_figures, trivial_words
 from shouldtune.report.cost_view import cost_markdown
+from shouldtune.report.extras import nothing_better
 from shouldtune.report.facts import (
-    STATUS_WORDS,
+    deciding_comparisons,
     failure_categories,
     rung_models,
     rung_status,
+    status_words,
     top_failures,
 )
 from shouldtune.report.load import RunData
@@ -51,6 +54,9 @@ def _prompt_search_lines(run: RunData) -> list[str]:
         f"- Winner {code(search.winner)}: {search.winner_val_score:.1%} "
         f"on validation, {rung.score.fmt()} on the test split.",
     ]
+    nothing = nothing_better(search)
+    if nothing is not None:
+        lines.append(f"- {md(nothing)}")
     prompt_file = rung.settings.prompt_file
     if prompt_file:
         lines.append(f"- The winning prompt: {code(prompt_file)} in the run directory.")
@@ -79,6 +85,11 @@ def _sweep_lines(run: RunData) -> list[str]:
             f"| {'chosen' if row.chosen else ''} |"
         )
     return lines
+
+
+def _comparison_line(c: Comparison) -> str:
+    p = f", p = {c.p_value:.3g}" if c.p_value is not None else ""
+    return f"- {code(c.b)} vs {code(c.a)}: {c.diff * 100:+.1f} pts ({c.method}{p}, n = {c.n})"
 
 
 def fenced(text: str) -> list[str]:
@@ -118,7 +129,7 @@ def render_markdown(run: RunData) -> str:
         )
     for rung, model in zip(result.rungs, models, strict=True):
         s = rung.score
-        status = STATUS_WORDS[rung_status(s, result.bar, within)]
+        status = status_words(rung_status(s, result.bar, within), s, result.bar)
         name = f"{code(rung.rung)} ({md(model)})" if model else code(rung.rung)
         lines.append(
             f"| {name} | {s.point:.1%} | [{s.low:.1%}, {s.high:.1%}] | {status} "
@@ -143,14 +154,17 @@ def render_markdown(run: RunData) -> str:
             f"({md(describe_counts(result.precheck.pii))}); every example quoted here shows "
             "them masked.",
         ]
-    compared = [c for c in result.comparisons if c.p_value is not None]
-    if compared:
+    deciding, others = deciding_comparisons(result)
+    compared = [c for c in deciding if c.p_value is not None]
+    folded = [c for c in others if c.p_value is not None]
+    if compared or folded:
         lines += ["", "**Paired comparisons**", ""]
-        for c in compared:
-            lines.append(
-                f"- {code(c.b)} vs {code(c.a)}: {c.diff * 100:+.1f} pts "
-                f"({c.method}, p = {c.p_value:.3g}, n = {c.n})"
-            )
+        lines += [_comparison_line(c) for c in compared]
+    if folded:
+        # The comparisons the verdict did not turn on: folded (GitHub renders <details>).
+        lines += ["", f"<details><summary>{len(folded)} other paired comparisons</summary>", ""]
+        lines += [_comparison_line(c) for c in folded]
+        lines += ["", "</details>"]
     names = [r.rung for r in result.rungs]
     categories = failure_categories(names, run.predictions)
     if categories:

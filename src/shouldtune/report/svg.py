@@ -45,13 +45,18 @@ def title(content: str) -> Markup:
     return el("title", None, content)
 
 
-def svg(name: str, width: float, height: float, label: str, *children: Markup | str) -> Markup:
-    """The root element. `data-chart` names the chart for tests and for the page's own CSS."""
+def svg(
+    name: str, width: float, height: float, label: str, *children: Markup | str, series: int = 1
+) -> Markup:
+    """The root element. `data-chart` names the chart for tests and for the page's own CSS;
+    `data-series` counts what it draws in different colours when that is more than one, and
+    each legend entry carries `data-legend`, so a test can tell a chart without a legend."""
     return el(
         "svg",
         {
             "xmlns": "http://www.w3.org/2000/svg",
             "data-chart": name,
+            "data-series": series if series > 1 else None,
             "viewBox": f"0 0 {num(width)} {num(height)}",
             "width": float(width),
             "height": float(height),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -285,7 +286,14 @@ def render_plan(console: Console, plan: Plan) -> None:
         console.print(f"[dim]{escape(plan.sequential)}[/dim]")
 
 
-def rung_table(result: RunResult) -> Table:
+# Columns left out, in this order, while the rung table is wider than the terminal (a log
+# file is 80 columns): the score and its interval, which decide the verdict, are never left
+# out, and the rung and model names wrap rather than push a number into an ellipsis.
+DROP_ORDER = ("new/cached", "prompt tok", "ms/ex", "n")
+ELLIPSIS = "\u2026"
+
+
+def rung_table(result: RunResult, drop: Sequence[str] = ()) -> Table:
     method = "label loglik" if result.scorer == "label" else f"generate, {result.scorer}"
     if result.scorer == "label":
         # Served models score labels from logprobs or parse answers: name what was used.
@@ -293,32 +301,37 @@ def rung_table(result: RunResult) -> Table:
         method = "label " + ", ".join(sorted(used)) if used else method
     title = f"{result.task}: {result.model.name} ({result.model.backend}, {method})"
     table = Table(title=escape(title))
-    table.add_column("rung", no_wrap=True)
+    # A rung's name is never broken mid-word (the baseline's label wraps at its spaces).
+    longest = max((len(r.rung) for r in result.rungs), default=4)
+    table.add_column("rung", overflow="fold", min_width=longest)
     # A prompted model and a fine-tuned student that differ: say which answered each rung.
     found = rung_models(result)
     show_models = found is not None
     models = found or [""] * len(result.rungs)
     if show_models:
-        table.add_column("model", no_wrap=True)
-    for column in ("score", "95% CI", "n", "ms/ex", "prompt tok", "new/cached"):
-        table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("model", overflow="fold", min_width=min(24, max(map(len, models))))
+    numbers = ("score", "95% CI", "n", "ms/ex", "prompt tok", "new/cached")
+    kept = [i for i, column in enumerate(numbers) if column not in drop]
+    for i in kept:
+        table.add_column(numbers[i], justify="right", no_wrap=True)
     base = result.baseline
     if base is not None:  # first: the score a constant answer gets, with no model at all
-        table.add_row(
-            escape(f"baseline: always {short(base.constant, 30)!r}"),
-            *(["(no model)"] if show_models else []),
+        cells = (
             f"{base.score.point:.1%}",
             f"[{base.score.low:.1%}, {base.score.high:.1%}]",
             str(base.n),
             "0",
             "0",
             "0/0",
+        )
+        table.add_row(
+            escape(f"baseline: always {short(base.constant, 30)!r}"),
+            *(["(no model)"] if show_models else []),
+            *(cells[i] for i in kept),
             style="dim",
         )
     for rung, model in zip(result.rungs, models, strict=True):
-        table.add_row(
-            escape(rung.rung),
-            *([escape(model)] if show_models else []),
+        cells = (
             f"{rung.score.point:.1%}",
             f"[{rung.score.low:.1%}, {rung.score.high:.1%}]",
             str(rung.n),
@@ -326,25 +339,71 @@ def rung_table(result: RunResult) -> Table:
             f"{rung.mean_prompt_tokens:.0f}",
             f"{rung.computed_calls}/{rung.cached_calls}",
         )
+        table.add_row(
+            escape(rung.rung),
+            *([escape(model)] if show_models else []),
+            *(cells[i] for i in kept),
+        )
     return table
 
 
-def sweep_table(rows: Sequence[SweepRow]) -> Table:
+def _cuts(table: Table, width: int) -> bool:
+    """Whether rich would cut `table` to fit `width` columns: a cell ends in an ellipsis, or
+    the columns' minimum widths overrun it and the right edge is cropped off."""
+    probe = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    probe.print(table)
+    text = probe.export_text()
+    return ELLIPSIS in text or not text.rstrip().endswith("\u2518")  # the bottom-right corner
+
+
+def fitted_rung_table(result: RunResult, width: int) -> tuple[Table, list[str]]:
+    """The rung table at this width: columns left out in DROP_ORDER until none is cut."""
+    dropped: list[str] = []
+    table = rung_table(result)
+    for column in DROP_ORDER:
+        if not _cuts(table, width):
+            break
+        dropped.append(column)
+        table = rung_table(result, dropped)
+    return table, dropped
+
+
+# The sweep table's columns left out, in this order, when it is wider than the terminal.
+SWEEP_DROP = ("val",)
+
+
+def sweep_table(rows: Sequence[SweepRow], drop: Sequence[str] = ()) -> Table:
     """The sweep's settings: task score (test) against general probe, the chosen one marked."""
     table = Table(title="lora sweep (chosen on validation, never the test split)")
-    table.add_column("setting")
-    for column in ("task (test)", "general probe", "val", "budget", ""):
-        table.add_column(column, justify="right", no_wrap=True)
+    # A setting's label wraps at its spaces; no override (learning_rate=0.0002) is cut.
+    words = [word for row in rows for word in row.label.split()]
+    table.add_column("setting", overflow="fold", min_width=min(30, max(map(len, words or [""]))))
+    columns = ("task (test)", "general probe", "val", "budget", "")
+    kept = [i for i, column in enumerate(columns) if column not in drop]
+    for i in kept:
+        table.add_column(columns[i], justify="right", no_wrap=True)
     for row in rows:
-        table.add_row(
-            escape(row.label),
+        cells = (
             _short(row.task),
             _short(row.probe),
             f"{row.val_score:.0%}",
             budget_text(row),
             "chosen" if row.chosen else "",
         )
+        table.add_row(escape(row.label), *(cells[i] for i in kept))
     return table
+
+
+def fitted_sweep_table(rows: Sequence[SweepRow], width: int) -> tuple[Table, list[str]]:
+    """The sweep table at this width: columns left out in SWEEP_DROP until none is cut."""
+    dropped: list[str] = []
+    table = sweep_table(rows)
+    for column in SWEEP_DROP:
+        if not _cuts(table, width):
+            break
+        dropped.append(column)
+        table = sweep_table(rows, dropped)
+    return table, dropped
 
 
 def _short(value: Interval | None) -> str:
@@ -368,18 +427,31 @@ def render_nontrivial(console: Console, result: RunResult) -> None:
 
 
 def render_result(console: Console, result: RunResult) -> None:
-    console.print(rung_table(result))
+    table, dropped = fitted_rung_table(result, console.width)
+    console.print(table)
+    if dropped:
+        console.print(
+            f"[dim]left out to fit {console.width} columns: {', '.join(dropped)} "
+            "(report.html has every column)[/dim]"
+        )
     render_nontrivial(console, result)
     for comparison in result.comparisons:
         if comparison.p_value is None:
             continue
+        pair = f"{escape(comparison.b)} vs {escape(comparison.a)}"
         console.print(
-            f"[dim]{escape(comparison.b)} vs {escape(comparison.a)}: {comparison.diff:+.1%} "
+            f"[dim]{pair}: {comparison.diff * 100:+.1f} pts "
             f"({comparison.method}, p={comparison.p_value:.3g}, n={comparison.n})[/dim]"
         )
     swept = sweep_rows(result)
     if swept:
-        console.print(sweep_table(swept))
+        sweep, left_out = fitted_sweep_table(swept, console.width)
+        console.print(sweep)
+        if left_out:
+            console.print(
+                f"[dim]left out to fit {console.width} columns: {', '.join(left_out)} "
+                "(report.html has every column)[/dim]"
+            )
     if result.cost is not None:
         render_cost(console, result.cost)
     verdict = result.verdict
