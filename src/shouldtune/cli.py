@@ -819,6 +819,27 @@ def demo(
     _guarded(action)
 
 
+@app.command()
+def init(
+    data: Annotated[Path, typer.Argument(help="An examples file (.jsonl, .json, .csv, .parquet).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The task spec to write.")] = Path(
+        "task.yaml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    input: InputOpt = None,
+    expected: ExpectedOpt = None,
+) -> None:
+    """Write a commented task.yaml for a data file: the input, expected field and scorer guessed."""
+    from shouldtune.init_spec import write_task
+
+    def action() -> None:
+        written = write_task(data, output, force=force, input_field=input, expected=expected)
+        for line in written.summary():
+            console.print(visible(line), highlight=False, markup=False, soft_wrap=True)
+
+    _guarded(action)
+
+
 @app.command("spec-docs")
 def spec_docs() -> None:
     """Print the task spec reference (Markdown), generated from the TaskSpec model."""
