@@ -216,3 +216,14 @@ def problems(
     if check.visible_reset != check.rows:
         found.append(f"reset: {check.visible_reset} of {check.rows} rows visible")
     return found
+
+
+def dump_dom(binary: str, url: str, workdir: Path) -> tuple[str, list[str]]:
+    """The DOM Chromium builds for `url` (a served page), and the errors it logged."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    done = _run(binary, ["--virtual-time-budget=2000", "--dump-dom", url], workdir)
+    console = [m.group(1) for m in _CONSOLE.finditer(done.stderr)]
+    errors = [m for m in console if m.startswith(("Uncaught", "Refused")) or "Error" in m]
+    if "</html>" not in done.stdout:
+        errors.append(f"no page (exit {done.returncode}): {done.stderr[-2000:]}")
+    return done.stdout, errors
