@@ -137,7 +137,7 @@ def test_flags_override_the_guesses(tmp_path: Path) -> None:
     assert load_spec(out).input == "{title}: {body}"
     result = runner.invoke(app, ["init", str(data), "-o", str(out), "--force", "--expected", "x"])
     assert result.exit_code == 2
-    assert '--expected "x": no such field' in result.output
+    assert f'{data}: --expected "x": no such field' in result.output
 
 
 def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
@@ -180,7 +180,7 @@ def test_one_field_is_not_enough(tmp_path: Path) -> None:
     data = _jsonl(tmp_path / "d.jsonl", [{"text": f"t{i}"} for i in range(5)])
     result = runner.invoke(app, ["init", str(data), "-o", str(tmp_path / "t.yaml")])
     assert result.exit_code == 2
-    assert "needs two fields" in result.output
+    assert f"{data}: needs two fields" in result.output
 
 
 def test_guesses_on_columns_directly(tmp_path: Path) -> None:
@@ -195,3 +195,24 @@ def test_guesses_on_columns_directly(tmp_path: Path) -> None:
     assert (name, expected.name) == ("src", "tgt")
     assert "longest text" in why
     assert guess_scorer(expected)[0] == "exact"
+
+
+@pytest.mark.parametrize("suffix", [".json", ".parquet"])
+def test_json_arrays_and_parquet_too(tmp_path: Path, suffix: str) -> None:
+    rows = [
+        {"utterance": f"please help me with a {y} now", "intent": y}
+        for y in (INTENTS[i % 3] for i in range(18))
+    ]
+    data = tmp_path / f"d{suffix}"
+    if suffix == ".json":
+        data.write_text(json.dumps(rows, indent=1))
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(rows), data)
+    out = tmp_path / "task.yaml"
+    _init(data, out)
+    spec = load_spec(out)
+    assert (spec.input, spec.expected, spec.scorer) == ("utterance", "intent", "label")
+    _check(out)

@@ -362,17 +362,20 @@ def write_task(
         raise InitError(f"{output}: a task spec is a .yaml file")
     raw = read_records(data)
     columns = columns_of(raw)
-    if input_field is not None:
-        try:
-            names = template_fields(input_field) or [input_field]
-        except ValueError as error:
-            raise InitError(f"--input: {error}") from None
-        for name in names:
-            _column(columns, name, "input")
-    given = _column(columns, expected, "expected") if expected is not None else None
-    input_name, in_why, exp, exp_why = guess_fields(
-        columns, input_given=input_field, expected_given=given
-    )
+    try:
+        if input_field is not None:
+            try:
+                names = template_fields(input_field) or [input_field]
+            except ValueError as error:
+                raise InitError(f"--input: {error}") from None
+            for name in names:
+                _column(columns, name, "input")
+        given = _column(columns, expected, "expected") if expected is not None else None
+        input_name, in_why, exp, exp_why = guess_fields(
+            columns, input_given=input_field, expected_given=given
+        )
+    except InitError as error:
+        raise InitError(f"{data}: {error}") from None
     scorer, scorer_why = guess_scorer(exp)
     # The spec is checked against the whole file (not just the records read) before writing.
     spec = spec_from_dict(

@@ -78,6 +78,7 @@ def test_compare_page_renders_compare_runs(runs: Path) -> None:
 def test_respond_routes_and_refuses_what_is_not_a_run_report(runs: Path) -> None:
     a, b = _finished(runs)
     assert respond(runs, "/").status == 200
+    assert respond(runs, "/favicon.ico").status == 204
     report = respond(runs, f"/runs/{a}/report.html")
     assert report.status == 200 and report.body == (runs / a / "report.html").read_bytes()
     assert respond(runs, f"/compare?a={a}&b={b}").status == 200

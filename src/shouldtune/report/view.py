@@ -230,6 +230,8 @@ def _respond(root: Path, target: str, host_header: str | None) -> Response:
     parts = [unquote(part) for part in url.path.split("/")]
     if url.path in ("", "/"):
         return _html(200, index_html(root))
+    if url.path == "/favicon.ico":  # browsers ask for one; an empty answer logs no error
+        return Response(204, "image/x-icon", b"")
     if url.path == "/compare":
         query = parse_qs(url.query)
         a, b = (query.get(side, [""])[0] for side in ("a", "b"))
