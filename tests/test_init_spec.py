@@ -46,8 +46,9 @@ def _init(data: Path, out: Path, *extra: str) -> str:
     return result.output
 
 
-def _check(spec: Path) -> str:
-    result = runner.invoke(app, ["check", str(spec), "--model", "mock"])
+def _check(spec: Path, *flags: str) -> str:
+    # mock: no tokenizer to load; the first test checks with the default model.
+    result = runner.invoke(app, ["check", str(spec), *(flags or ("--model", "mock"))])
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -65,7 +66,7 @@ def test_csv_by_name_label_scorer_and_check_accepts_it(tmp_path: Path) -> None:
     # A comment, not a key: the user is told to write the instructions.
     assert "\n# Missing instructions: write `instructions:`" in text
     assert spec.instructions is None
-    assert "split:" in _check(out)
+    assert "split:" in _check(out, "--cache-dir", str(tmp_path / "cache"))
 
 
 def test_jsonl_by_shape_when_no_name_matches(tmp_path: Path) -> None:
@@ -216,3 +217,14 @@ def test_json_arrays_and_parquet_too(tmp_path: Path, suffix: str) -> None:
     spec = load_spec(out)
     assert (spec.input, spec.expected, spec.scorer) == ("utterance", "intent", "label")
     _check(out)
+
+
+def test_a_word_of_the_name_counts_unless_it_names_the_other_role(tmp_path: Path) -> None:
+    rows = [[f"the body of review {i} goes here", INTENTS[i % 3]] for i in range(12)]
+    data = _csv(tmp_path / "d.csv", ["Review Body", "text_label"], rows)
+    columns = columns_of(read_records(data))
+    name, why, expected, exp_why = guess_fields(columns)
+    # 'text_label' holds an input word and an expected word: neither role by its name, so
+    # its shape decides.
+    assert (name, expected.name) == ("Review Body", "text_label")
+    assert why == "by its name" and exp_why.startswith("short values that repeat")

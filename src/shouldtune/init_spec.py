@@ -158,15 +158,28 @@ def columns_of(raw: RawRecords) -> list[Column]:
     return found
 
 
-def _by_name(columns: list[Column], names: tuple[str, ...]) -> Column | None:
+def _by_name(
+    columns: list[Column], names: tuple[str, ...], avoid: tuple[str, ...]
+) -> Column | None:
     """The column named like one of `names`: the whole name first, then one of its words
-    ('question_text', 'gold_label')."""
-    for whole in (True, False):
-        for wanted in names:
-            for column in columns:
-                norm = _norm(column.name)
-                if (norm == wanted) if whole else (wanted in norm.split("_") and len(wanted) > 1):
-                    return column
+    ('question_text', 'gold_label'), unless another word names the other role ('text_label')."""
+    whole = _first_named(columns, names)
+    if whole is not None:
+        return whole
+    for wanted in names:
+        for column in columns:
+            words = _norm(column.name).split("_")
+            if len(wanted) > 1 and wanted in words and not set(words) & set(avoid):
+                return column
+    return None
+
+
+def _first_named(columns: list[Column], names: tuple[str, ...]) -> Column | None:
+    # The earliest name in `names` wins, whatever the column order.
+    for wanted in names:
+        for column in columns:
+            if _norm(column.name) == wanted:
+                return column
     return None
 
 
@@ -189,8 +202,8 @@ def guess_fields(
     if expected_given is not None:
         skip.add(expected_given.name)
     free = [c for c in pool if c.name not in skip]
-    inp = _by_name(free, INPUT_NAMES) if input_given is None else None
-    exp = expected_given or _by_name([c for c in free if c is not inp], EXPECTED_NAMES)
+    inp = _by_name(free, INPUT_NAMES, EXPECTED_NAMES) if input_given is None else None
+    exp = expected_given or _by_name([c for c in free if c is not inp], EXPECTED_NAMES, INPUT_NAMES)
     in_why = "given" if input_given is not None else "by its name"
     exp_why = "given" if expected_given is not None else "by its name"
     if input_given is None and inp is None:
