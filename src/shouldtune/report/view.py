@@ -299,7 +299,9 @@ def make_server(root: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -
     """A server for `root` listening on a loopback address (port 0: any free port)."""
     check_loopback(host)
     if not root.is_dir():
-        raise ReportError(f"{root}: no such folder of runs")
+        raise ReportError(
+            f"{root}: no such folder of runs (the one `shouldtune run --runs-dir` wrote to)"
+        )
     kind = _ViewServer6 if ":" in host else ViewServer
     try:
         server = kind((host.strip("[]"), port), root)
