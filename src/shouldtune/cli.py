@@ -1015,6 +1015,44 @@ def demo(
     _guarded(action)
 
 
+@app.command()
+def init(
+    data: Annotated[Path, typer.Argument(help="An examples file (.jsonl, .json, .csv, .parquet).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The task spec to write.")] = Path(
+        "task.yaml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    input: InputOpt = None,
+    expected: ExpectedOpt = None,
+) -> None:
+    """Write a commented task.yaml for a data file: the input, expected field and scorer guessed."""
+    from shouldtune.init_spec import write_task
+
+    def action() -> None:
+        written = write_task(data, output, force=force, input_field=input, expected=expected)
+        for line in written.summary():
+            console.print(visible(line), highlight=False, markup=False, soft_wrap=True)
+
+    _guarded(action)
+
+
+@app.command()
+def view(
+    runs_dir: Annotated[
+        Path, typer.Argument(help="The folder of run directories (shouldtune run --runs-dir).")
+    ] = Path("runs"),
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="0: any free port.")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="A loopback address only.")] = "127.0.0.1",
+) -> None:
+    """A local page listing the runs in a folder: verdicts, each report, two compared."""
+    from shouldtune.report.view import serve
+
+    def say(line: str) -> None:
+        console.print(visible(line), highlight=False, markup=False, soft_wrap=True)
+
+    _guarded(lambda: serve(runs_dir, host, port, say))
+
+
 @app.command("spec-docs")
 def spec_docs() -> None:
     """Print the task spec reference (Markdown), generated from the TaskSpec model."""

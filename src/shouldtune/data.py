@@ -200,6 +200,60 @@ def load_examples(
     return examples
 
 
+@dataclass(frozen=True)
+class RawRecords:
+    """The first records of a file as read, before any spec names its fields (`init`)."""
+
+    records: list[tuple[int, dict[str, Any]]]
+    """(line, record); the line is the row for Parquet."""
+    columns: list[str]
+    """The header of a tabular file, else every key in the order first seen."""
+    truncated: bool
+    """More records follow the ones read."""
+
+
+def read_records(
+    path: Path, *, max_records: int = 10_000, max_record_bytes: int = 1_000_000
+) -> RawRecords:
+    """The first `max_records` records of any supported file, each an object with fields.
+
+    The file's problems (its type, encoding, syntax, a record that is not an object) raise
+    DataError with file:line, as `load_examples` does; no field is required here.
+    """
+    issues = _Issues(str(path))
+    source = _open(path, issues)
+    if source is None:
+        raise DataError(issues.all())
+    rows: list[tuple[int, dict[str, Any]]] = []
+    truncated = False
+    with _csv_field_limit(max_record_bytes):
+        for line, size, record in source.records:
+            if len(rows) >= max_records:
+                truncated = True
+                break
+            if size > max_record_bytes:
+                issues.add(
+                    line,
+                    None,
+                    f"record is {size:,} bytes, over the {max_record_bytes:,}-byte limit",
+                )
+            elif not isinstance(record, dict):
+                issues.add(
+                    line, None, f"record is a JSON {_kind(record)}, not an object with fields"
+                )
+            else:
+                rows.append((line, record))
+    if not rows and not issues:
+        issues.add(None, None, "no records found (the file holds no examples)")
+    if issues:
+        raise DataError(issues.all())
+    columns = list(source.columns) if source.columns is not None else []
+    if source.columns is None:
+        for _, record in rows:
+            columns.extend(key for key in record if key not in columns)
+    return RawRecords(rows, columns, truncated)
+
+
 def to_text(value: object) -> str:
     """A field value as text: strings as they are, JSON for bools, null, lists and objects."""
     if isinstance(value, str):

@@ -276,3 +276,14 @@ def problems(
     found += [f"past the page edge: {w}" for w in check.wide[:10]]
     found += [f"text cut: {c}" for c in check.cut[:10]]
     return found
+
+
+def dump_dom(binary: str, url: str, workdir: Path) -> tuple[str, list[str]]:
+    """The DOM Chromium builds for `url` (a served page), and the errors it logged."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    done = _run(binary, ["--virtual-time-budget=2000", "--dump-dom", url], workdir)
+    console = [m.group(1) for m in _CONSOLE.finditer(done.stderr)]
+    errors = [m for m in console if m.startswith(("Uncaught", "Refused")) or "Error" in m]
+    if "</html>" not in done.stdout:
+        errors.append(f"no page (exit {done.returncode}): {done.stderr[-2000:]}")
+    return done.stdout, errors

@@ -20,17 +20,17 @@ def _diff(value: float | None) -> str:
     return "" if value is None else f"{value * 100:+.1f} pts"
 
 
-def _compact(score: Interval | None) -> str:
+def compact_score(score: Interval | None) -> str:
     if score is None:
         return "not run"
     return f"{score.point:.1%} [{score.low * 100:.1f}, {score.high * 100:.1f}]"
 
 
-def _points(value: float | None) -> str:
+def points(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:+.1f}"
 
 
-def _paired(test: PairedTest | None) -> str:
+def paired_words(test: PairedTest | None) -> str:
     if test is None:
         return "not paired"
     interval = (
@@ -66,9 +66,9 @@ def render_comparison(console: Console, comparison: RunComparison) -> None:
         table.add_column(column, justify="right", no_wrap=True)
     for rung in comparison.rungs:
         test = rung.paired
-        cells = [escape(rung.rung), _compact(rung.a), _compact(rung.b), _points(rung.diff)]
+        cells = [escape(rung.rung), compact_score(rung.a), compact_score(rung.b), points(rung.diff)]
         if not same:
-            cells.append(_points(test.diff) if test is not None else "-")
+            cells.append(points(test.diff) if test is not None else "-")
         cells.append(f"{test.p_value:.3g}" if test is not None else "-")
         table.add_row(*cells)
     console.print(table)
@@ -92,6 +92,6 @@ def comparison_markdown(comparison: RunComparison) -> str:
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for rung in comparison.rungs:
-        cells = (_score(rung.a), _score(rung.b), _diff(rung.diff), _paired(rung.paired))
+        cells = (_score(rung.a), _score(rung.b), _diff(rung.diff), paired_words(rung.paired))
         lines.append(f"| {code(rung.rung)} | " + " | ".join(md(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
