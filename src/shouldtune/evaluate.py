@@ -29,7 +29,15 @@ from shouldtune.analysis.stats import logsumexp, score_interval
 from shouldtune.budget import cut_by_budget, max_new_tokens, truncation_note
 from shouldtune.cache import CallCache, call_key
 from shouldtune.cost import api_usd, paid_per_call
-from shouldtune.models.base import CallFailed, Message, Model, Prompt, prompt_for
+from shouldtune.models.base import (
+    CallFailed,
+    ContextOverflow,
+    Generation,
+    Message,
+    Model,
+    Prompt,
+    prompt_for,
+)
 from shouldtune.rag.embedder import Embedder
 from shouldtune.records import Example, Interval, Prediction, RungResult
 from shouldtune.rung_settings import RungSettings
@@ -61,6 +69,8 @@ class EvalContext:
     # Rungs whose prompts use the block layout (prompts.messages_for): calibration's
     # content-free prompts replace the input line, not the whole last message.
     layouts: dict[str, str] = field(default_factory=dict)
+    # Cache keys answered by a batch in this run (prefetch_generations): fresh, not cached.
+    fresh: set[str] = field(default_factory=set)
 
 
 def _key_base(model: Model) -> dict[str, Any]:
@@ -191,24 +201,74 @@ def _argmax(values: Sequence[float]) -> int:
     return max(range(len(values)), key=values.__getitem__)
 
 
-def generation(
-    ctx: EvalContext, prompt: Prompt, *, temperature: float = 0.0, seed: int = 0
-) -> tuple[dict[str, Any], bool]:
+def _generation_key(ctx: EvalContext, prompt: Prompt, temperature: float, seed: int) -> str:
+    params = {"max_tokens": max_new_tokens(ctx.spec), "temperature": temperature, "seed": seed}
+    return call_key(kind="generate", prompt=prompt.text, params=params, **_key_base(ctx.model))
+
+
+def prefetch_generations(ctx: EvalContext, requests: Sequence[tuple[Prompt, float, int]]) -> None:
+    """Answer (prompt, temperature, seed) requests together where the backend decodes several
+    sequences at once (`batch_generation` above 1: llama.cpp); a no-op elsewhere.
+
+    The answers are what `generation` would get one at a time (the backend's promise), go
+    to the cache as they are made (a crash loses at most one batch) and count as fresh calls
+    when `generation` reads them. Each one's latency is its share of the batch's wall time.
+    """
+    size = int(getattr(ctx.model, "batch_generation", 1))
+    if size <= 1 or len(requests) < 2:
+        return
+    todo: dict[float, list[tuple[str, Prompt, int]]] = {}
+    for prompt, temperature, seed in requests:
+        key = _generation_key(ctx, prompt, temperature, seed)
+        if key not in ctx.fresh and ctx.cache.get(key) is None:
+            todo.setdefault(temperature, []).append((key, prompt, seed))
     budget = max_new_tokens(ctx.spec)
-    params = {"max_tokens": budget, "temperature": temperature, "seed": seed}
-    key = call_key(kind="generate", prompt=prompt.text, params=params, **_key_base(ctx.model))
-    hit = ctx.cache.get(key)
-    if hit is not None:
-        return hit, True
-    start = time.perf_counter()
-    out = ctx.model.generate(prompt, max_tokens=budget, temperature=temperature, seed=seed)
-    record = {
+    for temperature, pending in todo.items():
+        for start in range(0, len(pending), size):
+            chunk = pending[start : start + size]
+            began = time.perf_counter()
+            try:
+                outs = ctx.model.generate_batch(  # type: ignore[attr-defined]
+                    [prompt for _, prompt, _ in chunk],
+                    max_tokens=budget,
+                    temperature=temperature,
+                    seeds=[seed for _, _, seed in chunk],
+                )
+            except ContextOverflow:
+                continue  # asked one at a time, the prompt too long meets its usual handling
+            share = (time.perf_counter() - began) / len(chunk)
+            for (key, _, _), out in zip(chunk, outs, strict=True):
+                ctx.cache.put(key, _generation_record(out, share, batched=len(chunk)))
+                ctx.fresh.add(key)
+
+
+def _generation_record(out: Generation, latency_s: float, batched: int = 1) -> dict[str, Any]:
+    record: dict[str, Any] = {
         "text": out.text,
         "prompt_tokens": out.prompt_tokens,
         "completion_tokens": out.completion_tokens,
         "finish_reason": out.finish_reason,
-        "latency_s": time.perf_counter() - start,
+        "latency_s": latency_s,
     }
+    if batched > 1:
+        record["batched"] = batched  # decoded beside batched - 1 others: latency is a share
+    return record
+
+
+def generation(
+    ctx: EvalContext, prompt: Prompt, *, temperature: float = 0.0, seed: int = 0
+) -> tuple[dict[str, Any], bool]:
+    budget = max_new_tokens(ctx.spec)
+    key = _generation_key(ctx, prompt, temperature, seed)
+    hit = ctx.cache.get(key)
+    if hit is not None:
+        if key in ctx.fresh:  # answered by a batch in this run: a fresh call
+            ctx.fresh.discard(key)
+            return hit, False
+        return hit, True
+    start = time.perf_counter()
+    out = ctx.model.generate(prompt, max_tokens=budget, temperature=temperature, seed=seed)
+    record = _generation_record(out, time.perf_counter() - start)
     ctx.cache.put(key, record)
     return record, False
 
@@ -422,7 +482,11 @@ def _ask(
     if min(workers, len(items)) > 1:
         return _predict_parallel(ctx, rung, items, min(workers, len(items)), offset, total)
     predictions = []
+    size = int(getattr(ctx.model, "batch_generation", 1))
     for done, (example, messages) in enumerate(items):
+        if size > 1 and done % size == 0 and not uses_loglik(ctx):
+            ahead = items[done : done + size]
+            prefetch_generations(ctx, [(prompt_for(ctx.model, m), 0.0, 0) for _, m in ahead])
         predictions.append(predict(ctx, rung, example, messages))
         ctx.progress(offset + done + 1, total)
     return predictions

@@ -140,3 +140,43 @@ def test_top_only_keeps_the_winner_and_bounds_the_rest(smollm: Any) -> None:
             assert s.logprob > value - _BATCH_NOISE  # exact, or an upper bound
         pruned += sum(not s.exact for s in top)
     assert pruned > 0
+
+
+QUESTIONS = [
+    "What is the capital of France?",
+    "Name three colours.",
+    "Write a haiku about rain.",
+    "What is 2+2?",
+    "List the days of the week.",
+    "Who wrote Hamlet?",
+    "Translate 'hello' to Spanish.",
+    "Describe a cat.",
+    "What is Python?",
+    "Give a word that rhymes with light.",
+]
+
+
+def test_batched_generation_gives_the_answers_of_one_at_a_time(smollm: Any) -> None:
+    system = Message("system", "You are a helpful assistant. Answer briefly.")
+    prompts = [prompt_for(smollm, [system, Message("user", q)]) for q in QUESTIONS]
+    one = [smollm.generate(p, max_tokens=40) for p in prompts]
+    # Ten prompts: a full batch of eight and a second of two, answers of different lengths.
+    many = smollm.generate_batch(prompts, max_tokens=40)
+    assert many == one
+    assert len({g.completion_tokens for g in one}) > 1
+    assert {g.finish_reason for g in one} == {"stop", "length"}
+
+
+def test_batched_reruns_under_seeds_are_the_seeded_answers(smollm: Any) -> None:
+    prompt = prompt_for(smollm, [Message("user", "Write one sentence about the sea.")])
+    one = [smollm.generate(prompt, max_tokens=24, temperature=0.8, seed=s) for s in range(6)]
+    many = smollm.generate_batch([prompt] * 6, max_tokens=24, temperature=0.8, seeds=range(6))
+    assert many == one
+    assert len({g.text for g in one}) > 1  # the seeds do sample different answers
+
+
+def test_batched_generation_refuses_a_prompt_over_the_context(smollm: Any) -> None:
+    long = prompt_for(smollm, [Message("user", "word " * 3000)])
+    short = prompt_for(smollm, [Message("user", "hi")])
+    with pytest.raises(ContextOverflow):
+        smollm.generate_batch([short, long], max_tokens=8)

@@ -38,6 +38,7 @@ from shouldtune.evaluate import (
     generation,
     label_scores,
     length_category,
+    prefetch_generations,
     uses_loglik,
 )
 from shouldtune.models.base import CallFailed, ContextOverflow, Message, prompt_for
@@ -202,6 +203,12 @@ def reproduce_failures(
                 balanced=ctx.labels is not None,
             )
         ]
+        if not uses_loglik(ctx):
+            # The seeds re-run one prompt: decoded together, it is read once.
+            prefetch_generations(
+                ctx,
+                [(prompt_for(ctx.model, c.messages), c.temperature, c.seed) for c in conditions],
+            )
         outcomes: list[tuple[str, bool]] = []
         for condition in conditions:
             try:
