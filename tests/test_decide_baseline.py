@@ -183,3 +183,28 @@ def test_a_prompt_that_beats_the_constant_is_named_short_in_place_of_one_that_do
     assert v.findings is not None and v.findings.case == "prompt_short"
     assert v.best_rung == "zero_shot"
     assert "zero_shot is 15% above answering 'even' every time" in v.answer
+
+
+def test_over_budget_never_offers_a_cheaper_rung_the_constant_matches() -> None:
+    from shouldtune.rung_settings import Forgetting
+    from shouldtune.spec import ForgettingBudget
+
+    lora = rung("lora", 0.94, 0.84, 0.98)
+    lora.settings.forgetting = Forgetting(
+        probe_base=0.65, probe_tuned=0.10, n_probe=20, kl_mean=0.9, summary="heavy"
+    )
+    floor = Floor(pairs=[vs_constant("few_shot", 0.02, 0.6), vs_constant("lora", 0.5, 1e-6)])
+    v = decide(
+        [rung("few_shot", 0.45, 0.36, 0.54), lora],
+        bar=0.8,
+        prompt_fraction=0.8,
+        enough_data=True,
+        n_usable=200,
+        min_examples=50,
+        comparisons=[beats("few_shot", "lora", 0.5, 1e-6)],
+        budget=ForgettingBudget(max_probe_drop=10),
+        baseline=floor,
+    )
+    assert v.findings is not None and v.findings.case == "lora_over_budget"
+    assert "The best option measured that keeps within the budget" not in v.answer
+    assert "none of them is an option" in v.answer

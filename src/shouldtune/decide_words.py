@@ -674,10 +674,24 @@ def _lora_over_budget(found: Findings) -> Words:
             f"{v.lora.n} held-out examples, clearing your bar of {bar} ({v.versus}), but it "
             f"breaks your forgetting budget ({_limits(b)}): {broken}.{tried} Using it anyway "
             f"means keeping the general model in production beside it{_second_model(b)}. "
-            "The best option measured that keeps within the budget is "
-            f"{_mid(_words(best.rung))} at {best.score.fmt()}, which leaves the model as it is but "
-            f"is not shown to reach your bar.{v.forget_words}"
+            f"{_within_budget(found, best)}{v.forget_words}"
         ),
+    )
+
+
+def _within_budget(found: Findings, best: RungScore) -> str:
+    """The best option that keeps the model as it is, unless the constant matches it."""
+    floor = found.baseline
+    if floor is not None and best.rung in floor.matched:
+        return (
+            f"The cheaper options measured keep the model as it is, but the best of them, "
+            f"{_mid(_words(best.rung))} at {best.score.fmt()}, is no better than answering "
+            f"{floor.constant!r} every time: none of them is an option."
+        )
+    return (
+        "The best option measured that keeps within the budget is "
+        f"{_mid(_words(best.rung))} at {best.score.fmt()}, which leaves the model as it is but "
+        "is not shown to reach your bar."
     )
 
 
