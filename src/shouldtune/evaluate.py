@@ -214,7 +214,7 @@ def prefetch_generations(ctx: EvalContext, requests: Sequence[tuple[Prompt, floa
     to the cache as they are made (a crash loses at most one batch) and count as fresh calls
     when `generation` reads them. Each one's latency is its share of the batch's wall time.
     """
-    size = int(getattr(ctx.model, "batch_generation", 1))
+    size = ctx.model.batch_generation
     if size <= 1 or len(requests) < 2:
         return
     todo: dict[float, list[tuple[str, Prompt, int]]] = {}
@@ -228,7 +228,7 @@ def prefetch_generations(ctx: EvalContext, requests: Sequence[tuple[Prompt, floa
             chunk = pending[start : start + size]
             began = time.perf_counter()
             try:
-                outs = ctx.model.generate_batch(  # type: ignore[attr-defined]
+                outs = ctx.model.generate_batch(
                     [prompt for _, prompt, _ in chunk],
                     max_tokens=budget,
                     temperature=temperature,
@@ -482,7 +482,7 @@ def _ask(
     if min(workers, len(items)) > 1:
         return _predict_parallel(ctx, rung, items, min(workers, len(items)), offset, total)
     predictions = []
-    size = int(getattr(ctx.model, "batch_generation", 1))
+    size = ctx.model.batch_generation
     for done, (example, messages) in enumerate(items):
         if size > 1 and done % size == 0 and not uses_loglik(ctx):
             ahead = items[done : done + size]

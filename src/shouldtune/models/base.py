@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 from pydantic import BaseModel
 
@@ -170,6 +170,24 @@ class Model(Protocol):
         self, prompt: Prompt, *, max_tokens: int, temperature: float = 0.0, seed: int = 0
     ) -> Generation: ...
 
+    @property
+    def batch_generation(self) -> int:
+        """Answers `generate_batch` decodes together (llama.cpp: 8); 1 when it would only ask
+        them one after another, so the evaluator does not batch for it."""
+        ...
+
+    def generate_batch(
+        self,
+        prompts: Sequence[Prompt],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        seeds: Sequence[int] | None = None,
+    ) -> list[Generation]:
+        """What `generate` gives for each prompt (with `seeds[i]`), decoded together where the
+        backend can: the same answers, not merely similar ones."""
+        ...
+
     def loglik(
         self, prompt: Prompt, continuations: Sequence[str], *, top_only: bool = False
     ) -> list[LogLik] | None:
@@ -207,3 +225,40 @@ class InProcessModel:
 
     def adaptations(self) -> list[str]:
         return []
+
+    @property
+    def batch_generation(self) -> int:
+        return 1
+
+    def generate_batch(
+        self,
+        prompts: Sequence[Prompt],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        seeds: Sequence[int] | None = None,
+    ) -> list[Generation]:
+        """One after another (a backend that decodes together overrides this)."""
+        return generate_each(
+            cast("Model", self),
+            prompts,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seeds=seeds,
+        )
+
+
+def generate_each(
+    model: Model,
+    prompts: Sequence[Prompt],
+    *,
+    max_tokens: int,
+    temperature: float = 0.0,
+    seeds: Sequence[int] | None = None,
+) -> list[Generation]:
+    """`generate_batch` for a backend that answers one prompt at a time."""
+    chosen = list(seeds) if seeds is not None else [0] * len(prompts)
+    return [
+        model.generate(p, max_tokens=max_tokens, temperature=temperature, seed=s)
+        for p, s in zip(prompts, chosen, strict=True)
+    ]

@@ -33,6 +33,7 @@ from shouldtune.models.base import (
     ModelInfo,
     Prompt,
     UsageSource,
+    generate_each,
 )
 from shouldtune.models.label_logprobs import Step, label_scores
 from shouldtune.models.remote import RemoteRef, insecure_key_error, redact_url_credentials
@@ -148,6 +149,23 @@ class OpenAICompatModel:
         if self._default_temperature:
             changes.append("the model's default temperature: answers are sampled, not greedy")
         return changes
+
+    @property
+    def batch_generation(self) -> int:
+        # A server batches requests itself; the evaluator sends them concurrently instead.
+        return 1
+
+    def generate_batch(
+        self,
+        prompts: Sequence[Prompt],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        seeds: Sequence[int] | None = None,
+    ) -> list[Generation]:
+        return generate_each(
+            self, prompts, max_tokens=max_tokens, temperature=temperature, seeds=seeds
+        )
 
     # -- Model protocol -------------------------------------------------------------
 
