@@ -372,3 +372,33 @@ def test_search_calls_read_most_of_their_prompt_afresh(tmp_path: Path) -> None:
     assert rungs["prompt_search"].seconds == pytest.approx((200 + n_test) * (1.0 + 0.5 * 2.0))
     measured = time_calls(off, Slow(), few_shot=True)
     assert measured.few_shot_cold_s is not None and measured.few_shot_cold_s >= 0.02
+
+
+class SlowBatching(Slow):
+    """Answers take 40 ms one at a time, 40 ms for a whole batch of up to 4 decoded together."""
+
+    @property
+    def batch_generation(self) -> int:
+        return 4
+
+    def generate(self, prompt: Prompt, **params: Any) -> Generation:
+        time.sleep(0.04)
+        return super().generate(prompt, **params)
+
+    def generate_batch(self, prompts: Sequence[Prompt], **params: Any) -> list[Generation]:
+        self.batches.append(len(prompts))
+        time.sleep(0.04)
+        return [MockModel.generate(self, p, max_tokens=params["max_tokens"]) for p in prompts]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+
+def test_a_batching_backend_is_timed_per_answer_in_its_batches(tmp_path: Path) -> None:
+    task = prepared(tmp_path, write_answers(tmp_path / "d.jsonl"))
+    model = SlowBatching()
+    timing = time_calls(task, model, few_shot=True)
+    assert model.batches == [4, 4]  # zero-shot and few-shot, each a batch of the run's size
+    assert timing.zero_shot_s is not None and timing.zero_shot_s < 0.03  # 40 ms over 4
+    assert "answers timed 4 at a time" in timing.how

@@ -213,6 +213,14 @@ def _timed(
     return time.perf_counter() - start
 
 
+def _per_answer(model: Model, batch: list[list[Message]], max_tokens: int) -> float:
+    """Seconds per answer when `batch` is decoded together (the evaluator's batches)."""
+    prompts = [prompt_for(model, messages) for messages in batch]
+    start = time.perf_counter()
+    model.generate_batch(prompts, max_tokens=max_tokens)
+    return (time.perf_counter() - start) / len(prompts)
+
+
 def _steady(times: Sequence[float]) -> float:
     # The first call warms the model up (lazy loading, a cold prefix cache): leave it out.
     return statistics.mean(times[1:]) if len(times) > 1 else times[0]
@@ -279,9 +287,19 @@ def time_calls(prepared: Prepared, model: Model, *, few_shot: bool) -> Timing:
         forward = time.perf_counter() - start
     n_timed = len(zero) + len(few) + sum(t is not None for t in (zero_full, few_full, sampled))
     calls = f"{n_timed} timed call(s)" + (", one forward" if forward else "")
+    zero_s, few_s = _steady(zero), _steady(few) if few else None
+    size = min(model.batch_generation, len(prepared.split.test) or len(prepared.split.train))
+    if not scored and not remote and size > 1:
+        # The run asks a batching backend for its answers `size` at a time: time them so.
+        pool = list(prepared.split.test[:size]) or list(prepared.split.train[:size])
+        zero_s = _per_answer(model, [messages_for(system, [], e) for e in pool], budget)
+        if few:
+            demos = _fitting_demos(prepared, model, system, sample[0])
+            few_s = _per_answer(model, [messages_for(system, demos, e) for e in pool], budget)
+        calls += f"; answers timed {size} at a time, as the run asks them"
     return Timing(
-        zero_shot_s=_steady(zero),
-        few_shot_s=_steady(few) if few else None,
+        zero_shot_s=zero_s,
+        few_shot_s=few_s,
         zero_shot_full_s=zero_full,
         few_shot_full_s=few_full,
         few_shot_cold_s=few[0] if len(few) > 1 else None,
