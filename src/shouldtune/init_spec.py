@@ -21,6 +21,7 @@ from pathlib import Path
 
 from shouldtune.data import RawRecords, load_examples, read_records, template_fields, to_text
 from shouldtune.labels import canonical_spellings
+from shouldtune.prompts import default_instructions
 from shouldtune.scoring import infer_label_task
 from shouldtune.spec import SpecError, spec_from_dict
 
@@ -332,7 +333,8 @@ def render(
         "",
         *_comment(
             "Missing instructions: write `instructions:` with what the model should do; "
-            'without them the zero-shot rung is told only "Classify the input.". For example:'
+            "without them the zero-shot rung is told only "
+            f"{default_instructions(scorer == 'label')!r}. For example:"
         ),
         '# instructions: "Say what to do with each input and the form of the answer."',
         "",

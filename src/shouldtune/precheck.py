@@ -27,6 +27,7 @@ from shouldtune.pii import (
     load_allow_list,
     scan_records,
 )
+from shouldtune.prompts import default_instructions
 from shouldtune.records import Example
 from shouldtune.spec import TaskSpec
 
@@ -174,7 +175,7 @@ def run_precheck(
             )
 
     if not (spec.instructions or "").strip():
-        generic = "Classify the input." if label_task else "Answer the input."
+        generic = default_instructions(label_task)
         warnings.append(
             f"No instructions given: zero-shot is sent only {generic!r} (and the labels, if "
             "any). Write what a person doing the task would be told (instructions: in the "

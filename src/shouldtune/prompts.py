@@ -11,15 +11,21 @@ from shouldtune.models.base import Message
 from shouldtune.records import Example
 from shouldtune.spec import TaskSpec
 
+# What zero-shot is told when the spec gives no instructions (check and init warn of it).
+NO_INSTRUCTIONS_LABELS = "Classify the input."
+NO_INSTRUCTIONS = "Answer the input. Reply with the answer only."
+
+
+def default_instructions(label_task: bool) -> str:
+    return NO_INSTRUCTIONS_LABELS if label_task else NO_INSTRUCTIONS
+
 
 def system_prompt(spec: TaskSpec, labels: Sequence[str] | None) -> str:
     parts: list[str] = []
     if spec.instructions:
         parts.append(spec.instructions.strip())
-    elif labels:
-        parts.append("Classify the input.")
     else:
-        parts.append("Answer the input. Reply with the answer only.")
+        parts.append(default_instructions(bool(labels)))
     if labels:
         parts.append("Answer with exactly one of these labels: " + ", ".join(labels) + ".")
     return "\n".join(parts)
