@@ -79,8 +79,8 @@ def test_the_verdict_falls_to_the_next_prompt_that_beats_the_constant() -> None:
     assert (v.kind, v.best_rung) == ("PROMPT", "zero_shot")
     assert "few_shot is no better than answering 'even' every time" in v.answer
     # The margin over the constant stands beside the distance to the bar.
-    assert "zero_shot is 25% above answering 'even' every time" in v.answer
-    assert "and 5% above the bar 80%" in v.answer
+    assert "zero_shot is 25.0 pts above answering 'even' every time" in v.answer
+    assert "and 5.0 pts above the bar 80%" in v.answer
 
 
 def test_a_fine_tune_level_with_the_constant_is_never_fine_tune() -> None:
@@ -120,7 +120,8 @@ def test_the_closest_rung_is_never_one_the_constant_matches() -> None:
     assert found is not None and found.case == "nothing_reaches_bar"
     assert v.best_rung == "zero_shot"
     assert "closest zero_shot" in v.headline
-    assert "zero_shot is 10% above answering" in v.answer and "short of the bar 80%" in v.answer
+    assert "zero_shot is 10.0 pts above answering" in v.answer
+    assert "short of the bar 80%" in v.answer
     assert "prompt_search, lora are no better than answering" in v.answer
 
 
@@ -182,7 +183,7 @@ def test_a_prompt_that_beats_the_constant_is_named_short_in_place_of_one_that_do
     v = verdict(rung("zero_shot", 0.45, 0.35, 0.55), rung("few_shot", 0.5, 0.4, 0.6), floor=floor)
     assert v.findings is not None and v.findings.case == "prompt_short"
     assert v.best_rung == "zero_shot"
-    assert "zero_shot is 15% above answering 'even' every time" in v.answer
+    assert "zero_shot is 15.0 pts above answering 'even' every time" in v.answer
 
 
 def test_over_budget_never_offers_a_cheaper_rung_the_constant_matches() -> None:
@@ -208,3 +209,24 @@ def test_over_budget_never_offers_a_cheaper_rung_the_constant_matches() -> None:
     assert v.findings is not None and v.findings.case == "lora_over_budget"
     assert "The best option measured that keeps within the budget" not in v.answer
     assert "none of them is an option" in v.answer
+
+
+def test_a_rung_shown_worse_than_the_constant_is_called_worse() -> None:
+    from shouldtune.decide_words import no_better
+    from shouldtune.findings import BaselineFinding, FloorPair
+
+    floor = BaselineFinding(
+        constant="{}",
+        how="per_field",
+        n=36,
+        score=Interval(point=0.61, low=0.58, high=0.63, method="bootstrap"),
+        pairs=[
+            FloorPair(
+                rung="zero_shot", gain=-0.611, p_value=0.001, method="boot", n=36, beats=False
+            ),
+            FloorPair(rung="few_shot", gain=0.02, p_value=0.6, method="boot", n=36, beats=False),
+        ],
+    )
+    assert no_better("zero_shot", floor).startswith("worse than answering '{}' every time")
+    assert "(zero_shot -61.1 pts against it" in no_better("zero_shot", floor)
+    assert no_better("few_shot", floor).startswith("no better than answering")

@@ -802,10 +802,14 @@ def no_better(rung: str, floor: BaselineFinding) -> str:
     """'no better than answering X every time', with the paired test that says so."""
     pair = floor.pair(rung)
     test = ""
+    worse = False
     if pair is not None:
         p = f"p={pair.p_value:.3g}" if pair.p_value is not None else "no p-value"
-        test = f" ({rung} {pair.gain:+.1%} over it, {pair.method} {p}, n={pair.n})"
-    return f"no better than answering {floor.constant!r} every time{test}"
+        test = f" ({rung} {pts(pair.gain)} against it, {pair.method} {p}, n={pair.n})"
+        # Shown worse on the paired test: say so, "no better" would understate it.
+        worse = pair.gain < 0 and pair.p_value is not None and pair.p_value < SIGNIFICANT
+    how = "worse than" if worse else "no better than"
+    return f"{how} answering {floor.constant!r} every time{test}"
 
 
 def above_floor(rung: str, floor: BaselineFinding) -> str | None:
@@ -816,7 +820,7 @@ def above_floor(rung: str, floor: BaselineFinding) -> str | None:
     p = f"; {pair.method} p={pair.p_value:.3g}" if pair.p_value is not None else ""
     const = floor.constant
     return (
-        f"{pct(pair.gain)} above answering {const!r} every time "
+        f"{gap_pts(pair.gain)} above answering {const!r} every time "
         f"(which scores {pct(floor.score.point)}{p})"
     )
 
@@ -828,7 +832,7 @@ def _bar_distance(found: Findings, rung: str) -> str:
     if score is None or bar is None:
         return ""
     gap = score - bar
-    return f" and {pct(abs(gap))} {'above' if gap >= 0 else 'short of'} the bar {pct(bar)}"
+    return f" and {gap_pts(abs(gap))} {'above' if gap >= 0 else 'short of'} the bar {pct(bar)}"
 
 
 def _with_floor(found: Findings, headline: str, reasons: list[str], answer: str) -> Words:
