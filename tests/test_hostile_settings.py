@@ -286,3 +286,19 @@ def test_a_docs_folder_with_nothing_readable_fails_first(
     assert_clean_exit(outcome, 2)
     assert "no readable documents (a.md: not UTF-8 text" in outcome.output, outcome.output
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_a_data_error_comes_before_the_model_loads(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded before the data was checked")
+
+    monkeypatch.setattr("shouldtune.ladder.load_model", load)
+    monkeypatch.setattr("shouldtune.models.registry.load_model", load)
+    (tmp_path / "d.jsonl").write_text(DATA + '{"input": "x"}\n')
+    args = [command, str(tmp_path / "d.jsonl")]
+    outcome = invoke(args + (["--runs-dir", str(tmp_path / "runs")] if command == "run" else []))
+    assert_clean_exit(outcome, 2)
+    assert f"{tmp_path / 'd.jsonl'}:41: expected: missing" in outcome.output, outcome.output

@@ -116,7 +116,7 @@ def check_and_plan(
 ) -> tuple[Prepared, Plan | None]:
     """The pre-check and, unless `probe` is None, the plan (timed when `probe` is True)."""
     from shouldtune.cost import task_prices
-    from shouldtune.ladder import check_late_inputs, prepare
+    from shouldtune.ladder import check_late_inputs, prepare, read_examples
     from shouldtune.models.registry import load_model
     from shouldtune.pii_gate import check_gate
     from shouldtune.plan import plan_for
@@ -124,11 +124,12 @@ def check_and_plan(
     spec = as_spec(task, overrides)
     cache = CallCache(cache_dir)
     check_late_inputs(spec, cache)  # as run does, before the model loads
+    examples = read_examples(spec)
     loaded = model or load_model(
         spec.model, cache, context_length=spec.context_length, api=spec.api
     )
     try:
-        prepared = prepare(spec, loaded)
+        prepared = prepare(spec, loaded, examples)
         task_prices(prepared.spec)  # a bad price table is refused by check as by run
         if probe:
             # Timing calls send a few examples to the model: the personal-data gate first.

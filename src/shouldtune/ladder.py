@@ -112,9 +112,17 @@ def check_late_inputs(spec: TaskSpec, cache: CallCache) -> None:
         )
 
 
-def prepare(spec: TaskSpec, model: Model) -> Prepared:
+def read_examples(spec: TaskSpec) -> list[Example]:
+    """The examples, read and checked (every data and label error) before any model loads:
+    a typo on line 4,812 should not wait for a 7B model to load first."""
     # "Yes" and "yes" are one label to the scorer, so to the pre-check and split too.
     examples = unify_labels(spec, load_examples(spec))
+    resolve_labels(spec, examples)
+    return examples
+
+
+def prepare(spec: TaskSpec, model: Model, examples: list[Example] | None = None) -> Prepared:
+    examples = examples if examples is not None else read_examples(spec)
     scorer_name, labels = resolve_labels(spec, examples)
     found = scan_pii(examples, spec)
     report, usable = run_precheck(
@@ -211,14 +219,15 @@ def run_ladder(
     if runs_dir is not None:
         check_folder(runs_dir)  # a file in the way fails now, not after the rungs are timed
     check_late_inputs(spec, cache)
+    say.stage(f"reading {spec.data}")
+    examples = read_examples(spec)
     say.stage(f"loading model {spec.model}")
     owned = model is None
     loaded = model or load_model(
         spec.model, cache, context_length=spec.context_length, api=spec.api
     )
     try:
-        say.stage(f"reading {spec.data}")
-        prepared = prepare(spec, loaded)
+        prepared = prepare(spec, loaded, examples)
         spec = prepared.spec  # the generation budget resolved against the train answers
         if prepared.budget is not None and prepared.labels is None:
             say.stage(f"generation budget: {prepared.budget.describe()}")
