@@ -112,6 +112,7 @@ def test_check_warns_when_no_instructions_are_given(data: Path) -> None:
     assert_clean_exit(outcome, 0)
     assert "No instructions given" in " ".join(outcome.output.split())
     told = invoke(["check", str(data), "--instructions", "Answer yes or no."])
+    assert_clean_exit(told, 0)
     assert "No instructions given" not in told.output
 
 
@@ -141,3 +142,10 @@ def test_models_shows_the_extra_in_brackets() -> None:
     outcome = invoke(["models"])
     assert_clean_exit(outcome, 0)
     assert f"'shouldtune[{missing[0].extra}]'" in "".join(outcome.output.split())
+
+
+def test_the_plan_warns_when_no_instructions_are_given(data: Path) -> None:
+    plain = json.loads(invoke(["check", str(data), "--json"]).output)["plan"]
+    assert "no instructions given" in plain["instructions"]
+    told = invoke(["check", str(data), "--json", "--instructions", "Answer yes or no."])
+    assert json.loads(told.output)["plan"]["instructions"] is None

@@ -23,7 +23,13 @@ from shouldtune.budget import max_new_tokens
 from shouldtune.cost import api_usd, paid_per_call
 from shouldtune.models.base import Message, Model, Prompt, prompt_for
 from shouldtune.models.remote import is_remote
-from shouldtune.prompts import default_k, messages_for, pick_demonstrations, system_prompt
+from shouldtune.prompts import (
+    default_instructions,
+    default_k,
+    messages_for,
+    pick_demonstrations,
+    system_prompt,
+)
 from shouldtune.records import Example
 from shouldtune.results import Prepared
 from shouldtune.rung_info import info
@@ -115,6 +121,9 @@ class Plan(BaseModel):
         None,
         description="How sequential evaluation may stop rungs early (None: every example asked).",
     )
+    instructions: str | None = Field(
+        None, description="A warning when the spec gives no instructions (None: it gives them)."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -166,6 +175,8 @@ class Plan(BaseModel):
         for rung in self.rungs:
             out.append(f"  {rung.rung:<14} {describe(rung)}")
         out.append(f"  {'total':<14} {self.total_calls} calls, {totals(self)}")
+        if self.instructions:
+            out.insert(1, f"  warning: {self.instructions}")
         if self.sequential:
             out.append(f"  {self.sequential}")
         return out
@@ -575,6 +586,12 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
         )
     return Plan(
         sequential=sequential,
+        instructions=None
+        if (spec.instructions or "").strip()
+        else (
+            "no instructions given: the prompt rungs are told only "
+            f"{default_instructions(prepared.labels is not None)!r} (instructions:)"
+        ),
         task=spec.task_name,
         model=spec.model,
         n_train=len(prepared.split.train),

@@ -284,6 +284,8 @@ def render_plan(console: Console, plan: Plan) -> None:
         console.print(f"[dim]{escape(plan.split_note)}[/dim]")
     if plan.sequential:
         console.print(f"[dim]{escape(plan.sequential)}[/dim]")
+    if plan.instructions:
+        console.print(f"[yellow]! {escape(plan.instructions)}[/yellow]")
 
 
 # Columns left out, in this order, while the rung table is wider than the terminal (a log
