@@ -847,13 +847,16 @@ def _with_floor(found: Findings, headline: str, reasons: list[str], answer: str)
     lines += [f"{r}: {no_better(r, floor)}" for r in floor.matched]
     sentences = []
     others = [r for r in floor.matched if r != found.matched_rung]
-    if others:
-        names = ", ".join(others)
-        verb = "is" if len(others) == 1 else "are"
+    worse = [r for r in others if no_better(r, floor).startswith("worse")]
+    for group, how in ((worse, "worse than"), ([r for r in others if r not in worse], "")):
+        if not group:
+            continue
+        names = ", ".join(group)
+        verb = "is" if len(group) == 1 else "are"
         sentences.append(
-            f"{names} {verb} no better than answering {floor.constant!r} every time "
-            f"(the constant scores {floor.score.fmt()}): "
-            f"{'its score shows' if len(others) == 1 else 'their scores show'} nothing "
+            f"{names} {verb} {how or 'no better than'} answering {floor.constant!r} every "
+            f"time (the constant scores {floor.score.fmt()}): "
+            f"{'its score shows' if len(group) == 1 else 'their scores show'} nothing "
             "learned beyond the constant."
         )
     rung = found.rung
