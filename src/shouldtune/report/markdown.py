@@ -162,7 +162,9 @@ def render_markdown(run: RunData) -> str:
         lines += [_comparison_line(c) for c in compared]
     if folded:
         # The comparisons the verdict did not turn on: folded (GitHub renders <details>).
-        lines += ["", f"<details><summary>{len(folded)} other paired comparisons</summary>", ""]
+        plural = "s" if len(folded) > 1 else ""
+        summary = f"{len(folded)} other paired comparison{plural}"
+        lines += ["", f"<details><summary>{summary}</summary>", ""]
         lines += [_comparison_line(c) for c in folded]
         lines += ["", "</details>"]
     names = [r.rung for r in result.rungs]
