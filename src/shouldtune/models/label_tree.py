@@ -100,7 +100,9 @@ def search(
     for node in range(tree.size):
         if tree.parent[node] < 0:
             score[node] = first(tree.token[node])
-    if not top_only:
+    if not top_only or (floor == -math.inf and _flat(tree, score)):
+        # A flat first-token distribution prunes little: the whole tree in one call costs
+        # less than rounds that end up decoding most of it anyway.
         _apply(tree, score, tree.inner(), expand)
     else:
         decoded: set[int] = set()
@@ -130,6 +132,15 @@ def search(
             _apply(tree, score, nodes, expand)
             decoded.update(nodes)
     return [_result(tree, score, label) for label in range(len(tree.end))]
+
+
+def _flat(tree: Tree, score: list[float]) -> bool:
+    """Most labels' first tokens within FIRST_MARGIN of the likeliest: the model is unsure."""
+    n = len(tree.end)
+    bounds = [_result(tree, score, label).logprob for label in range(n)]
+    top = max(bounds)
+    near = sum(1 for b in bounds if b >= top - FIRST_MARGIN)
+    return near > 1 and near * 2 > n
 
 
 def _apply(tree: Tree, score: list[float], nodes: list[int], expand: Expand) -> None:
