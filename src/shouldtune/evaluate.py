@@ -61,6 +61,9 @@ class EvalContext:
     # Rungs whose prompts use the block layout (prompts.messages_for): calibration's
     # content-free prompts replace the input line, not the whole last message.
     layouts: dict[str, str] = field(default_factory=dict)
+    # The rungs climbed so far and their test answers (the ladder fills it): prompt search
+    # reuses few-shot's when it keeps few-shot's prompt, rather than asking the test again.
+    finished: dict[str, tuple[RungResult, list[Prediction]]] = field(default_factory=dict)
 
 
 def _key_base(model: Model) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from shouldtune.models.mock import MockModel
 from shouldtune.prompts import format_line
 from shouldtune.report.write import write_reports
 from shouldtune.rungs import REGISTRY, prompt_search
-from shouldtune.rungs.prompt_search import halving_cost, plan
+from shouldtune.rungs.prompt_search import MIN_EXAMPLES, halving_cost, plan
 from shouldtune.spec import SpecError, TaskSpec, spec_from_dict
 from tests.fakes import ScriptedModel, present
 
@@ -65,7 +65,10 @@ def test_the_search_finds_the_one_right_prompt(tmp_path: Path, cache: CallCache)
     assert searched.settings.extra("layout") == "block"
     assert searched.score.point == 1.0
     record = present(searched.settings.search)
-    assert record.winner_val_score == 1.0
+    # Selected on the probability of the expected label, the pass rate beside it.
+    assert record.signal == "p(expected label)" and record.winner_val_pass == 1.0
+    assert record.winner_val_score > 0.9 and present(record.baseline_val_pass) < 0.5
+    assert not record.kept_baseline and present(record.versus_baseline).better
     assert record.calls <= record.budget
     assert record.tried > 1 and record.baseline.startswith("chat/given/")
     # The winning prompt is written where a user can take it, with the input as a placeholder.
@@ -112,12 +115,17 @@ def test_the_search_never_reads_a_test_example(
 
 
 def test_plan_fits_the_budget_and_halving_costs_add_up() -> None:
-    # 8 candidates, 4 examples each, then 4 on 8, 2 on 16, 1 on 32 (only new examples cost).
-    assert halving_cost(8, 4, 32) == 8 * 4 + 4 * 4 + 2 * 8 + 1 * 16
-    count, n0 = plan(100, 48, 400)
-    assert halving_cost(count, n0, 48) <= 400
-    assert count >= 2 and n0 >= 4
-    assert plan(3, 10, 10_000) == (3, 10)
+    # The baseline and 7 others on 16 examples, then it and 4 on 32, then it and 2 on 48:
+    # only new examples cost, and the baseline is never dropped.
+    assert halving_cost(8, 16, 48) == 8 * 16 + 5 * 16 + 3 * 16
+    count, n0, size = plan(100, 48, 400)
+    assert halving_cost(count, n0, size) <= 400
+    assert size == 48 and count >= 2 and n0 >= MIN_EXAMPLES
+    assert plan(3, 10, 10_000) == (3, 10, 10)
+    # No candidate is dropped on fewer than MIN_EXAMPLES: a small budget shortens the slice
+    # (the baseline and one challenger on all of it), never the first round.
+    count, n0, size = plan(100, 48, 40)
+    assert (count, n0) == (2, size) and 2 * size <= 40
 
 
 def test_the_rung_is_registered_in_cost_order() -> None:
