@@ -24,6 +24,7 @@ from shouldtune.decide import best_of
 from shouldtune.ladder import run_ladder
 from shouldtune.models.mock import last_input
 from shouldtune.prompts import format_line
+from shouldtune.report.extras import prompt_search as search_extra
 from shouldtune.results import RunResult
 from shouldtune.rungs.prompt_search import KEPT
 from shouldtune.spec import spec_from_dict
@@ -145,6 +146,9 @@ def test_kept_few_shot_prompt_reuses_its_test_answers(tmp_path: Path) -> None:
     assert paired.diff == 0.0
     assert present(best_of(result.rungs)).rung == "few_shot"
     assert searched.settings.prompt_file == few.settings.prompt_file
+    # The report says so in one line.
+    shown = present(search_extra(result))
+    assert ("outcome", f"{KEPT}: few-shot's prompt kept") in shown.rows
 
 
 def test_validation_is_cross_fitted_and_the_baseline_is_few_shots_own_prompt(
