@@ -122,6 +122,7 @@ def test_plan_fits_the_budget_and_halving_costs_add_up() -> None:
     assert halving_cost(count, n0, size) <= 400
     assert size == 48 and count >= 2 and n0 >= MIN_EXAMPLES
     assert plan(3, 10, 10_000) == (3, 10, 10)
+    assert plan(5, 0, 100) == (1, 0, 0)  # no validation examples: nothing is asked
     # No candidate is dropped on fewer than MIN_EXAMPLES: a small budget shortens the slice
     # (the baseline and one challenger on all of it), never the first round.
     count, n0, size = plan(100, 48, 40)
@@ -207,3 +208,28 @@ def test_both_calibration_forms_of_the_few_shot_prompt_always_compete(
     record = present(result.rungs[0].settings.search)
     tried = {c.key for c in record.candidates}
     assert record.baseline in tried and record.baseline + "+cal" in tried
+    # The content-free prompts of the calibrated form count against the budget too.
+    assert record.calls <= record.budget
+
+
+def test_when_nothing_beats_few_shot_the_run_and_its_reports_say_so(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    def wrong_alike(prompt: str) -> str:
+        return "red"  # every prompt answers the same: none can beat few-shot's
+
+    spec = write_task(tmp_path, all_rungs=True)
+    result = run_ladder(
+        spec, cache=cache, runs_dir=tmp_path / "runs", model=ScriptedModel(wrong_alike)
+    )
+    few, searched = result.rungs
+    record = present(searched.settings.search)
+    assert record.kept_baseline and record.winner == record.baseline
+    assert searched.score == few.score and searched.computed_calls == 0
+    run_dir = Path(str(result.run_dir))
+    saved = json.loads((run_dir / "results.json").read_text())
+    kept = next(r for r in saved["rungs"] if r["rung"] == "prompt_search")
+    assert kept["settings"]["search"]["kept_baseline"] is True
+    write_reports(run_dir)
+    assert "No prompt found that beats few-shot" in (run_dir / "report.md").read_text()
+    assert "no prompt found that beats few-shot" in (run_dir / "report.html").read_text()

@@ -396,9 +396,11 @@ def plan(n_candidates: int, n_val: int, budget: int) -> tuple[int, int, int]:
     when smaller) and the baseline on all of it; then the largest first round. When not even
     one challenger fits the whole slice, the slice is shortened, never the first round.
     """
+    if n_val <= 0:
+        return 1, 0, 0  # nothing to compare on: the baseline stands
     n_candidates = max(1, n_candidates)
     fewest = min(2, n_candidates)
-    for size in range(max(1, n_val), 0, -1):
+    for size in range(n_val, 0, -1):
         lowest = min(MIN_EXAMPLES, size)
         if halving_cost(fewest, lowest, size) > budget:
             continue
