@@ -16,7 +16,13 @@ from shouldtune.models.mock import MockModel
 from shouldtune.prompts import format_line
 from shouldtune.report.write import write_reports
 from shouldtune.rungs import REGISTRY, prompt_search
-from shouldtune.rungs.prompt_search import MIN_EXAMPLES, halving_cost, plan
+from shouldtune.rungs.prompt_search import (
+    MIN_EXAMPLES,
+    Candidate,
+    explore_order,
+    halving_cost,
+    plan,
+)
 from shouldtune.spec import SpecError, TaskSpec, spec_from_dict
 from tests.fakes import ScriptedModel, present
 
@@ -233,3 +239,27 @@ def test_when_nothing_beats_few_shot_the_run_and_its_reports_say_so(
     write_reports(run_dir)
     assert "No prompt found that beats few-shot" in (run_dir / "report.md").read_text()
     assert "no prompt found that beats few-shot" in (run_dir / "report.html").read_text()
+
+
+def test_each_kind_of_change_to_few_shot_goes_first_the_nearest_examples_leading() -> None:
+    base = Candidate("chat", "given", "balanced", 8, 0, True, own=True)
+    others = [
+        Candidate("block", "format", "random", 4, 1, False),  # three changes
+        Candidate("chat", "given", "random", 8, 1, True),  # the draw
+        Candidate("chat", "given", "balanced", 8, 0, False),  # calibration
+        Candidate("chat", "format", "balanced", 8, 0, True),  # the instructions
+        Candidate("block", "given", "balanced", 8, 0, True),  # the layout
+        Candidate("chat", "given", "balanced", 16, 0, True),  # k
+        # Nearest examples are never calibrated: against a calibrated few-shot, one change.
+        Candidate("chat", "given", "similar", 8, 0, False),
+    ]
+    ordered = explore_order(others, base, seed=0)
+    assert [c.key for c in ordered[:6]] == [
+        "chat/given/similar-8@0",
+        "chat/format/balanced-8@0+cal",
+        "block/given/balanced-8@0+cal",
+        "chat/given/balanced-16@0+cal",
+        "chat/given/balanced-8@0",
+        "chat/given/random-8@1+cal",
+    ]
+    assert ordered[-1].key == "block/format/random-4@1"

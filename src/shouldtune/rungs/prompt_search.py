@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -373,6 +373,8 @@ def explore_order(rest: Sequence[Candidate], baseline: Candidate, seed: int) -> 
             for i, (x, y) in enumerate(zip(candidate.axes(), baseline.axes(), strict=True))
             if x != y
         ]
+        if candidate.selection == "similar" and changed[-1:] == [4]:
+            changed.pop()  # nearest examples are never calibrated: that is no second change
         if len(changed) == 1:
             by_axis[changed[0]].append(candidate)
         else:
@@ -389,26 +391,35 @@ def explore_order(rest: Sequence[Candidate], baseline: Candidate, seed: int) -> 
     return near + far
 
 
-def plan(n_candidates: int, n_val: int, budget: int) -> tuple[int, int, int]:
+def plan(
+    n_candidates: int, n_val: int, budget: int, extra: Callable[[int], int] | None = None
+) -> tuple[int, int, int]:
     """(candidates kept, first-round examples, validation examples used) within the budget.
 
     The most candidates that can each be scored on MIN_EXAMPLES examples (or the whole slice,
     when smaller) and the baseline on all of it; then the largest first round. When not even
     one challenger fits the whole slice, the slice is shortened, never the first round.
+    `extra(count)`: the calls the first `count` candidates add beyond their examples (the
+    content-free prompts of calibrated ones).
     """
     if n_val <= 0:
         return 1, 0, 0  # nothing to compare on: the baseline stands
+    more = extra or (lambda count: 0)
     n_candidates = max(1, n_candidates)
     fewest = min(2, n_candidates)
+
+    def fits(count: int, n0: int, size: int) -> bool:
+        return halving_cost(count, n0, size) + more(count) <= budget
+
     for size in range(n_val, 0, -1):
         lowest = min(MIN_EXAMPLES, size)
-        if halving_cost(fewest, lowest, size) > budget:
+        if not fits(fewest, lowest, size):
             continue
         count = fewest
-        while count < n_candidates and halving_cost(count + 1, lowest, size) <= budget:
+        while count < n_candidates and fits(count + 1, lowest, size):
             count += 1
         n0 = lowest
-        while n0 < size and halving_cost(count, n0 + 1, size) <= budget:
+        while n0 < size and fits(count, n0 + 1, size):
             n0 += 1
         return count, n0, size
     return 1, 1, 1
@@ -594,17 +605,15 @@ class _Search:
         rest = [c for c in space[1 + first :] if c not in kept]
         rest = explore_order(rest, baseline, self.ctx.spec.split.seed)
         ordered = [baseline, *kept, *space[1 : 1 + first], *rest]
+
         # Calibrated candidates also ask three content-free prompts (per fold when their
         # demonstrations are drawn per fold): keep room for them.
-        overhead = 0
-        while True:
-            count, n, size = plan(len(space), len(self.val), max(1, budget - overhead))
-            needed = sum(self._priors(c) for c in ordered[:count])
-            if needed <= overhead or count == 1:
-                break
-            overhead = needed
+        def priors(count: int) -> int:
+            return sum(self._priors(c) for c in ordered[:count])
+
+        count, n, size = plan(len(space), len(self.val), budget, priors)
         alive = ordered[:count]
-        planned = halving_cost(count, n, size) + overhead
+        planned = halving_cost(count, n, size) + priors(count)
         tried: dict[Candidate, Tried] = {}
         rounds = 0
         started = time.perf_counter()
