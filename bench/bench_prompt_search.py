@@ -4,8 +4,8 @@ One process, one model (the embedded SmolLM2-135M unless the task names another)
 one split. Both searches draw from the same space of prompts and score them on the same
 validation slice of train; each winner is then scored once on the same test examples.
 
-  A  successive halving (the prompt_search rung): every candidate on a few validation
-     examples, the better half on twice as many, ...
+  A  successive halving (the prompt_search rung): every candidate on at least 16 validation
+     examples, the better half on twice as many, ... (before its paired test with few-shot)
   B  random search: candidates drawn at random, each scored on the whole validation slice,
      until the same number of calls is spent
 
@@ -27,7 +27,14 @@ from shouldtune.ladder import prepare
 from shouldtune.models.registry import load_model
 from shouldtune.prompts import messages_for
 from shouldtune.records import Example
-from shouldtune.rungs.prompt_search import Candidate, _Search, carve_validation, search_space
+from shouldtune.rungs.prompt_search import (
+    Candidate,
+    _Search,
+    carve_validation,
+    few_shot_candidate,
+    own_demonstrations,
+    search_space,
+)
 from shouldtune.scorer_factory import build_scorer
 from shouldtune.spec import load_spec
 
@@ -42,7 +49,7 @@ def test_score(
     if winner.calibrate:
         ctx.calibrated.add(name)
     system = search.system(winner)
-    per_example, _ = search.demonstrations(winner, test)
+    per_example, _ = search.test_demonstrations(winner, test)
     items = [
         (e, messages_for(system, d, e, winner.layout))
         for d, e in zip(per_example, test, strict=True)
@@ -85,16 +92,19 @@ def main() -> None:
     )
     ctx = EvalContext(spec, model, cache, scorer, prepared.labels)
     train, test = prepared.split.train, prepared.split.test[: args.max_test]
-    val, pool = carve_validation(train, spec.prompt_search.val_size, ctx.labels, spec.split.seed)
-    space = search_space(ctx, len(pool))
+    baseline = few_shot_candidate(ctx, len(train))
+    own = own_demonstrations(ctx, train, baseline)
+    val, _ = carve_validation(train, spec.prompt_search.val_size, ctx.labels, spec.split.seed, own)
+    halving = _Search(ctx, list(train), val, own)
+    space = search_space(ctx, halving.pool_size, baseline)
     print(
-        f"task {spec.task_name}: {len(train)} train ({len(val)} validation, {len(pool)} pool), "
+        f"task {spec.task_name}: {len(train)} train ({len(val)} validation, cross-fitted), "
         f"{len(test)} test, {len(space)} candidate prompts, budget {spec.prompt_search.budget}"
     )
 
     start = time.perf_counter()
-    halving = _Search(ctx, val, pool)
-    winner, record = halving.halve(space, spec.prompt_search.budget, space[0])
+    best, record = halving.halve(space, spec.prompt_search.budget, baseline)
+    winner = best or baseline
     halving_s = time.perf_counter() - start
     a = test_score(ctx, halving, winner, test)
     print(
@@ -103,7 +113,7 @@ def main() -> None:
     )
 
     start = time.perf_counter()
-    rand = _Search(ctx, val, pool)
+    rand = _Search(ctx, list(train), val, own)
     picked = random_search(rand, space, record.calls, spec.split.seed)
     random_s = time.perf_counter() - start
     b = test_score(ctx, rand, picked, test)
@@ -112,8 +122,8 @@ def main() -> None:
         f"B random search:      {len(rand.asked)} calls, {random_s:.0f} s, tried {tried}; "
         f"winner {picked.key} val {rand.mean(picked):.1%} -> test {b:.1%}"
     )
-    baseline = test_score(ctx, halving, space[0], test)
-    print(f"baseline (few-shot settings, pool demos): test {baseline:.1%}")
+    baseline_score = test_score(ctx, halving, baseline, test)
+    print(f"baseline (few-shot's own prompt): test {baseline_score:.1%}")
     ratio = f"{a / b:.2f}x" if b > 0 else "n/a (random search scored 0)"
     print(f"test score, halving / random at the same calls: {ratio}")
     model.close()

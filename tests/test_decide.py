@@ -270,6 +270,25 @@ def test_fine_tune_says_what_prompt_search_tried_or_that_none_ran() -> None:
     assert "over prompt_search" in w.headline
 
 
+def test_fine_tune_says_when_the_search_kept_few_shots_prompt() -> None:
+    few = rung("few_shot", 0.4, 0.3, 0.5)
+    kept = rung("prompt_search", 0.4, 0.3, 0.5)
+    kept.settings.search = search_record(kept_baseline=True, winner="chat/given/balanced-4@0")
+    v = decide(
+        [few, kept, rung("lora", 0.94, 0.84, 0.98)],
+        bar=0.8,
+        prompt_fraction=0.8,
+        enough_data=True,
+        n_usable=200,
+        min_examples=50,
+        comparisons=[_cmp("few_shot", "lora", 0.54, 1e-6, 1, 28)],
+    )
+    assert v.kind == "FINE_TUNE"
+    assert "none beat few-shot's prompt by a paired test there" in v.answer
+    # The same score as few-shot's: the tie goes to the cheaper rung, few-shot.
+    assert "over few_shot" in v.headline
+
+
 def test_a_prompt_verdict_names_the_prompt_file() -> None:
     best = rung("prompt_search", 0.95, 0.88, 0.98)
     best.settings.prompt_file = "artifacts/prompt_search/prompt.txt"

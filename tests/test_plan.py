@@ -308,13 +308,16 @@ def test_calls_that_score_every_label_are_priced_at_the_full_rate(tmp_path: Path
     assert rungs["few_shot"].seconds == pytest.approx((n_test + 35) * 4.0)
     without = 35 * 4.0 + n_test * 1.0
     assert f"({without / 60:.1f} min if not)" in rungs["few_shot"].detail
-    # The search: half its candidates calibrated; the winner's test calls in full.
-    assert rungs["prompt_search"].seconds == pytest.approx(200 * 2.5 + n_test * 4.0)
+    # The search reads every label's probability on validation; the winner's test calls are
+    # in full too, in case it is calibrated.
+    assert rungs["prompt_search"].seconds == pytest.approx(200 * 4.0 + n_test * 4.0)
     assert rungs["reproduce"].seconds == pytest.approx(20 * (1 + 3 + 6) * 4.0)
     off = prepared(tmp_path, write_labels(tmp_path / "d.jsonl"), calibrate="off")
     plain = by_rung(build_plan(off, MockModel(), timing=timing))
     assert plain["few_shot"].seconds == pytest.approx(len(off.split.test) * 1.0)
-    assert plain["prompt_search"].seconds == pytest.approx((200 + len(off.split.test)) * 1.0)
+    # Uncalibrated, the test calls are pruned; the search still scores every label.
+    assert plain["prompt_search"].seconds == pytest.approx(200 * 4.0 + len(off.split.test) * 1.0)
+    assert "every label scored in full on validation" in plain["prompt_search"].detail
     # Seeds sample from one full scoring; greedy variants use the pruned search.
     assert plain["reproduce"].calls == 20 * (1 + 3)
     assert plain["reproduce"].seconds == pytest.approx(20 * (4.0 + 3 * 1.0))

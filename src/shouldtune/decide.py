@@ -553,6 +553,7 @@ def search_finding(cheaper: Sequence[RungResult]) -> SearchFinding | None:
         calls=record.calls,
         val_size=record.val_size,
         score=searched.score,
+        kept_baseline=record.kept_baseline,
     )
 
 

@@ -624,11 +624,16 @@ def _search_words(found: Findings) -> str:
             "prompt search was not run: the prompt side is the prompt as given, which a "
             "search might improve"
         )
-    return (
+    tried = (
         f"before fine-tuning was weighed, prompt search tried {record.tried} prompts within "
-        f"{record.calls} calls on {record.val_size} validation examples from train; its "
-        f"winner scored {record.score.fmt()} on the test split"
+        f"{record.calls} calls on {record.val_size} validation examples from train"
     )
+    if record.kept_baseline:
+        return (
+            f"{tried}; none beat few-shot's prompt by a paired test there, so few-shot's "
+            f"prompt was kept ({record.score.fmt()} on the test split)"
+        )
+    return f"{tried}; its winner scored {record.score.fmt()} on the test split"
 
 
 def _lora_wins(found: Findings) -> Words:

@@ -71,6 +71,9 @@ class EvalContext:
     layouts: dict[str, str] = field(default_factory=dict)
     # Cache keys answered by a batch in this run (prefetch_generations): fresh, not cached.
     fresh: set[str] = field(default_factory=set)
+    # The rungs climbed so far and their test answers (the ladder fills it): prompt search
+    # reuses few-shot's when it keeps few-shot's prompt, rather than asking the test again.
+    finished: dict[str, tuple[RungResult, list[Prediction]]] = field(default_factory=dict)
 
 
 def _key_base(model: Model) -> dict[str, Any]:

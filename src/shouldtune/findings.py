@@ -126,6 +126,9 @@ class SearchFinding(BaseModel):
     calls: int
     val_size: int
     score: Interval
+    kept_baseline: bool = Field(
+        False, description="No prompt beat few-shot's on validation: few-shot's prompt was kept."
+    )
 
 
 class TrainingFinding(BaseModel):

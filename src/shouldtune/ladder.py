@@ -317,6 +317,7 @@ def run_ladder(
             result, preds = REGISTRY[name].run(ctx, train, test)
             results.append(result)
             predictions[name] = preds
+            ctx.finished[name] = (result, preds)
             if run_dir is not None:
                 run_dir.append_predictions(preds)
             say.rung_finished(result)

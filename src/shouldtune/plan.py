@@ -476,11 +476,19 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
             budget = spec.prompt_search.budget
             calls = budget + n_test
             search_s = test_s = few_s
-            detail = f"search {budget} + {n_test} test"
-            if may_calibrate and few_s is not None and few_full is not None and few_full > few_s:
-                # Half the candidates are calibrated (scored in full); the winner may be one.
-                search_s, test_s = (few_s + few_full) / 2, few_full
-                detail += "; calibrated candidates scored in full"
+            # The test calls are an upper bound: when no prompt beats few-shot's, the rung
+            # reuses few-shot's test answers and asks nothing more.
+            detail = f"search {budget} + {n_test} test (none if few-shot's prompt is kept)"
+            scores_labels = (
+                prepared.labels is not None
+                and prepared.scorer_name == "label"
+                and model.scores_labels
+            )
+            if scores_labels and few_s is not None and few_full is not None and few_full > few_s:
+                # Selection reads the expected label's probability: every label in full.
+                search_s = few_full
+                test_s = few_full if may_calibrate else few_s
+                detail += "; every label scored in full on validation"
             if timing.few_shot_cold_s is not None and few_s is not None:
                 # Candidates change the prompt (a candidate's first call reads it afresh) and
                 # the nearest-example demonstrations differ per input (every call does), while

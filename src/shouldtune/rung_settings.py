@@ -199,9 +199,24 @@ class Tried(BaseModel):
     """A prompt-search candidate's standing when it left the search (or won it)."""
 
     key: str
-    val_score: float
+    val_score: float = Field(description="Mean of the selection signal (SearchRecord.signal).")
     val_n: int
     round: int = Field(description="The last successive-halving round it took part in.")
+    val_pass: float | None = Field(None, description="Pass rate on the same examples.")
+
+
+class VersusBaseline(BaseModel):
+    """The search's best prompt against few-shot's, paired on the same validation examples."""
+
+    method: str = Field(description="mcnemar (pass/fail signal) or paired_bootstrap.")
+    n: int = Field(description="Validation examples both were scored on.")
+    diff: float = Field(description="Mean signal of the best prompt minus few-shot's.")
+    p_value: float = Field(description="Two-sided p-value of 'no difference'.")
+    alpha: float = Field(0.05, description="The level p must be under.")
+    pass_diff: float = Field(description="Pass rate of the best prompt minus few-shot's.")
+    better: bool = Field(
+        description="diff > 0, p < alpha and pass_diff >= 0: the best prompt replaced few-shot's."
+    )
 
 
 class SearchRecord(_Recorded):
@@ -219,8 +234,22 @@ class SearchRecord(_Recorded):
     winner: str
     winner_val_score: float
     winner_val_n: int
-    baseline: str = Field(description="The few-shot rung's own settings, always a candidate.")
+    baseline: str = Field(
+        description="The few-shot rung's own prompt and demonstrations, always a candidate."
+    )
     baseline_val_score: float | None
+    signal: str = Field(
+        "pass/fail",
+        description="What selection compared: p(expected label), score (graded) or pass/fail.",
+    )
+    folds: int = Field(1, description="Cross-fitting folds of the validation slice.")
+    winner_val_pass: float | None = Field(None, description="The winner's validation pass rate.")
+    baseline_val_pass: float | None = Field(None, description="Few-shot's validation pass rate.")
+    best: str | None = Field(None, description="The search's best prompt other than few-shot's.")
+    versus_baseline: VersusBaseline | None = None
+    kept_baseline: bool = Field(
+        False, description="No prompt beat few-shot's on validation: few-shot's prompt was kept."
+    )
     search_s: float = Field(0.0, description="Seconds the search took (before the test split).")
     proposer: str | None = None
     proposals: list[str] = Field(default_factory=list, description="The proposer's instructions.")

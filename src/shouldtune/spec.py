@@ -103,16 +103,19 @@ class PromptSearchSpec(SettingsModel):
         200,
         ge=10,
         description=(
-            "Most model calls the search spends on the validation slice (successive halving "
-            "drops weak prompts early); the winner is then scored once on the test split."
+            "Most model calls the search spends on the validation slice (successive halving, "
+            "no prompt dropped on fewer than 16 examples); the winner replaces few-shot's "
+            "prompt only if a paired test there says it is better, and is then scored once on "
+            "the test split."
         ),
     )
     val_size: int = Field(
         48,
         ge=4,
         description=(
-            "Train examples held out of the demonstration pool to compare prompts on (at most "
-            "a third of train). Never test examples."
+            "Train examples to compare prompts on (at most a third of train), outside "
+            "few-shot's demonstrations; in 3 folds, each fold's demonstrations drawn from the "
+            "rest of train. Never test examples."
         ),
     )
     seeds: int = Field(

@@ -16,7 +16,13 @@ from shouldtune.models.mock import MockModel
 from shouldtune.prompts import format_line
 from shouldtune.report.write import write_reports
 from shouldtune.rungs import REGISTRY, prompt_search
-from shouldtune.rungs.prompt_search import halving_cost, plan
+from shouldtune.rungs.prompt_search import (
+    MIN_EXAMPLES,
+    Candidate,
+    explore_order,
+    halving_cost,
+    plan,
+)
 from shouldtune.spec import SpecError, TaskSpec, spec_from_dict
 from tests.fakes import ScriptedModel, present
 
@@ -65,7 +71,10 @@ def test_the_search_finds_the_one_right_prompt(tmp_path: Path, cache: CallCache)
     assert searched.settings.extra("layout") == "block"
     assert searched.score.point == 1.0
     record = present(searched.settings.search)
-    assert record.winner_val_score == 1.0
+    # Selected on the probability of the expected label, the pass rate beside it.
+    assert record.signal == "p(expected label)" and record.winner_val_pass == 1.0
+    assert record.winner_val_score > 0.9 and present(record.baseline_val_pass) < 0.5
+    assert not record.kept_baseline and present(record.versus_baseline).better
     assert record.calls <= record.budget
     assert record.tried > 1 and record.baseline.startswith("chat/given/")
     # The winning prompt is written where a user can take it, with the input as a placeholder.
@@ -112,12 +121,18 @@ def test_the_search_never_reads_a_test_example(
 
 
 def test_plan_fits_the_budget_and_halving_costs_add_up() -> None:
-    # 8 candidates, 4 examples each, then 4 on 8, 2 on 16, 1 on 32 (only new examples cost).
-    assert halving_cost(8, 4, 32) == 8 * 4 + 4 * 4 + 2 * 8 + 1 * 16
-    count, n0 = plan(100, 48, 400)
-    assert halving_cost(count, n0, 48) <= 400
-    assert count >= 2 and n0 >= 4
-    assert plan(3, 10, 10_000) == (3, 10)
+    # The baseline and 7 others on 16 examples, then it and 4 on 32, then it and 2 on 48:
+    # only new examples cost, and the baseline is never dropped.
+    assert halving_cost(8, 16, 48) == 8 * 16 + 5 * 16 + 3 * 16
+    count, n0, size = plan(100, 48, 400)
+    assert halving_cost(count, n0, size) <= 400
+    assert size == 48 and count >= 2 and n0 >= MIN_EXAMPLES
+    assert plan(3, 10, 10_000) == (3, 10, 10)
+    assert plan(5, 0, 100) == (1, 0, 0)  # no validation examples: nothing is asked
+    # No candidate is dropped on fewer than MIN_EXAMPLES: a small budget shortens the slice
+    # (the baseline and one challenger on all of it), never the first round.
+    count, n0, size = plan(100, 48, 40)
+    assert (count, n0) == (2, size) and 2 * size <= 40
 
 
 def test_the_rung_is_registered_in_cost_order() -> None:
@@ -199,3 +214,52 @@ def test_both_calibration_forms_of_the_few_shot_prompt_always_compete(
     record = present(result.rungs[0].settings.search)
     tried = {c.key for c in record.candidates}
     assert record.baseline in tried and record.baseline + "+cal" in tried
+    # The content-free prompts of the calibrated form count against the budget too.
+    assert record.calls <= record.budget
+
+
+def test_when_nothing_beats_few_shot_the_run_and_its_reports_say_so(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    def wrong_alike(prompt: str) -> str:
+        return "red"  # every prompt answers the same: none can beat few-shot's
+
+    spec = write_task(tmp_path, all_rungs=True)
+    result = run_ladder(
+        spec, cache=cache, runs_dir=tmp_path / "runs", model=ScriptedModel(wrong_alike)
+    )
+    few, searched = result.rungs
+    record = present(searched.settings.search)
+    assert record.kept_baseline and record.winner == record.baseline
+    assert searched.score == few.score and searched.computed_calls == 0
+    run_dir = Path(str(result.run_dir))
+    saved = json.loads((run_dir / "results.json").read_text())
+    kept = next(r for r in saved["rungs"] if r["rung"] == "prompt_search")
+    assert kept["settings"]["search"]["kept_baseline"] is True
+    write_reports(run_dir)
+    assert "No prompt found that beats few-shot" in (run_dir / "report.md").read_text()
+    assert "no prompt found that beats few-shot" in (run_dir / "report.html").read_text()
+
+
+def test_each_kind_of_change_to_few_shot_goes_first_the_nearest_examples_leading() -> None:
+    base = Candidate("chat", "given", "balanced", 8, 0, True, own=True)
+    others = [
+        Candidate("block", "format", "random", 4, 1, False),  # three changes
+        Candidate("chat", "given", "random", 8, 1, True),  # the draw
+        Candidate("chat", "given", "balanced", 8, 0, False),  # calibration
+        Candidate("chat", "format", "balanced", 8, 0, True),  # the instructions
+        Candidate("block", "given", "balanced", 8, 0, True),  # the layout
+        Candidate("chat", "given", "balanced", 16, 0, True),  # k
+        # Nearest examples are never calibrated: against a calibrated few-shot, one change.
+        Candidate("chat", "given", "similar", 8, 0, False),
+    ]
+    ordered = explore_order(others, base, seed=0)
+    assert [c.key for c in ordered[:6]] == [
+        "chat/given/similar-8@0",
+        "chat/format/balanced-8@0+cal",
+        "block/given/balanced-8@0+cal",
+        "chat/given/balanced-16@0+cal",
+        "chat/given/balanced-8@0",
+        "chat/given/random-8@1+cal",
+    ]
+    assert ordered[-1].key == "block/format/random-4@1"

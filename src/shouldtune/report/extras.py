@@ -185,6 +185,21 @@ def reproducibility(raw: Mapping[str, Any]) -> Extra | None:
     )
 
 
+def search_outcome(search: SearchRecord) -> str:
+    """One line: did the search replace few-shot's prompt?"""
+    if search.kept_baseline:
+        return "no prompt found that beats few-shot: few-shot's prompt kept"
+    return "a prompt that beats few-shot's on validation (paired test)"
+
+
+def val_text(value: float, passed: float | None, n: int | None, signal: str) -> str:
+    """A validation standing: the selection signal, and the pass rate when it is another."""
+    on = f" on {n}" if n is not None else ""
+    if signal == "pass/fail" or passed is None:
+        return f"{value:.1%}{on}"
+    return f"{signal} {value:.3f}, pass {passed:.1%}{on}"
+
+
 def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None:
     """The search: what was tried, the winner's validation and test scores, its prompt."""
     rung = next((r for r in result.rungs if r.rung == "prompt_search"), None)
@@ -193,16 +208,41 @@ def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None
         return None
     score = rung.score
     rows = [
+        ("outcome", search_outcome(search)),
         ("winner", search.winner),
         (
             "winner on validation (train)",
-            f"{search.winner_val_score:.1%} on {search.winner_val_n} examples",
+            val_text(
+                search.winner_val_score, search.winner_val_pass, search.winner_val_n, search.signal
+            ),
         ),
         ("winner on the test split", f"{score.point:.1%} [{score.low:.1%}, {score.high:.1%}]"),
-        ("baseline (the few-shot settings)", search.baseline),
+        ("baseline (few-shot's own prompt)", search.baseline),
+    ]
+    if search.baseline_val_score is not None:
+        rows.append(
+            (
+                "baseline on validation (train)",
+                val_text(search.baseline_val_score, search.baseline_val_pass, None, search.signal),
+            )
+        )
+    versus = search.versus_baseline
+    if versus is not None:
+        rows.append(
+            (
+                f"best other ({search.best}) against the baseline",
+                f"{versus.diff:+.3f} on {versus.n} paired examples ({versus.method}, "
+                f"p = {versus.p_value:.3g}, needs < {versus.alpha:g}); pass rate "
+                f"{versus.pass_diff:+.1%}",
+            )
+        )
+    rows += [
         ("prompts tried / in the space", f"{search.tried} / {search.space}"),
         ("calls (budget)", f"{search.calls} ({search.budget})"),
-        ("validation examples / demonstration pool", f"{search.val_size} / {search.pool_size}"),
+        (
+            "validation examples / demonstration pool",
+            f"{search.val_size} in {search.folds} fold(s) / {search.pool_size}",
+        ),
     ]
     lines: list[str] = []
     nothing = nothing_better(search)
@@ -211,7 +251,12 @@ def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None
         lines.append(nothing)
     else:
         for tried in search.candidates[:12]:
-            rows.append((f"candidate {tried.key}", f"{tried.val_score:.1%} on {tried.val_n}"))
+            rows.append(
+                (
+                    f"  {tried.key}",
+                    val_text(tried.val_score, tried.val_pass, tried.val_n, search.signal),
+                )
+            )
     text = None
     path = rung.settings.prompt_file
     if folder is not None and path is not None:
@@ -222,7 +267,9 @@ def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None
         "prompt-search",
         "Prompt search",
         "Prompts tried on a validation slice of train (never the test split), weak ones "
-        "dropped early by successive halving; only the winner was scored on the test split. "
+        "dropped by successive halving (never on fewer than 16 examples); the best replaces "
+        "few-shot's prompt only when a paired test on the same examples says it is better, "
+        "and only then is it scored on the test split. "
         "Candidates: layout/instructions/demonstrations-k@seed(+cal = calibrated).",
         rows,
         text=text,
@@ -231,14 +278,13 @@ def prompt_search(result: RunResult, folder: Path | None = None) -> Extra | None
 
 
 def nothing_better(search: SearchRecord) -> str | None:
-    """One line when no prompt tried beat the few-shot settings on validation; else None."""
-    base = search.baseline_val_score
-    if search.winner != search.baseline and (base is None or search.winner_val_score > base):
+    """One line when the search kept few-shot's prompt (no candidate beat it); else None."""
+    if not search.kept_baseline:
         return None
-    shown = f" ({base:.1%} on validation)" if base is not None else ""
     return (
-        f"The search found nothing better: none of the {search.tried} prompts tried beat the "
-        f"few-shot settings{shown}, so the few-shot prompt stands."
+        f"The search found nothing better: none of the {search.tried} prompts tried beat "
+        "few-shot's prompt on a paired test on validation, so few-shot's prompt stands (and "
+        "its test answers are reused, not asked again)."
     )
 
 

@@ -14,7 +14,7 @@ from shouldtune.pii import describe_counts
 from shouldtune.records import Comparison
 from shouldtune.report.baseline_view import second_figures, trivial_words
 from shouldtune.report.cost_view import cost_markdown
-from shouldtune.report.extras import nothing_better
+from shouldtune.report.extras import nothing_better, search_outcome, val_text
 from shouldtune.report.facts import (
     deciding_comparisons,
     failure_categories,
@@ -51,9 +51,18 @@ def _prompt_search_lines(run: RunData) -> list[str]:
         f"- Tried {search.tried} of {search.space} prompts within "
         f"{search.calls} calls (budget {search.budget}) on "
         f"{search.val_size} validation examples from train.",
-        f"- Winner {code(search.winner)}: {search.winner_val_score:.1%} "
+        f"- {search_outcome(search)[0].upper()}{search_outcome(search)[1:]}.",
+        f"- Winner {code(search.winner)}: "
+        f"{val_text(search.winner_val_score, search.winner_val_pass, None, search.signal)} "
         f"on validation, {rung.score.fmt()} on the test split.",
     ]
+    versus = search.versus_baseline
+    if versus is not None and search.best is not None:
+        lines.append(
+            f"- Best other prompt {code(search.best)} against few-shot's on {versus.n} "
+            f"validation examples: {versus.diff:+.3f} ({versus.method}, "
+            f"p = {versus.p_value:.3g}), pass rate {versus.pass_diff:+.1%}."
+        )
     nothing = nothing_better(search)
     if nothing is not None:
         lines.append(f"- {md(nothing)}")
