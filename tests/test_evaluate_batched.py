@@ -88,3 +88,15 @@ def test_label_scoring_is_never_batched_as_generation(tmp_path: Path, cache: Cal
     model = BatchingModel(4, scores_labels=True)
     run_ladder(spec, cache=cache, runs_dir=None, model=model)
     assert model.batches == []
+
+
+def test_the_prompt_search_asks_its_validation_answers_in_batches(tmp_path: Path) -> None:
+    spec = write_task(tmp_path).model_copy(
+        update={"rungs": ["zero_shot", "few_shot", "prompt_search"], "all_rungs": True}
+    )
+    spec = spec.model_copy(update={"scorer": "exact", "labels": None})
+    model = BatchingModel(4)
+    result = run_ladder(spec, cache=CallCache(tmp_path / "c"), runs_dir=None, model=model)
+    assert "prompt_search" in [r.rung for r in result.rungs]
+    assert max(model.batches) == 4
+    assert model.single == 0  # no answer of any rung, search included, was asked alone

@@ -43,7 +43,14 @@ from shouldtune.demonstrations import (
     fit_shared,
     record_demonstrations,
 )
-from shouldtune.evaluate import EvalContext, ask_unrecorded, evaluate, label_scores, uses_loglik
+from shouldtune.evaluate import (
+    EvalContext,
+    ask_unrecorded,
+    evaluate,
+    label_scores,
+    prefetch_generations,
+    uses_loglik,
+)
 from shouldtune.models.base import CallFailed, ContextOverflow, Message, ModelError, prompt_for
 from shouldtune.models.registry import load_model
 from shouldtune.prompt_file import placeholder_example, saved
@@ -738,9 +745,15 @@ class _Search:
         self.ctx.layouts[rung] = candidate.layout
         if candidate.calibrate:
             self.ctx.calibrated.add(rung)
-        for offset, example in enumerate(examples):
-            demos = self._demos[candidate][start + offset]
-            messages = messages_for(system, demos, example, candidate.layout)
+        asked = [
+            messages_for(system, self._demos[candidate][start + offset], example, candidate.layout)
+            for offset, example in enumerate(examples)
+        ]
+        if not uses_loglik(self.ctx):
+            # A generated task's validation answers, decoded together where the backend can.
+            model = self.ctx.model
+            prefetch_generations(self.ctx, [(prompt_for(model, m), 0.0, 0) for m in asked])
+        for example, messages in zip(examples, asked, strict=True):
             value, ok = self._ask(rung, example, messages, candidate)
             done.append(value)
             passed.append(ok)
