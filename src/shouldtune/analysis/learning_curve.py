@@ -16,20 +16,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, Field
 
 from shouldtune.analysis.stats import score_interval
 from shouldtune.records import Interval
+from shouldtune.rung_settings import (
+    CurveFit,
+    CurvePoint,
+    CurveStatus,
+    ExamplesNeeded,
+    LearningCurve,
+    Projection,
+)
 
-Status = Literal["projected", "too_few_points", "not_monotone", "flat", "poor_fit"]
+__all__ = [
+    "CurveFit",
+    "CurvePoint",
+    "ExamplesNeeded",
+    "LearningCurve",
+    "Projection",
+    "fit_learning_curve",
+]
 
 MIN_POINTS = 3
 FACTORS = (2.0, 4.0)  # the projections: this many times the largest subset
-RESAMPLES = 400
+RESAMPLES = 400  # bootstrap resamples (the whole fit is redone on each)
 # The exponent is profiled over a grid: for a fixed c the model is linear in (a, b), so every
 # bootstrap resample is fitted at once in closed form, with no optimiser to fail or to start.
 _C_GRID = np.geomspace(0.05, 3.0, 120)
@@ -38,57 +51,6 @@ _MAX_MISS_SE = 2.5
 _Z = 1.96
 
 Array = npt.NDArray[np.float64]
-
-
-class CurvePoint(BaseModel):
-    n_train: int = Field(description="Train examples this point learned from.")
-    score: Interval = Field(description="Its score on the test split, with the 95% interval.")
-
-
-class CurveFit(BaseModel):
-    """score(n) = a - b * n^(-c), fitted by weighted least squares (weights proportional to n)."""
-
-    a: float = Field(description="The plateau the curve approaches (at most 1).")
-    b: float
-    c: float
-    max_miss_se: float = Field(description="Largest miss at a point, in its standard errors.")
-
-
-class Projection(BaseModel):
-    factor: float = Field(description="Times the largest subset's train examples.")
-    n_train: int
-    score: Interval = Field(description="Projected score: the fit, and the bootstrap's 95%.")
-
-
-class ExamplesNeeded(BaseModel):
-    """Train examples at which the projected score reaches the bar, within 4x the data."""
-
-    n: int | None = Field(
-        description="Where the projected interval's low end clears the bar; None: not within 4x."
-    )
-    crossing: int | None = Field(
-        description="Where the fitted curve itself crosses the bar; None: not within 4x."
-    )
-    low: int | None = Field(description="2.5th percentile of the resampled crossings.")
-    high: int | None = Field(description="97.5th percentile; None: beyond 4x the data.")
-
-
-class LearningCurve(BaseModel):
-    """A rung's learning curve: its points, and what the fit projects (or why nothing)."""
-
-    rung: str | None = None
-    status: Status
-    reason: str | None = Field(None, description="Why nothing is projected, in one clause.")
-    points: list[CurvePoint]
-    fit: CurveFit | None = None
-    plateau: Interval | None = Field(None, description="The fitted a, with the bootstrap's 95%.")
-    projections: list[Projection] = Field(default_factory=list)
-    bar: float | None = None
-    examples_needed: ExamplesNeeded | None = Field(
-        None, description="Only when a bar is given and the curve projects."
-    )
-    seed: int = 0
-    resamples: int = RESAMPLES
 
 
 def fit_learning_curve(
@@ -120,7 +82,7 @@ def fit_learning_curve(
         for n, row in zip(ns, matrix, strict=True)
     ]
 
-    def result(status: Status, **found: object) -> LearningCurve:
+    def result(status: CurveStatus, **found: object) -> LearningCurve:
         return LearningCurve.model_validate(
             {
                 "rung": rung,
@@ -186,7 +148,7 @@ def _interval(scores: Array, seed: int) -> Interval:
     return score_interval(scores.tolist(), binary, seed=seed)
 
 
-def _refusal(ns: Array, observed: Array, means: Array) -> tuple[Status, str] | None:
+def _refusal(ns: Array, observed: Array, means: Array) -> tuple[CurveStatus, str] | None:
     """Why the points cannot be extrapolated, or None when they can."""
     for later in range(1, len(ns)):
         for earlier in range(later):
