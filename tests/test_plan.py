@@ -64,7 +64,8 @@ def test_calls_per_rung_add_up_from_the_spec_and_the_split(tmp_path: Path) -> No
     assert list(rungs) == ["zero_shot", "few_shot", "prompt_search", "lora", "reproduce"]
     # calibrate auto on a label task: 32 train examples and 3 content-free inputs.
     assert rungs["zero_shot"].calls == n_test + 35
-    assert rungs["few_shot"].calls == n_test + 35
+    # few_shot also asks the test split with 25% and 50% of train (the learning curve).
+    assert rungs["few_shot"].calls == 3 * n_test + 35
     assert rungs["prompt_search"].calls == 200 + n_test
     # Labels scored: per failure, the 3 seeds sample one full scoring; 3 variants; and, as
     # calibration may be chosen, the content-free priors of reshuffled and resampled demos.
@@ -305,15 +306,15 @@ def test_calls_that_score_every_label_are_priced_at_the_full_rate(tmp_path: Path
     rungs = by_rung(build_plan(task, MockModel(), timing=timing))
     # calibrate auto: the probe is in full, and so are the test calls in case it is chosen.
     assert rungs["zero_shot"].seconds == pytest.approx((n_test + 35) * 2.0)
-    assert rungs["few_shot"].seconds == pytest.approx((n_test + 35) * 4.0)
-    without = 35 * 4.0 + n_test * 1.0
+    assert rungs["few_shot"].seconds == pytest.approx((3 * n_test + 35) * 4.0)
+    without = 35 * 4.0 + 3 * n_test * 1.0
     assert f"({without / 60:.1f} min if not)" in rungs["few_shot"].detail
     # The search: half its candidates calibrated; the winner's test calls in full.
     assert rungs["prompt_search"].seconds == pytest.approx(200 * 2.5 + n_test * 4.0)
     assert rungs["reproduce"].seconds == pytest.approx(20 * (1 + 3 + 6) * 4.0)
     off = prepared(tmp_path, write_labels(tmp_path / "d.jsonl"), calibrate="off")
     plain = by_rung(build_plan(off, MockModel(), timing=timing))
-    assert plain["few_shot"].seconds == pytest.approx(len(off.split.test) * 1.0)
+    assert plain["few_shot"].seconds == pytest.approx(3 * len(off.split.test) * 1.0)
     assert plain["prompt_search"].seconds == pytest.approx((200 + len(off.split.test)) * 1.0)
     # Seeds sample from one full scoring; greedy variants use the pruned search.
     assert plain["reproduce"].calls == 20 * (1 + 3)
@@ -367,8 +368,20 @@ def test_search_calls_read_most_of_their_prompt_afresh(tmp_path: Path) -> None:
     n_test = len(off.split.test)
     timing = Timing(zero_shot_s=0.5, few_shot_s=1.0, few_shot_cold_s=3.0, how="given")
     rungs = by_rung(build_plan(off, MockModel(), timing=timing))
-    assert rungs["few_shot"].seconds == pytest.approx(n_test * 1.0)  # one shared prefix
+    # One shared prefix per pool (the rung's, and the learning curve's two).
+    assert rungs["few_shot"].seconds == pytest.approx(3 * n_test * 1.0)
     # Half the uncached call's extra 2 s: between a cached prefix and a fresh prompt.
     assert rungs["prompt_search"].seconds == pytest.approx((200 + n_test) * (1.0 + 0.5 * 2.0))
     measured = time_calls(off, Slow(), few_shot=True)
     assert measured.few_shot_cold_s is not None and measured.few_shot_cold_s >= 0.02
+
+
+def test_the_few_shot_learning_curve_is_counted_and_can_be_turned_off(tmp_path: Path) -> None:
+    task = prepared(tmp_path, write_labels(tmp_path / "d.jsonl"))
+    n_test = len(task.split.test)
+    on = by_rung(build_plan(task, MockModel(), timing=None))["few_shot"]
+    assert f"+ {2 * n_test} learning curve" in on.detail
+    without = prepared(tmp_path, tmp_path / "d.jsonl", few_shot={"learning_curve": False})
+    off = by_rung(build_plan(without, MockModel(), timing=None))
+    assert off["few_shot"].calls == on.calls - 2 * n_test
+    assert "learning curve" not in off["few_shot"].detail

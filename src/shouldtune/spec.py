@@ -96,6 +96,14 @@ class FewShotSpec(SettingsModel):
             "similar: the k train examples nearest each test input (rag.embedder)."
         ),
     )
+    learning_curve: bool = Field(
+        True,
+        description=(
+            "Also score the test split with demonstrations drawn from seeded 25% and 50% of "
+            "train: would more examples help? (2 more passes over test, cached; "
+            "docs/learning-curves.md)."
+        ),
+    )
 
 
 class PromptSearchSpec(SettingsModel):

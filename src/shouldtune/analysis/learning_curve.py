@@ -38,9 +38,12 @@ __all__ = [
     "LearningCurve",
     "Projection",
     "fit_learning_curve",
+    "pool_sizes",
 ]
 
 MIN_POINTS = 3
+# A prompt rung's curve: demonstration pools of these shares of train (the whole is the rung).
+POOL_FRACTIONS = (0.25, 0.5)
 FACTORS = (2.0, 4.0)  # the projections: this many times the largest subset
 RESAMPLES = 400  # bootstrap resamples (the whole fit is redone on each)
 # The exponent is profiled over a grid: for a fixed c the model is linear in (a, b), so every
@@ -51,6 +54,11 @@ _MAX_MISS_SE = 2.5
 _Z = 1.96
 
 Array = npt.NDArray[np.float64]
+
+
+def pool_sizes(n_train: int) -> list[int]:
+    """The smaller pools' sizes for `n_train` train examples (the plan counts their calls)."""
+    return sorted({max(1, round(n_train * f)) for f in POOL_FRACTIONS} - {n_train})
 
 
 def fit_learning_curve(
