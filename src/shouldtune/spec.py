@@ -100,8 +100,8 @@ class FewShotSpec(SettingsModel):
         True,
         description=(
             "Also score the test split with demonstrations drawn from seeded 25% and 50% of "
-            "train: would more examples help? (2 more passes over test, cached; "
-            "docs/learning-curves.md)."
+            "train: would more examples help? (2 more passes over test, cached; skipped when "
+            "the rung's interval clears the bar; docs/learning-curves.md)."
         ),
     )
 

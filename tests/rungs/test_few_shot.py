@@ -127,7 +127,9 @@ def test_similar_selection_that_stops_early_keeps_each_answer_with_its_demonstra
 def test_the_learning_curve_scores_the_same_test_examples_with_smaller_pools(
     tmp_path: Path, cache: CallCache
 ) -> None:
-    result = climb(write_task(tmp_path, "similar"), cache, tmp_path)
+    # A bar the rung's interval does not clear (every answer is right, on a few examples).
+    spec = write_task(tmp_path, "similar").model_copy(update={"bar": 0.99})
+    result = climb(spec, cache, tmp_path)
     (few,) = result.rungs
     curve = few.settings.learning_curve
     assert curve is not None and curve.rung == "few_shot"
@@ -161,6 +163,7 @@ def test_a_rising_curve_comes_from_the_pool_not_the_test_split(
             "scorer": "exact",
             "few_shot": {"k": 1, "selection": "similar"},
             "rungs": ["few_shot"],
+            "bar": 0.99,  # not cleared: the curve is measured
         }
     )
 
@@ -214,3 +217,13 @@ def test_the_learning_curve_is_resumed_from_the_cache_and_can_be_turned_off(
     )
     result = climb(off, cache, tmp_path)
     assert result.rungs[0].settings.learning_curve is None
+
+
+def test_a_prompt_whose_interval_clears_the_bar_measures_no_curve(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    spec = write_task(tmp_path, "similar", per_family=20).model_copy(update={"bar": 0.7})
+    result = climb(spec, cache, tmp_path)
+    (few,) = result.rungs
+    assert few.score.low >= 0.7
+    assert few.settings.learning_curve is None

@@ -87,7 +87,8 @@ def run(
     result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=notes, probe=probe)
     if not chosen.shared:
         record_demonstrations(predictions, test, per_example)
-    if ctx.spec.few_shot.learning_curve:
+    # A prompt whose whole interval clears the bar settles the question: no curve is needed.
+    if ctx.spec.few_shot.learning_curve and result.score.low < ctx.spec.bar:
         curve = learning_curve(ctx, system, train, test, predictions)
         if curve is not None:
             result.settings.learning_curve = curve
