@@ -405,3 +405,15 @@ def test_a_batching_backend_is_timed_per_answer_in_its_batches(tmp_path: Path) -
     assert model.batches == [4, 4]  # zero-shot and few-shot, each a batch of the run's size
     assert timing.zero_shot_s is not None and timing.zero_shot_s < 0.03  # 40 ms over 4
     assert "answers timed 4 at a time" in timing.how
+
+
+def test_the_few_shot_learning_curve_is_counted_and_can_be_turned_off(tmp_path: Path) -> None:
+    data = write_labels(tmp_path / "d.jsonl")
+    task = prepared(tmp_path, data, few_shot={"learning_curve": True})
+    n_test = len(task.split.test)
+    on = by_rung(build_plan(task, MockModel(), timing=None))["few_shot"]
+    assert f"+ {2 * n_test} learning curve" in on.detail
+    without = prepared(tmp_path, data)  # off by default
+    off = by_rung(build_plan(without, MockModel(), timing=None))
+    assert off["few_shot"].calls == on.calls - 2 * n_test
+    assert "learning curve" not in off["few_shot"].detail

@@ -25,6 +25,7 @@ from shouldtune.findings import (
     SIGNIFICANT,
     BaselineFinding,
     BudgetFinding,
+    CurveFinding,
     Findings,
     FloorPair,
     ForgettingFinding,
@@ -350,7 +351,33 @@ def decide_findings(
     else:
         cleared = _prompt_clears(run, best_ok) if best_ok is not None else None
         found = cleared or _climbed(run, best, best_ok)
-    return found.model_copy(update={"baseline": floor})
+    curve = curve_finding(results, found, bar)
+    return found.model_copy(update={"baseline": floor, "learning_curve": curve})
+
+
+def curve_finding(
+    results: Sequence[RungResult], found: Findings, bar: float
+) -> CurveFinding | None:
+    """The learning curve of the deciding rung, else of the best prompt rung, else none."""
+    by_rung = {r.rung: r.settings.learning_curve for r in results}
+    for rung in (found.rung, found.best_prompt, found.matched_rung):
+        curve = by_rung.get(rung) if rung is not None else None
+        if curve is not None and curve.points:
+            break
+    else:
+        return None
+    four = next((p for p in curve.projections if p.factor == 4.0), None)
+    return CurveFinding(
+        rung=curve.rung or str(rung),
+        status=curve.status,
+        reason=curve.reason,
+        n_train=max(p.n_train for p in curve.points),
+        bar=curve.bar if curve.bar is not None else bar,  # the bar its projection used
+        n_4x=four.n_train if four else None,
+        at_4x=four.score if four else None,
+        plateau=curve.plateau,
+        needed=curve.examples_needed,
+    )
 
 
 def _matched(run: _Run, matched: str, question: Question, **extra: Any) -> Findings:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from shouldtune.findings import (
     SIGNIFICANT,
     BaselineFinding,
+    CurveFinding,
     Findings,
     ForgettingFinding,
     PatternFinding,
@@ -61,6 +62,12 @@ def render(
             *([f"ruled out: {'; '.join(ruled)}"] if ruled else []),
             *([f"still open: {'; '.join(still)}"] if still else []),
         ]
+    curve = found.learning_curve
+    if curve is not None and found.kind in ("NOT_ENOUGH_DATA", "INCONCLUSIVE"):
+        # The user's next question: would labelling more examples settle it?
+        said = curve_words(curve)
+        answer = f"{answer} {said}"
+        reasons = [*reasons, f"learning curve: {said}"]
     if evidence:
         words = _pattern_words(found)
         # Question 3 is about the pattern of failures: say it where the verdict turns on it.
@@ -69,6 +76,42 @@ def render(
             answer = f"{answer} {words}"
     first, last = _model_words(found)
     return headline, [*reasons, *evidence], f"{first}{answer}{last}"
+
+
+def curve_words(curve: CurveFinding) -> str:
+    """What more train examples are projected to do for the curve's rung, in one sentence."""
+    rung, now = curve.rung, curve.n_train
+    if curve.status != "projected":
+        return f"{rung}'s learning curve projects nothing: {curve.reason}."
+    needed, four, plateau = curve.needed, curve.at_4x, curve.plateau
+    at_4x = f"{four.fmt()} at {curve.n_4x} examples" if four is not None else "nothing"
+    if needed is None:
+        return f"{rung}'s learning curve projects {at_4x} (now {now})."
+    if needed.n is not None:
+        return (
+            f"About {needed.n} train examples would put {rung}'s interval above your bar "
+            f"{pct(curve.bar)} (its fitted curve crosses it at about {needed.crossing}, range "
+            f"{needed.low}-{needed.high}; now {now})."
+        )
+    if needed.low is None:
+        # The plateau is poorly pinned by a few points: quoted only when even its interval
+        # is below the bar.
+        below = plateau is not None and plateau.high < curve.bar
+        flat = f"the curve flattens at {plateau.fmt()}; " if plateau and below else ""
+        return (
+            f"More examples are unlikely to bring {rung} to your bar {pct(curve.bar)}: "
+            f"{flat}it projects {at_4x} (now {now})."
+        )
+    crossing = (
+        f"its fitted curve crosses your bar {pct(curve.bar)} at about {needed.crossing} "
+        f"examples (range {needed.low} to beyond {curve.n_4x})"
+        if needed.crossing is not None
+        else f"its fitted curve stays below your bar {pct(curve.bar)} within 4x the data"
+    )
+    return (
+        f"Within 4x the data {rung}'s projected interval does not clear the bar: {crossing}; "
+        f"it projects {at_4x} (now {now})."
+    )
 
 
 _ROUTE_NAMES = {"prompt": "prompting", "rag": "retrieval (RAG)", "fine_tune": "fine-tuning"}

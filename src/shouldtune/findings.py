@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shouldtune.records import Interval
+from shouldtune.rung_settings import CurveStatus, ExamplesNeeded
 
 SIGNIFICANT = 0.05  # a paired difference counts when its p-value is below this
 # A prompt's failures are a pattern (question 3) when at least this share of them recur when
@@ -222,6 +223,20 @@ class BaselineFinding(BaseModel):
         return next((p for p in self.pairs if p.rung == rung), None)
 
 
+class CurveFinding(BaseModel):
+    """What a rung's learning curve projects more train examples to do (or why nothing)."""
+
+    rung: str
+    status: CurveStatus
+    reason: str | None = Field(None, description="Why nothing is projected.")
+    n_train: int = Field(description="Train examples of the largest point (the rung's own).")
+    bar: float
+    n_4x: int | None = Field(None, description="4x the train examples, where projected.")
+    at_4x: Interval | None = Field(None, description="The projected score at 4x the data.")
+    plateau: Interval | None = None
+    needed: ExamplesNeeded | None = None
+
+
 class Findings(BaseModel):
     """Everything the verdict turned on; the prose is rendered from this."""
 
@@ -266,4 +281,9 @@ class Findings(BaseModel):
     )
     measured_model: ModelFinding | None = Field(
         None, description="The model measured; the answer's first sentence names it."
+    )
+    learning_curve: CurveFinding | None = Field(
+        None,
+        description="The learning curve of the deciding rung (or the best prompt rung), when "
+        "measured: NOT_ENOUGH_DATA and INCONCLUSIVE say what more examples would do.",
     )

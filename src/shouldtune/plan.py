@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, Field, computed_field
 
+from shouldtune.analysis.learning_curve import pool_sizes
 from shouldtune.analysis.stats import wilson_half_width
 from shouldtune.budget import max_new_tokens
 from shouldtune.cost import api_usd, paid_per_call
@@ -444,14 +445,21 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
     may_calibrate = probe > 0
 
     def prompt_rung(
-        name: str, calls: int, extra: int, top: float | None, whole: float | None
+        name: str,
+        calls: int,
+        extra: int,
+        top: float | None,
+        whole: float | None,
+        curve: int = 0,
     ) -> RungPlan:
         detail = f"{n_test} test" + (f" + {extra} calibration" if extra else "")
+        if curve:
+            detail += f" + {curve} learning curve"
         tokens = zero_tokens if name == "zero_shot" else few_tokens
         per = top
         if extra and whole is not None and top is not None and whole > top:
             per = whole
-            without = seconds(extra, whole) + seconds(n_test, top)  # type: ignore[operator]
+            without = seconds(extra, whole) + seconds(n_test + curve, top)  # type: ignore[operator]
             detail += (
                 f"; every label scored in full for calibration, and for the test calls in case "
                 f"it is chosen ({fmt_seconds(without)} if not)"
@@ -471,7 +479,13 @@ def build_plan(prepared: Prepared, model: Model, *, timing: Timing | None) -> Pl
             rungs.append(prompt_rung(name, n_test + probe, probe, timing.zero_shot_s, zero_full))
         elif name == "few_shot":
             extra = probe if spec.few_shot.selection != "similar" else 0
-            rungs.append(prompt_rung(name, n_test + extra, extra, few_s, few_full))
+            # The learning curve asks the test split again with each smaller pool.
+            curve = (
+                n_test * len(pool_sizes(len(prepared.split.train)))
+                if spec.few_shot.learning_curve
+                else 0
+            )
+            rungs.append(prompt_rung(name, n_test + extra + curve, extra, few_s, few_full, curve))
         elif name == "prompt_search":
             budget = spec.prompt_search.budget
             calls = budget + n_test

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Interval lives beside the rung settings, which quote intervals (a learning curve's points).
+from shouldtune.rung_settings import Interval as Interval
 from shouldtune.rung_settings import RungSettings
 
 
@@ -22,20 +24,6 @@ class Example(BaseModel):
     expected: str
     line: int = Field(description="Line (or row) of the source file, 1-based, for messages.")
     fields: dict[str, Any] = Field(default_factory=dict, description="The raw record.")
-
-
-class Interval(BaseModel):
-    """A point estimate with its 95% interval."""
-
-    model_config = ConfigDict(frozen=True)
-
-    point: float
-    low: float
-    high: float
-    method: str = Field(description="wilson, bootstrap, or wilson_mean (graded, no spread)")
-
-    def fmt(self) -> str:
-        return f"{self.point:.1%} [{self.low:.1%}, {self.high:.1%}]"
 
 
 class Prediction(BaseModel):

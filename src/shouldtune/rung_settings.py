@@ -9,7 +9,7 @@ results.json keeps the names and shape it had when settings was a plain dict.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     AliasChoices,
@@ -23,6 +23,20 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+
+
+class Interval(BaseModel):
+    """A point estimate with its 95% interval."""
+
+    model_config = ConfigDict(frozen=True)
+
+    point: float
+    low: float
+    high: float
+    method: str = Field(description="wilson, bootstrap, or wilson_mean (graded, no spread)")
+
+    def fmt(self) -> str:
+        return f"{self.point:.1%} [{self.low:.1%}, {self.high:.1%}]"
 
 
 class _Recorded(BaseModel):
@@ -256,6 +270,60 @@ class SearchRecord(_Recorded):
     candidates: list[Tried]
 
 
+CurveStatus = Literal["projected", "too_few_points", "not_monotone", "flat", "poor_fit"]
+
+
+class CurvePoint(BaseModel):
+    n_train: int = Field(description="Train examples this point learned from.")
+    score: Interval = Field(description="Its score on the test split, with the 95% interval.")
+
+
+class CurveFit(BaseModel):
+    """score(n) = a - b * n^(-c), fitted by weighted least squares (weights proportional to n)."""
+
+    a: float = Field(description="The plateau the curve approaches (at most 1).")
+    b: float
+    c: float
+    max_miss_se: float = Field(description="Largest miss at a point, in its standard errors.")
+
+
+class Projection(BaseModel):
+    factor: float = Field(description="Times the largest subset's train examples.")
+    n_train: int
+    score: Interval = Field(description="Projected score: the fit, and the bootstrap's 95%.")
+
+
+class ExamplesNeeded(BaseModel):
+    """Train examples at which the projected score reaches the bar, within 4x the data."""
+
+    n: int | None = Field(
+        description="Where the projected interval's low end clears the bar; None: not within 4x."
+    )
+    crossing: int | None = Field(
+        description="Where the fitted curve itself crosses the bar; None: not within 4x."
+    )
+    low: int | None = Field(description="2.5th percentile of the resampled crossings.")
+    high: int | None = Field(description="97.5th percentile; None: beyond 4x the data.")
+
+
+class LearningCurve(BaseModel):
+    """A rung's learning curve: its points, and what the fit projects (or why nothing)."""
+
+    rung: str | None = None
+    status: CurveStatus
+    reason: str | None = Field(None, description="Why nothing is projected, in one clause.")
+    points: list[CurvePoint]
+    fit: CurveFit | None = None
+    plateau: Interval | None = Field(None, description="The fitted a, with the bootstrap's 95%.")
+    projections: list[Projection] = Field(default_factory=list)
+    bar: float | None = None
+    examples_needed: ExamplesNeeded | None = Field(
+        None, description="Only when a bar is given and the curve projects."
+    )
+    seed: int = 0
+    resamples: int
+
+
 class RungSettings(_Recorded):
     """A rung's settings: typed where another stage reads them, any other key kept as is."""
 
@@ -277,3 +345,6 @@ class RungSettings(_Recorded):
     forgetting: Forgetting | None = None
     sweep: SweepRecord | None = None
     latency_vs: dict[str, LatencyVs] | None = None
+    learning_curve: LearningCurve | None = Field(
+        None, description="The rung scored with less train data (analysis/learning_curve.py)."
+    )

@@ -96,6 +96,16 @@ class FewShotSpec(SettingsModel):
             "similar: the k train examples nearest each test input (rag.embedder)."
         ),
     )
+    learning_curve: bool = Field(
+        False,
+        description=(
+            "Also score the test split with demonstrations drawn from seeded 25% and 50% of "
+            "train: would more examples help? (2 more passes over test, cached; skipped when "
+            "the rung's interval clears the bar; docs/learning-curves.md). Off by default: "
+            "with balanced or random demonstrations the prompt holds k examples whatever the "
+            "pool, so the curve is mostly flat and projects little for its cost."
+        ),
+    )
 
 
 class PromptSearchSpec(SettingsModel):

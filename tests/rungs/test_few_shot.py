@@ -122,3 +122,120 @@ def test_similar_selection_that_stops_early_keeps_each_answer_with_its_demonstra
         assert isinstance(detail, dict)
         nearest = train[detail["demonstration_ids"][-1]]
         assert nearest.expected == prediction["expected"]
+
+
+def curve_on(spec: TaskSpec) -> TaskSpec:
+    """The spec with the few-shot learning curve switched on (it is off by default)."""
+    return spec.model_copy(
+        update={"few_shot": spec.few_shot.model_copy(update={"learning_curve": True})}
+    )
+
+
+def test_the_learning_curve_is_off_by_default(tmp_path: Path, cache: CallCache) -> None:
+    spec = write_task(tmp_path, "similar").model_copy(update={"bar": 0.99})
+    assert climb(spec, cache, tmp_path).rungs[0].settings.learning_curve is None
+
+
+def test_the_learning_curve_scores_the_same_test_examples_with_smaller_pools(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    # A bar the rung's interval does not clear (every answer is right, on a few examples).
+    spec = curve_on(write_task(tmp_path, "similar").model_copy(update={"bar": 0.99}))
+    result = climb(spec, cache, tmp_path)
+    (few,) = result.rungs
+    curve = few.settings.learning_curve
+    assert curve is not None and curve.rung == "few_shot"
+    n_train = result.split.n_train
+    assert [p.n_train for p in curve.points] == [round(n_train / 4), round(n_train / 2), n_train]
+    assert curve.points[-1].score.point == few.score.point  # the rung's own result
+    # The nearest demonstration shares the family even in a quarter of train: nothing to gain.
+    assert curve.status == "flat" and curve.projections == []
+    assert curve.reason is not None
+    saved = RunResult.model_validate_json((Path(result.run_dir or "") / "results.json").read_text())
+    assert saved.rungs[0].settings.learning_curve == curve
+
+
+def test_a_rising_curve_comes_from_the_pool_not_the_test_split(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    # Right only when the nearest demonstration is of the same family and variant: a larger
+    # pool holds that neighbour more often.
+    rows = [
+        {"text": f"{words} v{i % 6} specimen {family[0]}{i}", "kind": family}
+        for family, words in FAMILIES.items()
+        for i in range(24)
+    ]
+    data = tmp_path / "data.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    spec = spec_from_dict(
+        {
+            "data": str(data),
+            "input": "text",
+            "expected": "kind",
+            "scorer": "exact",
+            "few_shot": {"k": 1, "selection": "similar", "learning_curve": True},
+            "rungs": ["few_shot"],
+            "bar": 0.99,  # not cleared: the curve is measured
+        }
+    )
+
+    def same_variant(prompt: str) -> str:
+        *_, demo, question = prompt.rsplit("Input:", 2)
+        variant = question.split(" v", 1)[1][:1]
+        return copy_last_demonstration(prompt) if f" v{variant} " in demo else "unknown"
+
+    result = run_ladder(
+        spec,
+        cache=cache,
+        runs_dir=tmp_path / "runs",
+        model=ScriptedModel(same_variant),
+        embedder=HashEmbedder(),
+    )
+    curve = result.rungs[0].settings.learning_curve
+    assert curve is not None
+    scores = [p.score.point for p in curve.points]
+    assert scores[0] < scores[-1]
+
+
+def test_the_learning_curve_is_resumed_from_the_cache_and_can_be_turned_off(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    asked: list[str] = []
+
+    def counting(prompt: str) -> str:
+        asked.append(prompt)
+        return copy_last_demonstration(prompt)
+
+    spec = curve_on(write_task(tmp_path, "random"))
+
+    def run() -> RunResult:
+        return run_ladder(
+            spec,
+            cache=cache,
+            runs_dir=tmp_path / "runs",
+            model=ScriptedModel(counting),
+            embedder=HashEmbedder(),
+        )
+
+    first = run()
+    n_test = first.split.n_test
+    assert len(asked) > 2 * n_test  # the rung's test calls, and the curve's two pools
+    before = len(asked)
+    second = run()
+    assert len(asked) == before  # the second run asked nothing: every point was cached
+    assert second.rungs[0].settings.learning_curve == first.rungs[0].settings.learning_curve
+    off = spec.model_copy(
+        update={"few_shot": spec.few_shot.model_copy(update={"learning_curve": False})}
+    )
+    result = climb(off, cache, tmp_path)
+    assert result.rungs[0].settings.learning_curve is None
+
+
+def test_a_prompt_whose_interval_clears_the_bar_measures_no_curve(
+    tmp_path: Path, cache: CallCache
+) -> None:
+    spec = curve_on(write_task(tmp_path, "similar", per_family=20).model_copy(update={"bar": 0.7}))
+    result = climb(spec, cache, tmp_path)
+    (few,) = result.rungs
+    assert few.score.low >= 0.7
+    assert few.settings.learning_curve is None

@@ -8,9 +8,11 @@ to it (the RAG rung's embedder): a stronger prompt baseline before anyone pays f
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from typing import Any
 
+from shouldtune.analysis.learning_curve import LearningCurve, fit_learning_curve, pool_sizes
 from shouldtune.demonstrations import (
     BuildMessages,
     choose,
@@ -18,7 +20,8 @@ from shouldtune.demonstrations import (
     fit_shared,
     record_demonstrations,
 )
-from shouldtune.evaluate import EvalContext, evaluate
+from shouldtune.evaluate import EvalContext, ask_unrecorded, evaluate
+from shouldtune.models.base import CallFailed
 from shouldtune.prompt_file import placeholder_example, saved
 from shouldtune.prompts import messages_for, probe_examples, system_prompt
 from shouldtune.records import Example, Prediction, RungResult
@@ -84,7 +87,65 @@ def run(
     result, predictions = evaluate(ctx, NAME, items, settings=settings, notes=notes, probe=probe)
     if not chosen.shared:
         record_demonstrations(predictions, test, per_example)
+    # A prompt whose whole interval clears the bar settles the question: no curve is needed.
+    if ctx.spec.few_shot.learning_curve and result.score.low < ctx.spec.bar:
+        curve = learning_curve(ctx, system, train, test, predictions)
+        if curve is not None:
+            result.settings.learning_curve = curve
     return result, predictions
+
+
+def curve_pools(train: Sequence[Example], seed: int) -> list[list[Example]]:
+    """The seeded, nested smaller pools (25% inside 50%) the curve draws demonstrations from."""
+    order = sorted(train, key=lambda e: e.id)  # the file's order must not matter
+    random.Random(f"learning_curve:{seed}").shuffle(order)
+    return [order[:n] for n in pool_sizes(len(order))]
+
+
+def learning_curve(
+    ctx: EvalContext,
+    system: str,
+    train: Sequence[Example],
+    test: Sequence[Example],
+    predictions: Sequence[Prediction],
+) -> LearningCurve | None:
+    """The rung's score on the test examples it answered, with smaller demonstration pools.
+
+    Every call goes through the cache, so a resumed run asks only what it has not. None when a
+    call failed (the points would then not be on the same examples) or nothing was answered.
+    """
+    answered = {p.example_id: p.score for p in predictions if p.method != "error"}
+    asked = [e for e in test if e.id in answered]
+    pools = curve_pools(train, ctx.spec.split.seed)
+    if not asked or not pools:
+        return None
+    ctx.say(
+        f"{NAME}: learning curve, {len(asked)} test examples with demonstrations from "
+        + ", ".join(str(len(pool)) for pool in pools)
+        + f" of {len(train)} train examples"
+    )
+    points: list[tuple[int, Sequence[float]]] = []
+    for pool in pools:
+        chosen = choose(ctx, pool, asked)
+        if chosen.shared:
+            demos, _ = fit_shared(ctx, system, chosen.per_example[0], asked)
+            per_example = [demos] * len(asked)
+        else:
+            per_example = [
+                fit_demonstrations(ctx, demos, _builder(system, example))
+                for demos, example in zip(chosen.per_example, asked, strict=True)
+            ]
+        try:
+            scores = [
+                ask_unrecorded(ctx, NAME, example, messages_for(system, demos, example)).score
+                for demos, example in zip(per_example, asked, strict=True)
+            ]
+        except CallFailed:
+            ctx.say(f"{NAME}: a learning-curve call failed; no curve this run")
+            return None
+        points.append((len(pool), scores))
+    points.append((len(train), [answered[e.id] for e in asked]))
+    return fit_learning_curve(points, bar=ctx.spec.bar, rung=NAME, seed=ctx.spec.split.seed)
 
 
 def _builder(system: str, example: Example) -> BuildMessages:
