@@ -141,8 +141,11 @@ def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
         if db.exists():
-            with sqlite3.connect(db) as conn:
-                done = conn.execute("select count(*) from calls").fetchone()[0]
+            try:
+                with sqlite3.connect(db) as conn:
+                    done = conn.execute("select count(*) from calls").fetchone()[0]
+            except sqlite3.OperationalError:
+                done = 0  # the file exists, its table not yet: the run is opening its cache
             if done >= 8:
                 break
         time.sleep(0.2)
