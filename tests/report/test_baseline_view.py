@@ -91,3 +91,20 @@ def test_a_model_that_finds_the_entities_beats_the_constant_on_the_non_trivial_p
     assert present(result.verdict.findings).baseline is not None
     assert result.verdict.kind == "PROMPT" and result.verdict.best_rung == "zero_shot"
     assert "above answering" in result.verdict.answer
+
+
+def test_a_judge_scored_run_says_why_it_has_no_constant(label_run: Path) -> None:
+    from dataclasses import replace
+
+    run = load_run(label_run)
+    judged = replace(
+        run, result=run.result.model_copy(update={"baseline": None, "scorer": "judge"})
+    )
+    console = Console(width=100, record=True)
+    render_result(console, judged.result)
+    for text in (render_markdown(judged), render_html(judged), console.export_text()):
+        assert "No constant baseline: the judge scorer grades answers with a model" in " ".join(
+            text.split()
+        )
+    # A run that has its constant never says so.
+    assert "No constant baseline" not in render_markdown(run)

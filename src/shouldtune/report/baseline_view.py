@@ -31,6 +31,16 @@ def constant_label(result: RunResult, limit: int = 60) -> str | None:
     return f"baseline: always {short(base.constant, limit)!r}" if base is not None else None
 
 
+def no_constant_words(result: RunResult) -> str | None:
+    """Why a report has no constant's row, when it is the scorer's doing; else None."""
+    if result.baseline is not None or result.scorer != "judge":
+        return None
+    return (
+        "No constant baseline: the judge scorer grades answers with a model, so scoring a "
+        "constant answer would cost model calls. Read the rungs' scores without that floor."
+    )
+
+
 def trivial_words(result: RunResult) -> str | None:
     """Which parts the constant gets right, and what the second figure leaves out."""
     base = result.baseline

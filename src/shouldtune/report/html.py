@@ -15,7 +15,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from shouldtune.report import charts
-from shouldtune.report.baseline_view import constant_label, second_figures, trivial_words
+from shouldtune.report.baseline_view import (
+    constant_label,
+    no_constant_words,
+    second_figures,
+    trivial_words,
+)
 from shouldtune.report.extras import extras
 from shouldtune.report.facts import (
     FailureCategory,
@@ -198,6 +203,7 @@ def context(run: RunData) -> dict[str, Any]:
         "baseline": result.baseline,
         "baseline_label": constant_label(result),
         "trivial_words": trivial_words(result),
+        "no_constant": no_constant_words(result),
         "second_figures": second_figures(result),
         "deciding": deciding,
         "other_comparisons": others,

@@ -12,7 +12,7 @@ import re
 from shouldtune.baseline import short
 from shouldtune.pii import describe_counts
 from shouldtune.records import Comparison
-from shouldtune.report.baseline_view import second_figures, trivial_words
+from shouldtune.report.baseline_view import no_constant_words, second_figures, trivial_words
 from shouldtune.report.cost_view import cost_markdown
 from shouldtune.report.extras import nothing_better, search_outcome, val_text
 from shouldtune.report.facts import (
@@ -154,7 +154,8 @@ def render_markdown(run: RunData) -> str:
         f"scorer {code(result.scorer)}, {result.split.n_test} test / {result.split.n_train} train "
         f"examples, split seed {result.split.seed}."
         # Kept in the same paragraph: report.md stays short.
-        + (f" {md(words)}" if second and (words := trivial_words(result)) else ""),
+        + (f" {md(words)}" if second and (words := trivial_words(result)) else "")
+        + (f" {md(none)}" if (none := no_constant_words(result)) else ""),
     ]
     if result.precheck.pii:
         lines += [

@@ -17,7 +17,7 @@ from shouldtune.pii import finding_lines
 from shouldtune.plan import Plan, fmt_seconds
 from shouldtune.precheck import PrecheckReport
 from shouldtune.records import Interval, RungResult
-from shouldtune.report.baseline_view import second_figures, trivial_words
+from shouldtune.report.baseline_view import no_constant_words, second_figures, trivial_words
 from shouldtune.report.cost_view import render_cost
 from shouldtune.report.facts import rung_models
 from shouldtune.report.sweep_view import SweepRow, budget_text, sweep_rows
@@ -417,6 +417,8 @@ def _short(value: Interval | None) -> str:
 
 def render_nontrivial(console: Console, result: RunResult) -> None:
     """What the constant gets right, and each rung's score on the rest (a second figure)."""
+    if (none := no_constant_words(result)) is not None:
+        console.print(f"[dim]{escape(none)}[/dim]")
     words, rows = trivial_words(result), second_figures(result)
     if words is None or not rows:
         return
