@@ -473,15 +473,12 @@ class LlamaCppModel(InProcessModel):
 
     def _fill(self, entries: list[tuple[int, int, list[int]]], last: int | None = None) -> None:
         """(token, position, sequences) per batch entry; logits for all, or only the last."""
-        batch = self._batch
-        batch.n_tokens = len(entries)
-        for i, (tok, pos, seqs) in enumerate(entries):
-            batch.token[i] = tok
-            batch.pos[i] = pos
-            batch.n_seq_id[i] = len(seqs)
-            for k, seq in enumerate(seqs):
-                batch.seq_id[i][k] = seq
-            batch.logits[i] = last is None or i == last - 1
+        self._fill_flagged(
+            [
+                (tok, pos, seqs, last is None or i == last - 1)
+                for i, (tok, pos, seqs) in enumerate(entries)
+            ]
+        )
 
     def _logits(self, index: int) -> npt.NDArray[np.float32]:
         pointer = self._lib.llama_get_logits_ith(self._ctx.ctx, index)
